@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Play one PXE/iPXE client's DHCP exchange (DISCOVER, OFFER, REQUEST, ACK); print the replies as JSON."""
+
+import argparse
+import json
+import random
+import sys
+import time
+
+from scapy.all import BOOTP, DHCP, IP, UDP, AsyncSniffer, Ether, conf, sendp
+
+conf.verb = 0
+
+
+def options(reply):
+    found = {}
+    for option in reply[DHCP].options:
+        if isinstance(option, tuple) and len(option) >= 2:
+            name, value = option[0], option[1]
+            found[str(name)] = value.hex() if isinstance(value, bytes) else str(value)
+    return found
+
+
+def exchange(args, message_type, extra):
+    xid = args.xid
+    dhcp_options = [('message-type', message_type)] + extra + [
+        (93, args.arch.to_bytes(2, 'big')),
+        (94, b'\x01\x02\x01'),
+        ('vendor_class_id', args.vendor_class.encode()),
+        ('param_req_list', [1, 3, 6, 43, 60, 66, 67, 175]),
+    ]
+    if args.user_class:
+        dhcp_options.append((77, args.user_class.encode()))
+    dhcp_options.append('end')
+    mac = bytes.fromhex(args.mac.replace(':', ''))
+    packet = (Ether(src=args.mac, dst='ff:ff:ff:ff:ff:ff') / IP(src='0.0.0.0', dst='255.255.255.255')
+              / UDP(sport=68, dport=67) / BOOTP(chaddr=mac, xid=xid, flags=0x8000) / DHCP(options=dhcp_options))
+    sniffer = AsyncSniffer(iface=args.iface, filter='udp and src port 67 and dst port 68',
+                           lfilter=lambda p: BOOTP in p and p[BOOTP].xid == xid and p[BOOTP].op == 2)
+    sniffer.start()
+    time.sleep(0.3)
+    deadline = time.time() + args.timeout
+    while time.time() < deadline and not sniffer.results:
+        sendp(packet, iface=args.iface)
+        for _ in range(10):
+            time.sleep(0.1)
+            if sniffer.results:
+                break
+    sniffer.stop()
+    if not sniffer.results:
+        return None
+    reply = sniffer.results[0]
+    return {
+        'yiaddr': reply[BOOTP].yiaddr,
+        'siaddr': reply[BOOTP].siaddr,
+        'file': reply[BOOTP].file.rstrip(b'\0').decode(errors='replace'),
+        'options': options(reply),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--iface', required=True)
+    parser.add_argument('--arch', type=int, required=True, help='option 93 value')
+    parser.add_argument('--user-class', default='', help='option 77, e.g. iPXE')
+    parser.add_argument('--vendor-class', default='')
+    parser.add_argument('--mac', default='02:00:%02x:%02x:%02x:%02x' % tuple(random.randrange(256) for _ in range(4)))
+    parser.add_argument('--timeout', type=float, default=10)
+    args = parser.parse_args()
+    args.xid = random.randrange(1, 2**32)
+    if not args.vendor_class:
+        kind = 'HTTPClient' if args.arch in (16, 19) else 'PXEClient'
+        args.vendor_class = f'{kind}:Arch:{args.arch:05d}:UNDI:003016'
+    offer = exchange(args, 'discover', [])
+    ack = None
+    if offer:
+        ack = exchange(args, 'request', [('requested_addr', offer['yiaddr']),
+                                         ('server_id', offer['options'].get('server_id', ''))])
+    json.dump({'mac': args.mac, 'offer': offer, 'ack': ack}, sys.stdout)
+    print()
+    return 0 if offer and ack else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

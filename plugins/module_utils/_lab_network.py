@@ -1,0 +1,107 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Derive the served network (interface, address, subnet, pool) from host facts.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+class LabNetworkError(ValueError):
+    """The facts and settings do not describe one served IPv4 network."""
+
+
+def _interfaces(facts):
+    """Yield (name, ipv4 address, netmask) for every interface address in the facts."""
+    for name in facts.get('interfaces', []):
+        data = facts.get(name.replace('-', '_')) or {}
+        addresses = []
+        if isinstance(data.get('ipv4'), dict):
+            addresses.append(data['ipv4'])
+        addresses += [a for a in data.get('ipv4_secondaries', []) if isinstance(a, dict)]
+        for address in addresses:
+            if address.get('address') and address.get('netmask'):
+                yield name, address['address'], address['netmask']
+
+
+def _default_pool(network, server):
+    hosts = list(network.hosts()) if network.num_addresses <= 65536 else None
+    if hosts is None:
+        first, last = network.network_address + 1, network.broadcast_address - 1
+        hosts = [first + (network.num_addresses // 2), last]
+        return f'{hosts[0]} - {hosts[1]}'
+    if len(hosts) < 4:
+        raise LabNetworkError(f'subnet {network} is too small for a dynamic pool; set netboot_pool')
+    upper = hosts[len(hosts) // 2:]
+    lower = hosts[1:len(hosts) // 2]
+    pool = lower if server in upper else upper
+    return f'{pool[0]} - {pool[-1]}'
+
+
+def _parse_pool(pool, network, variable='netboot_pool'):
+    try:
+        start, end = (ipaddress.IPv4Address(part.strip()) for part in str(pool).split('-'))
+    except ValueError as exc:
+        raise LabNetworkError(f'{variable} must look like "10.0.0.100 - 10.0.0.199", got {pool!r}') from exc
+    if start > end or start not in network or end not in network:
+        raise LabNetworkError(f'{variable} {pool!r} must be an ascending range inside the subnet {network}')
+    return f'{start} - {end}'
+
+
+def lab_network(facts, interface=None, address=None, subnet=None, pool=None):
+    """Return the served network as a dict: interface, address, subnet, prefix, pool, router.
+
+    The interface is chosen by name (``interface``) or by one of its IPv4
+    addresses (``address``); the subnet comes from that address and netmask
+    unless given; the pool defaults to the upper half of the subnet (the lower
+    half when the server's address is up there).
+    """
+    candidates = list(_interfaces(facts))
+    if interface:
+        if interface not in facts.get('interfaces', []):
+            raise LabNetworkError(
+                f'netboot_interface {interface!r} does not exist on this host; it has: '
+                f'{", ".join(sorted(facts.get("interfaces", [])))}')
+        candidates = [c for c in candidates if c[0] == interface]
+        if not candidates:
+            raise LabNetworkError(f'netboot_interface {interface!r} has no IPv4 address')
+    if address:
+        matches = [c for c in candidates if c[1] == address]
+        if not matches:
+            raise LabNetworkError(
+                f'netboot_server_address {address!r} is not an address of '
+                f'{repr(interface) if interface else "any interface"}; found: '
+                f'{", ".join(f"{c[0]}={c[1]}" for c in candidates) or "none"}')
+        candidates = matches
+    if not interface and not address:
+        raise LabNetworkError('set netboot_interface (the interface that serves the lab) or netboot_server_address')
+    name, server, netmask = candidates[0]
+    server_ip = ipaddress.IPv4Address(server)
+    own = ipaddress.IPv4Network(f'{server}/{netmask}', strict=False)
+    if subnet:
+        try:
+            network = ipaddress.IPv4Network(subnet)
+        except ValueError as exc:
+            raise LabNetworkError(f'netboot_subnet must be an IPv4 network in CIDR form, got {subnet!r}') from exc
+        if server_ip not in network:
+            raise LabNetworkError(f'netboot_subnet {subnet!r} does not contain the server address {server}')
+    else:
+        network = own
+    pool_range = _parse_pool(pool, network) if pool else _default_pool(network, server_ip)
+    start, end = (ipaddress.IPv4Address(p.strip()) for p in pool_range.split('-'))
+    if start <= server_ip <= end:
+        raise LabNetworkError(f'netboot_pool {pool_range!r} contains the server address {server}')
+    default = facts.get('default_ipv4') or {}
+    router = default.get('gateway') if default.get('interface') == name else None
+    return {
+        'interface': name,
+        'address': server,
+        'subnet': str(network),
+        'prefix': network.prefixlen,
+        'pool': pool_range,
+        'router': router,
+    }

@@ -1,0 +1,109 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Kea DHCPv4 client classes that hand each PXE client the right boot file.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import re
+
+IPXE_CLASS = 'ipxe'
+IPXE_TEST = "substring(option[77].hex,0,4) == 'iPXE'"
+
+# Architecture name -> (option 93 values, HTTP boot?). RFC 4578 and the IANA
+# "Processor Architecture Types" registry; 0x0009 is sent by some x64 firmware.
+ARCHITECTURES = {
+    'bios': ((0x0000,), False),
+    'efi-ia32': ((0x0006,), False),
+    'efi-x64': ((0x0007, 0x0009), False),
+    'efi-arm64': ((0x000B,), False),
+    'http-x64': ((0x0010,), True),
+    'http-arm64': ((0x0013,), True),
+}
+
+_URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
+_BOOT_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$')
+
+
+class PxeClassError(ValueError):
+    """Input that cannot become a correct Kea client-classes list."""
+
+
+def _check_boot_file(arch, boot_file):
+    if not isinstance(boot_file, str) or not boot_file:
+        raise PxeClassError(f'boot file for {arch!r} must be a non-empty string, got {boot_file!r}')
+    if _URL.match(boot_file):
+        return
+    if not _BOOT_FILE.match(boot_file) or '..' in boot_file.split('/'):
+        raise PxeClassError(
+            f'boot file for {arch!r} must be a path relative to the TFTP root without "..", '
+            f'or an http(s) URL; got {boot_file!r}')
+
+
+def _join_url(base, path):
+    if _URL.match(path):
+        return path
+    return base.rstrip('/') + '/' + path.lstrip('/')
+
+
+def arch_test(codes):
+    """Kea expression matching option 93 against any of ``codes``."""
+    terms = [f'option[93].hex == 0x{code:04x}' for code in codes]
+    return terms[0] if len(terms) == 1 else '(' + ' or '.join(terms) + ')'
+
+
+def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None):
+    """Return the Kea ``client-classes`` list for PXE and iPXE clients.
+
+    ``boot_files`` maps an architecture name (see ``ARCHITECTURES``) to a boot
+    file: a TFTP path for firmware PXE, or a path under ``http_base_url`` (or an
+    absolute URL) for UEFI HTTP boot.  The iPXE class comes first: Kea applies
+    the first matching class, and ``member()`` only sees classes defined earlier.
+    """
+    if not isinstance(boot_files, dict):
+        raise PxeClassError(f'boot files must be a mapping of architecture name to file, got {boot_files!r}')
+    if not isinstance(ipxe_script_url, str) or not _URL.match(ipxe_script_url):
+        raise PxeClassError(f'ipxe_script_url must be an http(s) URL, got {ipxe_script_url!r}')
+    if not isinstance(next_server, str) or not re.match(r'^\d{1,3}(\.\d{1,3}){3}$', next_server):
+        raise PxeClassError(f'next_server must be an IPv4 address, got {next_server!r}')
+    unknown = sorted(str(name) for name in boot_files if name not in ARCHITECTURES)
+    if unknown:
+        raise PxeClassError(
+            f'unknown architecture name(s) {", ".join(map(repr, unknown))}; '
+            f'known: {", ".join(ARCHITECTURES)}')
+
+    ipxe = {
+        'name': IPXE_CLASS,
+        'test': IPXE_TEST,
+        'next-server': next_server,
+        'boot-file-name': ipxe_script_url,
+    }
+    if ipxe_options:
+        ipxe['option-data'] = list(ipxe_options)
+    classes = [ipxe]
+    for arch, (codes, http_boot) in ARCHITECTURES.items():
+        if arch not in boot_files:
+            continue
+        boot_file = boot_files[arch]
+        _check_boot_file(arch, boot_file)
+        entry = {
+            'name': f'pxe-{arch}',
+            'test': f"{arch_test(codes)} and not member('{IPXE_CLASS}')",
+            'next-server': next_server,
+        }
+        if http_boot:
+            if not _URL.match(boot_file) and not (isinstance(http_base_url, str) and _URL.match(http_base_url)):
+                raise PxeClassError(
+                    f'{arch!r} is UEFI HTTP boot: its boot file {boot_file!r} needs an absolute URL '
+                    f'or http_base_url, got http_base_url={http_base_url!r}')
+            entry['boot-file-name'] = _join_url(http_base_url or '', boot_file)
+            entry['option-data'] = [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}]
+        else:
+            if _URL.match(boot_file):
+                raise PxeClassError(f'{arch!r} is firmware PXE over TFTP: its boot file must be a TFTP path, got {boot_file!r}')
+            entry['boot-file-name'] = boot_file
+        classes.append(entry)
+    return classes

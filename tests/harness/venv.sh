@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create the tools' virtual environment from requirements.txt (once per requirements change)
+# and make this checkout resolvable as the collection netboot.pxe.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+venv="$top/.cache/venv"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$top/requirements.txt" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$top/requirements.txt" 2> >(grep -v "^WARNING: Location" >&2)
+  echo "$want" >"$stamp"
+fi
+mkdir -p "$top/.cache/collections/ansible_collections/netboot"
+ln -sfn "$top" "$top/.cache/collections/ansible_collections/netboot/pxe"
