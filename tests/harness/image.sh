@@ -23,7 +23,7 @@ security=${mirror%/debian*}/debian-security
 rootfs=$(mktemp -d /var/tmp/netboot-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
 debootstrap --variant=minbase \
-  --include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,procps,ca-certificates \
+  --include=python3,python3-apt,sudo,systemd,systemd-sysv,dbus,iproute2,procps,ca-certificates \
   "$suite" "$rootfs" "$mirror" >/dev/null
 
 cat >"$rootfs/etc/apt/sources.list" <<SOURCES
@@ -37,7 +37,9 @@ for unit in apt-daily.timer apt-daily-upgrade.timer getty.target console-getty.s
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 echo 'APT::Install-Recommends "false";' >"$rootfs/etc/apt/apt.conf.d/90no-recommends"
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
+# No package lists: make them look old, so the first apt run updates them.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 
 tar -C "$rootfs" -c . | docker import \
   --change 'ENV container=docker' --change 'CMD ["/lib/systemd/systemd"]' - "$image" >/dev/null

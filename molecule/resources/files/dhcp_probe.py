@@ -35,8 +35,7 @@ def exchange(args, message_type, extra):
     mac = bytes.fromhex(args.mac.replace(':', ''))
     packet = (Ether(src=args.mac, dst='ff:ff:ff:ff:ff:ff') / IP(src='0.0.0.0', dst='255.255.255.255')
               / UDP(sport=68, dport=67) / BOOTP(chaddr=mac, xid=xid, flags=0x8000) / DHCP(options=dhcp_options))
-    sniffer = AsyncSniffer(iface=args.iface, filter='udp and src port 67 and dst port 68',
-                           lfilter=lambda p: BOOTP in p and p[BOOTP].xid == xid and p[BOOTP].op == 2)
+    sniffer = AsyncSniffer(iface=args.iface, lfilter=lambda p: BOOTP in p and p[BOOTP].xid == xid and p[BOOTP].op == 2)
     sniffer.start()
     time.sleep(0.3)
     deadline = time.time() + args.timeout

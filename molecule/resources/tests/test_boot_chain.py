@@ -90,8 +90,21 @@ def test_ipxe_binaries_served_over_http_for_http_boot(server, client, lab):
     assert fetched == server.file(f'/srv/tftp/{name}').sha256sum
 
 
-@pytest.mark.parametrize('path', ['/', '/.hidden', '/../../etc/passwd', '/ipxe/'])
-def test_http_serves_no_listing_dotfile_or_traversal(client, lab, path):
-    status = client.check_output(
+def http_status(client, lab, path):
+    return client.check_output(
         f'curl -s -o /dev/null -w "%{{http_code}}" --path-as-is http://{lab["netboot_server_address"]}{path}')
-    assert status in ('400', '403', '404'), f'{path} answered {status}'
+
+
+@pytest.mark.parametrize('path', ['/', '/ipxe/', '/hosts/', '/../../etc/passwd', '/ipxe/../../../etc/passwd'])
+def test_http_serves_no_listing_or_traversal(client, lab, path):
+    assert http_status(client, lab, path) in ('400', '403', '404'), path
+
+
+def test_http_hides_dotfiles(server, client, lab):
+    server.check_output('echo secret > /srv/netboot/.htpasswd && mkdir -p /srv/netboot/.git && echo x > /srv/netboot/.git/config')
+    try:
+        assert http_status(client, lab, '/.htpasswd') == '404'
+        assert http_status(client, lab, '/.git/config') == '404'
+        assert http_status(client, lab, '/boot.ipxe') == '200'
+    finally:
+        server.check_output('rm -rf /srv/netboot/.htpasswd /srv/netboot/.git')

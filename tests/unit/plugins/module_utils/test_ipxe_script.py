@@ -1,0 +1,145 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
+    IpxeScriptError,
+    check_text,
+    render_menu,
+)
+
+DEBIAN = {'key': 'debian', 'label': 'Debian installer', 'kernel': 'debian/linux',
+          'initrd': 'debian/initrd.gz', 'args': 'priority=critical'}
+LOCAL = {'key': 'local', 'label': 'Local disk', 'type': 'exit'}
+
+
+def labels(script):
+    return re.findall(r'^:(\S+)$', script, re.MULTILINE)
+
+
+def test_full_menu_renders_every_item_type():
+    items = [
+        DEBIAN,
+        {'key': 'xyz', 'label': 'netboot.xyz', 'type': 'chain', 'chain': 'https://boot.netboot.xyz'},
+        {'key': 'iso', 'label': 'Rescue ISO', 'type': 'sanboot', 'sanboot': 'iso/rescue.iso'},
+        {'type': 'gap', 'label': 'Tools'},
+        {'type': 'gap'},
+        {'key': 'shell', 'label': 'iPXE shell', 'type': 'shell', 'shortcut': 's'},
+        LOCAL,
+    ]
+    script = render_menu(items, title='Lab', default='local', timeout=5, base_url='http://10.0.0.2/')
+    assert script == '\n'.join([
+        '#!ipxe',
+        '',
+        ':start',
+        'menu Lab',
+        'item debian Debian installer',
+        'item xyz netboot.xyz',
+        'item iso Rescue ISO',
+        'item --gap -- Tools',
+        'item --gap',
+        'item --key s shell iPXE shell',
+        'item local Local disk',
+        'choose --default local --timeout 5000 selected || goto start',
+        'goto ${selected}',
+        '',
+        ':debian',
+        'kernel http://10.0.0.2/debian/linux initrd=initrd.gz priority=critical || goto failed',
+        'initrd http://10.0.0.2/debian/initrd.gz || goto failed',
+        'boot || goto failed',
+        '',
+        ':xyz',
+        'chain --autofree https://boot.netboot.xyz || goto failed',
+        '',
+        ':iso',
+        'sanboot --no-describe http://10.0.0.2/iso/rescue.iso || goto failed',
+        '',
+        ':shell',
+        'shell',
+        'goto start',
+        '',
+        ':local',
+        'exit',
+        '',
+        ':failed',
+        'echo Boot failed: ${errno}. Press a key to return to the menu.',
+        'prompt',
+        'goto start',
+        '',
+    ])
+
+
+def test_one_label_per_item_and_every_goto_has_a_label():
+    script = render_menu([DEBIAN, LOCAL, {'type': 'gap'}])
+    found = labels(script)
+    assert len(found) == len(set(found))
+    for target in re.findall(r'goto (\S+)', script):
+        assert target == '${selected}' or target in found
+
+
+@pytest.mark.parametrize('item, kernel_line', [
+    ({'key': 'a', 'kernel': 'k'}, 'kernel k || goto failed'),
+    ({'key': 'a', 'kernel': 'k', 'initrd': ['i1.gz', 'x/i2.img']}, 'kernel k initrd=i1.gz initrd=i2.img || goto failed'),
+    ({'key': 'a', 'kernel': 'k', 'initrd': 'i.gz', 'args': 'initrd=i.gz quiet'}, 'kernel k initrd=i.gz quiet || goto failed'),
+    ({'key': 'a', 'kernel': 'http://m/k', 'args': 'url=http://10.0.0.2/preseed.cfg'},
+     'kernel http://m/k url=http://10.0.0.2/preseed.cfg || goto failed'),
+])
+def test_kernel_line(item, kernel_line):
+    assert kernel_line in render_menu([item]).splitlines()
+
+
+@pytest.mark.parametrize('timeout, choose', [
+    (0, 'choose --default a selected || goto start'),
+    (1, 'choose --default a --timeout 1000 selected || goto start'),
+    (10, 'choose --default a --timeout 10000 selected || goto start'),
+])
+def test_timeout_in_seconds(timeout, choose):
+    assert choose in render_menu([{'key': 'a', 'type': 'exit'}], timeout=timeout).splitlines()
+
+
+def test_default_is_the_first_selectable_item():
+    script = render_menu([{'type': 'gap', 'label': 'x'}, LOCAL, DEBIAN])
+    assert 'choose --default local --timeout 10000 selected || goto start' in script
+
+
+@pytest.mark.parametrize('items, kwargs, message', [
+    ([], {}, 'non-empty list'),
+    ('debian', {}, 'non-empty list'),
+    ([{'type': 'gap'}], {}, 'at least one item that is not a gap'),
+    ([DEBIAN, dict(DEBIAN)], {}, 'duplicated: debian'),
+    ([{'key': 'a'}], {}, "menu item 'a' (type boot) needs a kernel"),
+    ([{'key': 'a', 'type': 'reboot'}], {}, "unknown type 'reboot'"),
+    ([{'key': 'a', 'type': 'exit', 'kernel': 'k'}], {}, 'unknown field(s) kernel'),
+    ([{'key': 'bad key', 'type': 'exit'}], {}, "got 'bad key'"),
+    ([{'key': 'start', 'type': 'exit'}], {}, "got 'start'"),
+    ([{'key': 'a', 'type': 'chain'}], {}, "menu item 'a' chain must be a non-empty URL"),
+    ([{'key': 'a', 'kernel': 'k k'}], {}, "kernel must be a non-empty URL or path without spaces, got 'k k'"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'a\nshell'}], {}, "args contains a control character '\\n'"),
+    ([{'key': 'a', 'label': 'x\rboot', 'type': 'exit'}], {}, "label contains a control character '\\r'"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'console="ttyS0'}], {}, 'unbalanced " quoting'),
+    ([{'key': 'a', 'kernel': 'k', 'args': "x='y"}], {}, "unbalanced ' quoting"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'x=${net0/ip'}], {}, 'unclosed ${...} expansion'),
+    ([{'key': 'a', 'kernel': 'k', 'initrd': {'x': 1}}], {}, 'initrd must be a string or a list'),
+    ([{'key': 'a', 'type': 'exit', 'shortcut': 'ab'}], {}, "shortcut must be one letter or digit, got 'ab'"),
+    ([{'key': 'a', 'type': 'exit', 'shortcut': 'x'}, {'key': 'b', 'type': 'exit', 'shortcut': 'x'}], {},
+     'shortcuts must be unique'),
+    (['a'], {}, "menu item #1 must be a mapping, got 'a'"),
+    ([LOCAL], {'default': 'nope'}, "menu default 'nope' is not the key of an item"),
+    ([LOCAL], {'timeout': -1}, 'got -1'),
+    ([LOCAL], {'timeout': '5'}, "got '5'"),
+    ([LOCAL], {'title': 'a\x1bb'}, 'menu title contains a control character'),
+])
+def test_refused_input(items, kwargs, message):
+    with pytest.raises(IpxeScriptError) as error:
+        render_menu(items, **kwargs)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('value', ['plain', 'console=ttyS0,115200n8', 'a="b c"', "x='y'", '${net0/mac}', '', 'ü'])
+def test_safe_text_passes(value):
+    assert check_text('x', value) == value

@@ -1,0 +1,74 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network
+
+
+def facts(**interfaces):
+    result = {'interfaces': list(interfaces), 'default_ipv4': {'interface': 'eth0', 'gateway': '172.17.0.1'}}
+    for name, (address, netmask) in interfaces.items():
+        result[name] = {'ipv4': {'address': address, 'netmask': netmask}}
+    return result
+
+
+LAB = facts(eth0=('172.17.0.5', '255.255.0.0'), eth1=('10.0.0.2', '255.255.255.0'), lo=('127.0.0.1', '255.0.0.0'))
+
+
+@pytest.mark.parametrize('kwargs, expected', [
+    ({'interface': 'eth1'},
+     {'interface': 'eth1', 'address': '10.0.0.2', 'subnet': '10.0.0.0/24', 'prefix': 24,
+      'pool': '10.0.0.128 - 10.0.0.254', 'router': None}),
+    ({'address': '10.0.0.2'},
+     {'interface': 'eth1', 'address': '10.0.0.2', 'subnet': '10.0.0.0/24', 'prefix': 24,
+      'pool': '10.0.0.128 - 10.0.0.254', 'router': None}),
+    ({'interface': 'eth1', 'pool': '10.0.0.50-10.0.0.60'},
+     {'interface': 'eth1', 'address': '10.0.0.2', 'subnet': '10.0.0.0/24', 'prefix': 24,
+      'pool': '10.0.0.50 - 10.0.0.60', 'router': None}),
+    ({'interface': 'eth1', 'subnet': '10.0.0.0/25'},
+     {'interface': 'eth1', 'address': '10.0.0.2', 'subnet': '10.0.0.0/25', 'prefix': 25,
+      'pool': '10.0.0.64 - 10.0.0.126', 'router': None}),
+    ({'interface': 'eth0'},
+     {'interface': 'eth0', 'address': '172.17.0.5', 'subnet': '172.17.0.0/16', 'prefix': 16,
+      'pool': '172.17.128.0 - 172.17.255.254', 'router': '172.17.0.1'}),
+])
+def test_derives_the_served_network(kwargs, expected):
+    assert lab_network(LAB, **kwargs) == expected
+
+
+def test_pool_moves_below_a_server_in_the_upper_half():
+    result = lab_network(facts(eth1=('10.0.0.200', '255.255.255.0')), interface='eth1')
+    assert result['pool'] == '10.0.0.2 - 10.0.0.127'
+
+
+def test_secondary_address_chooses_the_interface():
+    data = facts(eth1=('10.0.0.2', '255.255.255.0'))
+    data['eth1']['ipv4_secondaries'] = [{'address': '192.168.5.1', 'netmask': '255.255.255.0'}]
+    assert lab_network(data, address='192.168.5.1')['subnet'] == '192.168.5.0/24'
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({}, 'set netboot_interface'),
+    ({'interface': 'eth9'}, "netboot_interface 'eth9' does not exist on this host"),
+    ({'interface': 'eth1', 'address': '10.0.0.3'}, "netboot_server_address '10.0.0.3' is not an address of 'eth1'"),
+    ({'address': '192.0.2.1'}, "netboot_server_address '192.0.2.1' is not an address of any interface"),
+    ({'interface': 'eth1', 'subnet': '10.1.0.0/24'}, "netboot_subnet '10.1.0.0/24' does not contain"),
+    ({'interface': 'eth1', 'subnet': 'ten'}, "netboot_subnet must be an IPv4 network in CIDR form, got 'ten'"),
+    ({'interface': 'eth1', 'pool': '10.0.0.1 - 10.0.0.9'}, 'contains the server address 10.0.0.2'),
+    ({'interface': 'eth1', 'pool': '10.0.0.90 - 10.0.0.80'}, "netboot_pool '10.0.0.90 - 10.0.0.80' must be an ascending range"),
+    ({'interface': 'eth1', 'pool': '10.0.1.5 - 10.0.1.9'}, 'inside the subnet 10.0.0.0/24'),
+    ({'interface': 'eth1', 'pool': 'many'}, "netboot_pool must look like \"10.0.0.100 - 10.0.0.199\", got 'many'"),
+])
+def test_bad_settings_name_the_variable_and_value(kwargs, message):
+    with pytest.raises(LabNetworkError) as error:
+        lab_network(LAB, **kwargs)
+    assert message in str(error.value)
+
+
+def test_interface_without_ipv4_is_refused():
+    data = {'interfaces': ['eth1'], 'eth1': {'ipv4': {}}}
+    with pytest.raises(LabNetworkError, match="'eth1' has no IPv4 address"):
+        lab_network(data, interface='eth1')

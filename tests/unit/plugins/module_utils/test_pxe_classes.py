@@ -1,0 +1,92 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
+    PxeClassError,
+    client_classes,
+)
+
+URL = 'http://10.0.0.2/boot.ipxe'
+SERVER = '10.0.0.2'
+HTTP_BASE = 'http://10.0.0.2/ipxe/'
+
+
+def by_name(classes):
+    return {entry['name']: entry for entry in classes}
+
+
+@pytest.mark.parametrize('arch, boot_file, test, file_field', [
+    ('bios', 'undionly.kpxe', "option[93].hex == 0x0000 and not member('ipxe')", 'undionly.kpxe'),
+    ('efi-ia32', 'ipxe-ia32.efi', "option[93].hex == 0x0006 and not member('ipxe')", 'ipxe-ia32.efi'),
+    ('efi-x64', 'snponly.efi', "(option[93].hex == 0x0007 or option[93].hex == 0x0009) and not member('ipxe')",
+     'snponly.efi'),
+    ('efi-arm64', 'arm64/ipxe.efi', "option[93].hex == 0x000b and not member('ipxe')", 'arm64/ipxe.efi'),
+    ('http-x64', 'ipxe.efi', "option[93].hex == 0x0010 and not member('ipxe')", 'http://10.0.0.2/ipxe/ipxe.efi'),
+    ('http-arm64', 'http://mirror/ipxe-arm64.efi', "option[93].hex == 0x0013 and not member('ipxe')",
+     'http://mirror/ipxe-arm64.efi'),
+])
+def test_architecture_class(arch, boot_file, test, file_field):
+    classes = client_classes({arch: boot_file}, URL, SERVER, http_base_url=HTTP_BASE)
+    assert [entry['name'] for entry in classes] == ['ipxe', f'pxe-{arch}']
+    entry = classes[1]
+    assert entry['test'] == test
+    assert entry['boot-file-name'] == file_field
+    assert entry['next-server'] == SERVER
+    if arch.startswith('http-'):
+        assert entry['option-data'] == [
+            {'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}]
+    else:
+        assert 'option-data' not in entry
+
+
+def test_ipxe_class_comes_first_and_gets_the_script_url():
+    classes = client_classes({'efi-x64': 'snponly.efi', 'bios': 'undionly.kpxe'}, URL, SERVER)
+    assert classes[0] == {
+        'name': 'ipxe',
+        'test': "substring(option[77].hex,0,4) == 'iPXE'",
+        'next-server': SERVER,
+        'boot-file-name': URL,
+    }
+
+
+def test_classes_follow_a_stable_architecture_order():
+    classes = client_classes({'http-x64': 'ipxe.efi', 'efi-x64': 'a.efi', 'bios': 'u.kpxe'}, URL, SERVER,
+                             http_base_url=HTTP_BASE)
+    assert [entry['name'] for entry in classes] == ['ipxe', 'pxe-bios', 'pxe-efi-x64', 'pxe-http-x64']
+
+
+def test_no_option_67_anywhere():
+    classes = client_classes({'bios': 'u.kpxe', 'http-x64': 'i.efi'}, URL, SERVER, http_base_url=HTTP_BASE)
+    for entry in classes:
+        for option in entry.get('option-data', []):
+            assert option.get('name') != 'boot-file-name' and option.get('code') != 67
+
+
+def test_ipxe_options_are_attached_to_the_ipxe_class_only():
+    extra = [{'space': 'ipxe', 'name': 'no-pxedhcp', 'code': 176, 'data': '1'}]
+    classes = by_name(client_classes({'bios': 'u.kpxe'}, URL, SERVER, ipxe_options=extra))
+    assert classes['ipxe']['option-data'] == extra
+    assert 'option-data' not in classes['pxe-bios']
+
+
+@pytest.mark.parametrize('boot_files, url, server, http_base, message', [
+    ({'sparc': 'x'}, URL, SERVER, None, "unknown architecture name(s) 'sparc'"),
+    ({'bios': 'x', 'EFI-X64': 'y'}, URL, SERVER, None, "'EFI-X64'"),
+    (['bios'], URL, SERVER, None, 'must be a mapping'),
+    ({'bios': '../etc/passwd'}, URL, SERVER, None, "'../etc/passwd'"),
+    ({'bios': '/abs/undionly.kpxe'}, URL, SERVER, None, "'/abs/undionly.kpxe'"),
+    ({'bios': ''}, URL, SERVER, None, 'non-empty string'),
+    ({'bios': 'a b.kpxe'}, URL, SERVER, None, "'a b.kpxe'"),
+    ({'bios': 'http://x/undionly.kpxe'}, URL, SERVER, None, 'must be a TFTP path'),
+    ({'http-x64': 'ipxe.efi'}, URL, SERVER, None, 'needs an absolute URL or http_base_url'),
+    ({'bios': 'u.kpxe'}, 'tftp://x/boot.ipxe', SERVER, None, "ipxe_script_url must be an http(s) URL, got 'tftp://x/boot.ipxe'"),
+    ({'bios': 'u.kpxe'}, URL, 'server.example', None, "next_server must be an IPv4 address, got 'server.example'"),
+])
+def test_bad_input_names_the_value(boot_files, url, server, http_base, message):
+    with pytest.raises(PxeClassError, match=None) as error:
+        client_classes(boot_files, url, server, http_base_url=http_base)
+    assert message in str(error.value)
