@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: kea_command
 short_description: Send one command to a Kea server's control socket
 version_added: 0.1.0
-author: netboot.pxe developers
+author: netboot.pxe developers (@netboot)
 description:
   - Sends one management command (for example V(config-reload), V(config-test), V(status-get),
     V(lease4-get-all)) to a Kea DHCP server over its UNIX control socket and returns the parsed answer.
@@ -33,11 +33,15 @@ options:
     default: 10
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Read-only commands run; others are reported as changed without being sent.
+    details: Read-only commands are sent; others are reported as changed without being sent.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 notes:
   - Result V(3) (empty, for example no leases) is not an error.

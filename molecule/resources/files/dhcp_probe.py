@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Play one PXE/iPXE client's DHCP exchange (DISCOVER, OFFER, REQUEST, ACK); print the replies as JSON."""
 
 import argparse
@@ -41,7 +40,7 @@ def exchange(args, message_type, extra):
     deadline = time.time() + args.timeout
     while time.time() < deadline and not sniffer.results:
         sendp(packet, iface=args.iface)
-        for _ in range(10):
+        for _attempt in range(10):
             time.sleep(0.1)
             if sniffer.results:
                 break
@@ -63,7 +62,7 @@ def main():
     parser.add_argument('--arch', type=int, required=True, help='option 93 value')
     parser.add_argument('--user-class', default='', help='option 77, e.g. iPXE')
     parser.add_argument('--vendor-class', default='')
-    parser.add_argument('--mac', default='02:00:%02x:%02x:%02x:%02x' % tuple(random.randrange(256) for _ in range(4)))
+    parser.add_argument('--mac', default='02:00:%02x:%02x:%02x:%02x' % tuple(random.randrange(256) for _byte in range(4)))
     parser.add_argument('--timeout', type=float, default=10)
     args = parser.parse_args()
     args.xid = random.randrange(1, 2**32)

@@ -16,7 +16,7 @@ DHCPACK = '5'
 
 
 def probe(client, iface, arch, user_class=''):
-    command = f'netboot-dhcp-probe --iface {iface} --arch {arch} --timeout 8'
+    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --timeout 8'
     if user_class:
         command += f' --user-class {user_class}'
     result = client.run(command)

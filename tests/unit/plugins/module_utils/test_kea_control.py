@@ -61,7 +61,7 @@ class FakeKeaSocket:
         self.thread.start()
 
     def _serve(self):
-        conn, _ = self.server.accept()
+        conn = self.server.accept()[0]
         with conn:
             self.received = json.loads(conn.recv(65536).decode())
             for chunk in self.answer_chunks:

@@ -11,7 +11,6 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.netboot.pxe.plugins.modules import kea_command
 
 
-
 def run(monkeypatch, capsys, args, answer=None):
     """Run the module with ``args``; Kea answers ``answer``. Return (result, sent commands)."""
     sent = []
