@@ -34,20 +34,23 @@ def exchange(args, message_type, extra):
     mac = bytes.fromhex(args.mac.replace(':', ''))
     packet = (Ether(src=args.mac, dst='ff:ff:ff:ff:ff:ff') / IP(src='0.0.0.0', dst='255.255.255.255')
               / UDP(sport=68, dport=67) / BOOTP(chaddr=mac, xid=xid, flags=0x8000) / DHCP(options=dhcp_options))
-    sniffer = AsyncSniffer(iface=args.iface, lfilter=lambda p: BOOTP in p and p[BOOTP].xid == xid and p[BOOTP].op == 2)
+    replies = []
+    sniffer = AsyncSniffer(iface=args.iface, count=1, prn=replies.append,
+                           lfilter=lambda p: BOOTP in p and p[BOOTP].xid == xid and p[BOOTP].op == 2)
     sniffer.start()
-    time.sleep(0.3)
+    time.sleep(0.2)
     deadline = time.time() + args.timeout
-    while time.time() < deadline and not sniffer.results:
+    while time.time() < deadline and not replies:
         sendp(packet, iface=args.iface)
         for _attempt in range(10):
             time.sleep(0.1)
-            if sniffer.results:
+            if replies:
                 break
-    sniffer.stop()
-    if not sniffer.results:
+    if sniffer.running:
+        sniffer.stop()
+    if not replies:
         return None
-    reply = sniffer.results[0]
+    reply = replies[0]
     return {
         'yiaddr': reply[BOOTP].yiaddr,
         'siaddr': reply[BOOTP].siaddr,

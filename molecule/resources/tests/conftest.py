@@ -16,14 +16,20 @@ def _host(group):
     return names[0]
 
 
+# Commands run through docker exec (fast); Ansible modules through the Ansible inventory.
 @pytest.fixture(scope='session')
 def server():
+    return testinfra.get_host(f'docker://{_host("netboot_servers")}')
+
+
+@pytest.fixture(scope='session')
+def server_ansible():
     return testinfra.get_host(f'ansible://{_host("netboot_servers")}', ansible_inventory=INVENTORY)
 
 
 @pytest.fixture(scope='session')
 def client():
-    return testinfra.get_host(f'ansible://{_host("netboot_clients")}', ansible_inventory=INVENTORY)
+    return testinfra.get_host(f'docker://{_host("netboot_clients")}')
 
 
 @pytest.fixture(scope='session')

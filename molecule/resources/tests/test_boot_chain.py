@@ -37,7 +37,7 @@ def test_firmware_gets_boot_file_of_its_architecture(client, client_iface, lab, 
         assert reply['file'] == expected
         assert reply['siaddr'] == server
     if name.startswith('http-'):
-        assert answer['ack']['options']['vendor_class_id'] == 'HTTPClient'
+        assert bytes.fromhex(answer['ack']['options']['vendor_class_id']) == b'HTTPClient'
     else:
         assert 'vendor_class_id' not in answer['ack']['options']
 

@@ -44,8 +44,8 @@ def test_kea_config_passes_kea_checker(server):
     assert server.run('kea-dhcp4 -t /etc/kea/kea-dhcp4.conf').rc == 0
 
 
-def test_kea_control_socket_answers_status_get(server):
-    result = server.ansible('netboot.pxe.kea_command', 'command=status-get', check=False)
+def test_kea_control_socket_answers_status_get(server_ansible):
+    result = server_ansible.ansible('netboot.pxe.kea_command', 'command=status-get', check=False)
     assert result['result'] == 0, result
     assert result['arguments']['pid'] > 0
     assert result['changed'] is False
