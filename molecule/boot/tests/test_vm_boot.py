@@ -1,0 +1,119 @@
+"""Real firmware boots from the netboot server: OVMF (UEFI) and SeaBIOS machines under QEMU.
+
+Each machine has a fixed address (a Kea reservation without boot file), boots with no
+keyboard input, and must print the guest's marker on its serial console.  Kea's, tftpd's
+and nginx's logs must show the DHCP classes and the files that machine fetched.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
+sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
+
+from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
+
+NETWORK = 'netboot-test-boot'
+MARKER = 'NETBOOT-PXE-GUEST-UP'
+RESULTS = os.path.join(TOP, '.cache', 'results')
+PHASES = os.path.join(RESULTS, 'boot-phases.json')
+# Serial console text that marks each phase (the first line that contains it).
+PHASE_TEXT = {
+    'dhcp': ['Start PXE over IPv4', 'DHCP', 'Configuring (net0'],
+    'tftp': ['Downloading NBP file', 'tftp://', 'undionly.kpxe'],
+    'ipxe_start': ['iPXE initialising devices'],
+    'http': ['boot.ipxe'],
+    'kernel_start': ['Linux version', 'EFI stub'],
+    'marker': [MARKER],
+}
+
+MACHINES = {
+    # name: (firmware, MAC, address, DHCP classes Kea must assign, file fetched over TFTP)
+    'uefi': ('uefi', '52:54:00:77:20:11', '10.77.20.11', ['pxe-efi-x64', 'ipxe'], 'snponly.efi'),
+    'bios': ('bios', '52:54:00:77:20:12', '10.77.20.12', ['ipxe'], None),
+    'biospxe': ('bios-plain-pxe', '52:54:00:77:20:13', '10.77.20.13', ['pxe-bios', 'ipxe'], 'undionly.kpxe'),
+}
+
+
+@pytest.fixture(scope='module')
+def server():
+    inventory = os.environ['MOLECULE_INVENTORY_FILE']
+    name = AnsibleRunner(inventory).get_hosts('netboot_servers')[0]
+    return testinfra.get_host(f'docker://{name}')
+
+
+@pytest.fixture(scope='module')
+def phases():
+    found = {}
+    yield found
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(PHASES, 'w', encoding='utf-8') as handle:
+        json.dump(found, handle, indent=2, sort_keys=True)
+
+
+def phase_times(machine):
+    times = {}
+    for phase, texts in PHASE_TEXT.items():
+        seen = [machine.first(text) for text in texts]
+        seen = [seconds for seconds in seen if seconds is not None]
+        times[phase] = round(min(seen), 1) if seen else None
+    return times
+
+
+def assigned_classes(server, mac):
+    """Classes Kea logged for packets from ``mac`` (DHCP4_CLASS_ASSIGNED, debug level 40)."""
+    journal = server.check_output('journalctl -u kea-dhcp4-server --no-pager -o cat')
+    classes = set()
+    for line in journal.splitlines():
+        if 'DHCP4_CLASS_ASSIGNED' in line and mac in line:
+            classes.update(name.strip() for name in line.rsplit(':', 1)[1].split(','))
+    return classes
+
+
+def http_fetches(server, address):
+    log = server.check_output('cat /var/log/nginx/netboot.access.log')
+    return [match.group(2) for match in re.finditer(r'^(\S+) .*?"GET (\S+) HTTP/[^"]*" 200 ', log, re.MULTILINE)
+            if match.group(1) == address]
+
+
+def tftp_fetches(server, address):
+    journal = server.check_output('journalctl -t in.tftpd --no-pager -o cat')
+    return re.findall(rf'RRQ from {re.escape(address)} filename (\S+)', journal)
+
+
+@pytest.mark.parametrize('name', list(MACHINES))
+def test_machine_boots_the_default_item(server, phases, name):
+    firmware, mac, address, classes, tftp_file = MACHINES[name]
+    with Machine(name, NETWORK, firmware, mac) as machine:
+        reached = machine.wait_for(MARKER, timeout=300)
+        phases[name] = phase_times(machine)
+        assert reached is not None, f'{name}: no marker; serial log in {machine.serial_log}'
+    assert set(classes) <= assigned_classes(server, mac)
+    if tftp_file:
+        # Firmware may ask twice (size first, then the file): only the right file, though.
+        assert set(tftp_fetches(server, address)) == {tftp_file}
+    fetched = http_fetches(server, address)
+    for path in ('/boot.ipxe', '/menu.ipxe', '/boot-test/vmlinuz', '/boot-test/initrd.img'):
+        assert path in fetched, f'{name} did not fetch {path}: {fetched}'
+
+
+def test_debian_installer_fetches_its_preseed(server, phases):
+    address = '10.77.20.14'
+    with Machine('installer', NETWORK, 'uefi', '52:54:00:77:20:14', memory=1024) as machine:
+        fetched = []
+        for _second in range(600):
+            fetched = http_fetches(server, address)
+            if '/preseed/lab.cfg' in fetched or machine.process.poll() is not None:
+                break
+            time.sleep(1)
+        phases['installer'] = phase_times(machine)
+    assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
+    assert '/menu.ipxe' not in fetched
+    assert fetched.index('/debian-installer/initrd.gz') < fetched.index('/preseed/lab.cfg'), fetched

@@ -1,0 +1,153 @@
+"""Boot a QEMU machine (software emulation) from a netboot server on a Docker test network.
+
+The machine's NIC is a tap device joined to the bridge of the test network, so its DHCP,
+TFTP and HTTP traffic reaches the server container and nothing else.  Serial console lines
+are timestamped as they arrive; the QMP socket takes screenshots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd'
+OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd'
+IPXE_LKRN = '/usr/lib/ipxe/ipxe.lkrn'
+# iPXE as a plain firmware PXE client: another user class, so that Kea answers it like any
+# PXE ROM (with the TFTP boot file of its architecture), then chain that file over TFTP.
+PLAIN_PXE_SCRIPT = 'set user-class PXEClient && dhcp && chain tftp://${next-server}/${filename}'
+
+
+def bridge_of(network):
+    """Linux bridge of a Docker network: br- and the first 12 characters of its id."""
+    network_id = subprocess.check_output(['docker', 'network', 'inspect', '-f', '{{.Id}}', network], text=True)
+    return 'br-' + network_id.strip()[:12]
+
+
+class Machine:
+    """One QEMU machine; use as a context manager."""
+
+    def __init__(self, name, network, firmware, mac, memory=512, workdir=None):
+        if firmware not in ('uefi', 'bios', 'bios-plain-pxe'):
+            raise ValueError(f'unknown firmware {firmware!r}')
+        self.name = name
+        self.firmware = firmware
+        self.mac = mac
+        self.memory = memory
+        self.bridge = bridge_of(network)
+        self.tap = ('nbt' + name)[:15]
+        self.workdir = workdir or tempfile.mkdtemp(prefix=f'netboot-vm-{name}-')
+        self.serial_log = os.path.join(self.workdir, 'serial.log')
+        self.qmp_path = os.path.join(self.workdir, 'qmp.sock')
+        self.lines = []  # (seconds since start, text)
+        self.started = None
+        self.process = None
+        self._reader = None
+        self._echo = False
+
+    def _command(self):
+        command = ['qemu-system-x86_64', '-accel', 'tcg', '-m', str(self.memory), '-smp', '1',
+                   '-display', 'none', '-serial', 'stdio', '-no-reboot',
+                   '-qmp', f'unix:{self.qmp_path},server=on,wait=off',
+                   '-netdev', f'tap,id=net0,ifname={self.tap},script=no,downscript=no']
+        if self.firmware == 'uefi':
+            variables = os.path.join(self.workdir, 'OVMF_VARS.fd')
+            shutil.copyfile(OVMF_VARS, variables)
+            command += ['-machine', 'q35',
+                        '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
+                        '-drive', f'if=pflash,format=raw,unit=1,file={variables}',
+                        # No option ROM: OVMF's own PXE client fetches iPXE over TFTP.
+                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},romfile=',
+                        '-boot', 'n']
+        else:
+            sercon = os.path.join(self.workdir, 'sercon-port')
+            with open(sercon, 'wb') as handle:
+                handle.write(bytes([0xF8, 0x03, 0x00, 0x00]))  # SeaBIOS console on COM1
+            command += ['-machine', 'pc', '-fw_cfg', f'name=etc/sercon-port,file={sercon}',
+                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac}']
+            if self.firmware == 'bios-plain-pxe':
+                command += ['-kernel', IPXE_LKRN, '-append', PLAIN_PXE_SCRIPT]
+            else:
+                command += ['-boot', 'n']
+        return command
+
+    def __enter__(self):
+        subprocess.run(['ip', 'link', 'del', self.tap], stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(['ip', 'tuntap', 'add', 'dev', self.tap, 'mode', 'tap'], check=True)
+        subprocess.run(['ip', 'link', 'set', self.tap, 'master', self.bridge], check=True)
+        subprocess.run(['ip', 'link', 'set', self.tap, 'up'], check=True)
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(self._command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, cwd=self.workdir)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self):
+        with open(self.serial_log, 'w', encoding='utf-8', errors='replace') as log:
+            for raw in iter(self.process.stdout.readline, b''):
+                text = raw.decode(errors='replace').rstrip('\r\n')
+                self.lines.append((time.monotonic() - self.started, text))
+                log.write(text + '\n')
+                log.flush()
+                if self._echo:
+                    print(f'[{self.name} {self.lines[-1][0]:6.1f}s] {text}', flush=True)
+
+    def echo(self, on=True):
+        """Print serial lines live as they arrive."""
+        self._echo = on
+
+    def wait_for(self, text, timeout):
+        """Seconds after start at which ``text`` first appeared on the serial console, or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.first(text)
+            if found is not None:
+                return found
+            if self.process.poll() is not None:
+                self._reader.join(2)
+                return self.first(text)
+            time.sleep(0.2)
+        return None
+
+    def first(self, text):
+        for seconds, line in list(self.lines):
+            if text in line:
+                return seconds
+        return None
+
+    def screendump(self, path):
+        """Save the screen as PNG through QMP."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as qmp:
+            qmp.settimeout(10)
+            qmp.connect(self.qmp_path)
+            reader = qmp.makefile('r')
+            reader.readline()  # greeting
+            for command in ({'execute': 'qmp_capabilities'},
+                            {'execute': 'screendump', 'arguments': {'filename': os.path.abspath(path), 'format': 'png'}}):
+                qmp.sendall(json.dumps(command).encode() + b'\n')
+                while True:
+                    answer = json.loads(reader.readline())
+                    if 'return' in answer or 'error' in answer:
+                        break
+                if 'error' in answer:
+                    raise RuntimeError(f'QMP {command["execute"]} failed: {answer["error"]}')
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._reader:
+            self._reader.join(5)
+        subprocess.run(['ip', 'link', 'del', self.tap], stderr=subprocess.DEVNULL, check=False)
+        return False
