@@ -46,6 +46,7 @@ class Machine:
         self.serial_log = os.path.join(self.workdir, 'serial.log')
         self.qmp_path = os.path.join(self.workdir, 'qmp.sock')
         self.lines = []  # (seconds since start, text)
+        self.partial = (0.0, '')  # the line being written
         self.started = None
         self.process = None
         self._reader = None
@@ -90,14 +91,28 @@ class Machine:
         return self
 
     def _read(self):
+        # Read in chunks, not lines: iPXE draws its menu without ending the line.
+        pending = ''
         with open(self.serial_log, 'w', encoding='utf-8', errors='replace') as log:
-            for raw in iter(self.process.stdout.readline, b''):
-                text = raw.decode(errors='replace').rstrip('\r\n')
-                self.lines.append((time.monotonic() - self.started, text))
-                log.write(text + '\n')
+            while True:
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                text = chunk.decode(errors='replace')
+                log.write(text)
                 log.flush()
-                if self._echo:
-                    print(f'[{self.name} {self.lines[-1][0]:6.1f}s] {text}', flush=True)
+                pending += text
+                *complete, pending = pending.split('\n')
+                for line in complete:
+                    self._add(line.rstrip('\r'))
+                self.partial = (time.monotonic() - self.started, pending)
+            if pending:
+                self._add(pending)
+
+    def _add(self, line):
+        self.lines.append((time.monotonic() - self.started, line))
+        if self._echo:
+            print(f'[{self.name} {self.lines[-1][0]:6.1f}s] {line}', flush=True)
 
     def echo(self, on=True):
         """Print serial lines live as they arrive."""
@@ -117,7 +132,7 @@ class Machine:
         return None
 
     def first(self, text):
-        for seconds, line in list(self.lines):
+        for seconds, line in list(self.lines) + [self.partial]:
             if text in line:
                 return seconds
         return None
