@@ -8,7 +8,7 @@ out="$top/.cache/vm"
 marker=${NETBOOT_BOOT_MARKER:-NETBOOT-PXE-GUEST-UP}
 
 need=()
-for pkg in qemu-system-x86 ovmf ipxe-qemu busybox-static cpio; do
+for pkg in qemu-system-x86 ovmf ipxe-qemu ipxe busybox-static cpio; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -68,12 +68,12 @@ def phase_times(machine):
 
 
 def assigned_classes(server, mac):
-    """Classes Kea logged for packets from ``mac`` (DHCP4_CLASS_ASSIGNED, debug level 40)."""
+    """Classes Kea logged for packets from ``mac`` (DHCP4_CLASSES_ASSIGNED, debug level 40)."""
     journal = server.check_output('journalctl -u kea-dhcp4-server --no-pager -o cat')
     classes = set()
     for line in journal.splitlines():
-        if 'DHCP4_CLASS_ASSIGNED' in line and mac in line:
-            classes.update(name.strip() for name in line.rsplit(':', 1)[1].split(','))
+        if 'DHCP4_CLASSES_ASSIGNED ' in line and f'hwtype=1 {mac}]' in line:
+            classes.update(name.strip() for name in line.split('following classes:', 1)[1].split(','))
     return classes
 
 
