@@ -121,3 +121,8 @@ def test_debian_installer_fetches_its_preseed(server, phases):
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
     assert '/menu.ipxe' not in fetched
     assert fetched.index('/debian-installer/initrd.gz') < fetched.index('/preseed/lab.cfg'), fetched
+
+
+def test_router_advertisements_are_sent(server):
+    assert server.service('radvd').is_running
+    assert 'AdvDefaultLifetime 0;' in server.file('/etc/radvd.conf').content_string
