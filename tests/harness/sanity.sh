@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # ansible-test sanity on a copy of the collection at ansible_collections/netboot/pxe.
 set -euo pipefail
+# The shellcheck sanity test needs Debian's shellcheck.
+if ! command -v shellcheck >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
+fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # Outside this checkout: inside it, ansible-test would list files with git and skip ignored ones.
 tree="${TMPDIR:-/tmp}/netboot-pxe-sanity/ansible_collections/netboot/pxe"
