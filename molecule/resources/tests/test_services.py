@@ -28,7 +28,7 @@ def test_listens_on_server_address_only(server, lab, spec, owner):
     lines = server.check_output(f'ss -H -n -l -p {flag} sport = :{port}').splitlines()
     assert lines, f'nothing listens on {proto} port {port}'
     for line in lines:
-        local = line.split()[3] if proto == 'udp' else line.split()[3]
+        local = line.split()[3]
         assert local.startswith(addr + ':'), f'{owner} listens beyond {addr}: {line}'
 
 
