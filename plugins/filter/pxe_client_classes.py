@@ -10,9 +10,10 @@ from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
 )
 
 
-def pxe_client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None):
+def pxe_client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None,
+                       name='boot files'):
     try:
-        return client_classes(boot_files, ipxe_script_url, next_server, http_base_url, ipxe_options)
+        return client_classes(boot_files, ipxe_script_url, next_server, http_base_url, ipxe_options, name=name)
     except PxeClassError as exc:
         raise AnsibleFilterError(f'pxe_client_classes: {exc}') from exc
 

@@ -32,14 +32,14 @@ class PxeClassError(ValueError):
     """Input that cannot become a correct Kea client-classes list."""
 
 
-def _check_boot_file(arch, boot_file):
+def _check_boot_file(where, boot_file):
     if not isinstance(boot_file, str) or not boot_file:
-        raise PxeClassError(f'boot file for {arch!r} must be a non-empty string, got {boot_file!r}')
+        raise PxeClassError(f'{where} must be a non-empty string, got {boot_file!r}')
     if _URL.match(boot_file):
         return
     if not _BOOT_FILE.match(boot_file) or '..' in boot_file.split('/'):
         raise PxeClassError(
-            f'boot file for {arch!r} must be a path relative to the TFTP root without "..", '
+            f'{where} must be a path relative to the TFTP root without "..", '
             f'or an http(s) URL; got {boot_file!r}')
 
 
@@ -55,16 +55,18 @@ def arch_test(codes):
     return terms[0] if len(terms) == 1 else '(' + ' or '.join(terms) + ')'
 
 
-def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None):
+def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None,
+                   name='boot files'):
     """Return the Kea ``client-classes`` list for PXE and iPXE clients.
 
     ``boot_files`` maps an architecture name (see ``ARCHITECTURES``) to a boot
     file: a TFTP path for firmware PXE, or a path under ``http_base_url`` (or an
     absolute URL) for UEFI HTTP boot.  The iPXE class comes first: Kea applies
     the first matching class, and ``member()`` only sees classes defined earlier.
+    Errors about ``boot_files`` name it ``name``.
     """
     if not isinstance(boot_files, dict):
-        raise PxeClassError(f'boot files must be a mapping of architecture name to file, got {boot_files!r}')
+        raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
     if not isinstance(ipxe_script_url, str) or not _URL.match(ipxe_script_url):
         raise PxeClassError(f'ipxe_script_url must be an http(s) URL, got {ipxe_script_url!r}')
     if not isinstance(next_server, str) or not re.match(r'^\d{1,3}(\.\d{1,3}){3}$', next_server):
@@ -72,7 +74,7 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     unknown = sorted(str(name) for name in boot_files if name not in ARCHITECTURES)
     if unknown:
         raise PxeClassError(
-            f'unknown architecture name(s) {", ".join(map(repr, unknown))}; '
+            f'{name} has unknown architecture name(s) {", ".join(map(repr, unknown))}; '
             f'known: {", ".join(ARCHITECTURES)}')
 
     ipxe = {
@@ -88,7 +90,8 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
         if arch not in boot_files:
             continue
         boot_file = boot_files[arch]
-        _check_boot_file(arch, boot_file)
+        where = f'{name}[{arch!r}]'
+        _check_boot_file(where, boot_file)
         entry = {
             'name': f'pxe-{arch}',
             'test': f"{arch_test(codes)} and not member('{IPXE_CLASS}')",
@@ -97,13 +100,13 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
         if http_boot:
             if not _URL.match(boot_file) and not (isinstance(http_base_url, str) and _URL.match(http_base_url)):
                 raise PxeClassError(
-                    f'{arch!r} is UEFI HTTP boot: its boot file {boot_file!r} needs an absolute URL '
+                    f'{where} is for UEFI HTTP boot: the boot file {boot_file!r} needs an absolute URL '
                     f'or http_base_url, got http_base_url={http_base_url!r}')
             entry['boot-file-name'] = _join_url(http_base_url or '', boot_file)
             entry['option-data'] = [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}]
         else:
             if _URL.match(boot_file):
-                raise PxeClassError(f'{arch!r} is firmware PXE over TFTP: its boot file must be a TFTP path, got {boot_file!r}')
+                raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
             entry['boot-file-name'] = boot_file
         classes.append(entry)
     return classes

@@ -1,12 +1,19 @@
-"""Fixtures: the netboot server and the client of the scenario, and the server's settings."""
+"""Fixtures: the netboot server and the client of the scenario, the server's settings, and
+helpers that run a DHCP exchange from the client and the playbook against the server."""
 
+import json
 import os
+import subprocess
 
 import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
+CONVERGE = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
+DHCPACK = '5'
+# Every file the roles write, with the daemons' configurations.
+MANAGED_PATHS = ['/etc/kea', '/etc/default/tftpd-hpa', '/etc/nginx', '/srv/tftp', '/srv/netboot']
 RUNNER = AnsibleRunner(INVENTORY)
 
 
@@ -47,3 +54,32 @@ def client_iface(client, lab):
         if fields[3].startswith(prefix):
             return fields[1]
     raise AssertionError(f'client has no address in {prefix}0/24')
+
+
+@pytest.fixture(scope='session')
+def dhcp(client, client_iface):
+    """dhcp(arch, user_class='', mac=None): one full DHCP exchange from the client; the replies."""
+    def exchange(arch=7, user_class='', mac=None):
+        command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {client_iface} --arch {arch} --timeout 8'
+        if user_class:
+            command += f' --user-class {user_class}'
+        if mac:
+            command += f' --mac {mac}'
+        result = client.run(command)
+        assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
+        answer = json.loads(result.stdout)
+        assert answer['ack']['options']['message-type'] == DHCPACK
+        return answer
+    return exchange
+
+
+def run_site(*args):
+    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
+    return subprocess.run(['ansible-playbook', '-i', INVENTORY, CONVERGE, *args],
+                          capture_output=True, text=True, check=False)
+
+
+def managed_files(host):
+    """sha256 of every managed file on ``host`` (sorted lines), to compare before and after."""
+    return host.check_output(
+        'find ' + ' '.join(MANAGED_PATHS) + ' -type f -print0 | sort -z | xargs -0 sha256sum')

@@ -1,7 +1,5 @@
 """Real packets from the client container: DHCP per architecture, TFTP of each binary, HTTP scripts."""
 
-import json
-
 import pytest
 
 # Client system architecture (option 93) -> architecture name used by netboot_boot_files.
@@ -12,23 +10,11 @@ PXE_CLIENTS = [
     (11, 'efi-arm64'),
     (16, 'http-x64'),
 ]
-DHCPACK = '5'
-
-
-def probe(client, iface, arch, user_class=''):
-    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --timeout 8'
-    if user_class:
-        command += f' --user-class {user_class}'
-    result = client.run(command)
-    assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
-    answer = json.loads(result.stdout)
-    assert answer['ack']['options']['message-type'] == DHCPACK
-    return answer
 
 
 @pytest.mark.parametrize('arch, name', PXE_CLIENTS)
-def test_firmware_gets_boot_file_of_its_architecture(client, client_iface, lab, arch, name):
-    answer = probe(client, client_iface, arch)
+def test_firmware_gets_boot_file_of_its_architecture(dhcp, lab, arch, name):
+    answer = dhcp(arch)
     server = lab['netboot_server_address']
     expected = lab['netboot_boot_files'][name]
     if name.startswith('http-'):
@@ -43,8 +29,8 @@ def test_firmware_gets_boot_file_of_its_architecture(client, client_iface, lab, 
 
 
 @pytest.mark.parametrize('arch', [0, 7, 11])
-def test_ipxe_gets_the_boot_script_url(client, client_iface, lab, arch):
-    answer = probe(client, client_iface, arch, user_class='iPXE')
+def test_ipxe_gets_the_boot_script_url(dhcp, lab, arch):
+    answer = dhcp(arch, user_class='iPXE')
     server = lab['netboot_server_address']
     assert answer['ack']['file'] == f'http://{server}/boot.ipxe'
     assert answer['ack']['siaddr'] == server

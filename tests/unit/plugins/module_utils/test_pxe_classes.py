@@ -74,10 +74,10 @@ def test_ipxe_options_are_attached_to_the_ipxe_class_only():
 
 
 @pytest.mark.parametrize('boot_files, url, server, http_base, message', [
-    ({'sparc': 'x'}, URL, SERVER, None, "unknown architecture name(s) 'sparc'"),
+    ({'sparc': 'x'}, URL, SERVER, None, "netboot_boot_files has unknown architecture name(s) 'sparc'"),
     ({'bios': 'x', 'EFI-X64': 'y'}, URL, SERVER, None, "'EFI-X64'"),
     (['bios'], URL, SERVER, None, 'must be a mapping'),
-    ({'bios': '../etc/passwd'}, URL, SERVER, None, "'../etc/passwd'"),
+    ({'bios': '../etc/passwd'}, URL, SERVER, None, "netboot_boot_files['bios'] must be a path relative to the TFTP root"),
     ({'bios': '/abs/undionly.kpxe'}, URL, SERVER, None, "'/abs/undionly.kpxe'"),
     ({'bios': ''}, URL, SERVER, None, 'non-empty string'),
     ({'bios': 'a b.kpxe'}, URL, SERVER, None, "'a b.kpxe'"),
@@ -88,5 +88,5 @@ def test_ipxe_options_are_attached_to_the_ipxe_class_only():
 ])
 def test_bad_input_names_the_value(boot_files, url, server, http_base, message):
     with pytest.raises(PxeClassError, match=None) as error:
-        client_classes(boot_files, url, server, http_base_url=http_base)
+        client_classes(boot_files, url, server, http_base_url=http_base, name='netboot_boot_files')
     assert message in str(error.value)

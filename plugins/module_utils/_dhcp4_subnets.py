@@ -1,0 +1,174 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Find the mistakes in Kea DHCPv4 subnets that Kea's own checker lets through or
+reports without naming the inventory variable: overlaps, addresses outside their
+subnet, reservations inside a pool, malformed or duplicate MAC addresses.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_MAC = re.compile(r'^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$')
+# Reservation fields that would override the PXE classes and break the PXE -> iPXE chain.
+PXE_BREAKING_FIELDS = ('boot-file-name', 'client-classes', 'next-server', 'server-hostname')
+_IDENTIFIERS = ('hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id')
+
+
+def normalize_mac(value):
+    """Return ``value`` as lower-case colon-separated hex, or None when it is not a MAC."""
+    if not isinstance(value, str) or not _MAC.match(value):
+        return None
+    return value.lower().replace('-', ':')
+
+
+def parse_pool(value):
+    """Return (first, last) IPv4Address of a Kea pool, "a - b" or CIDR; ValueError if malformed."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    if '/' in value:
+        network = ipaddress.IPv4Network(value.strip())
+        return network.network_address, network.broadcast_address
+    parts = value.split('-')
+    if len(parts) != 2:
+        raise ValueError(value)
+    first, last = (ipaddress.IPv4Address(part.strip()) for part in parts)
+    if first > last:
+        raise ValueError(value)
+    return first, last
+
+
+def _pools(subnet, where, problems):
+    """Parsed pools of one subnet: list of (where, text, first, last)."""
+    pools = subnet.get('pools') or []
+    if not isinstance(pools, list):
+        problems.append(f'{where}.pools must be a list, got {pools!r}')
+        return []
+    parsed = []
+    for index, pool in enumerate(pools):
+        text = pool.get('pool') if isinstance(pool, dict) else pool
+        try:
+            first, last = parse_pool(text)
+        except ValueError:
+            problems.append(f'{where}.pools[{index}].pool must look like "10.0.0.100 - 10.0.0.199" '
+                            f'or 10.0.0.128/25, got {text!r}')
+            continue
+        parsed.append((f'{where}.pools[{index}]', text, first, last))
+    return parsed
+
+
+def _overlaps(ranges):
+    """Yield pairs of (where, text) whose [first, last] ranges overlap."""
+    ordered = sorted(ranges, key=lambda item: (item[2], item[3]))
+    for index, current in enumerate(ordered):
+        for later in ordered[index + 1:]:
+            if later[2] > current[3]:
+                break
+            yield current, later
+
+
+def reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True):
+    """Problems of a list of Kea host reservations in ``subnet`` (CIDR) with ``pools``.
+
+    With ``pxe``, fields that override the PXE client classes are refused.
+    """
+    problems = []
+    if reservations is None:
+        return problems
+    if not isinstance(reservations, list):
+        return [f'{name} must be a list of reservations, got {reservations!r}']
+    network = ipaddress.IPv4Network(subnet, strict=False)
+    ranges = []
+    for pool in pools:
+        try:
+            ranges.append((pool, *parse_pool(pool.get('pool') if isinstance(pool, dict) else pool)))
+        except ValueError:
+            continue  # reported with the pools themselves
+    seen_macs = {}
+    seen_ips = {}
+    for index, host in enumerate(reservations):
+        where = f'{name}[{index}]'
+        if not isinstance(host, dict):
+            problems.append(f'{where} must be a mapping with hw-address and ip-address, got {host!r}')
+            continue
+        if not any(key in host for key in _IDENTIFIERS):
+            problems.append(f'{where} needs an identifier ({", ".join(_IDENTIFIERS)}), got {host!r}')
+        if 'hw-address' in host:
+            mac = normalize_mac(host['hw-address'])
+            if mac is None:
+                problems.append(f'{where}.hw-address must be a MAC address like 52:54:00:12:34:56, '
+                                f'got {host["hw-address"]!r}')
+            elif mac in seen_macs:
+                problems.append(f'{where}.hw-address {host["hw-address"]!r} is already reserved by '
+                                f'{name}[{seen_macs[mac]}]')
+            else:
+                seen_macs[mac] = index
+        if pxe:
+            breaking = [key for key in PXE_BREAKING_FIELDS if key in host]
+            if breaking:
+                problems.append(f'{where} sets {", ".join(breaking)}, which would override the PXE classes and '
+                                f'break the PXE -> iPXE chain; got {host!r}')
+        if 'ip-address' not in host:
+            continue
+        try:
+            address = ipaddress.IPv4Address(host['ip-address'])
+        except ValueError:
+            problems.append(f'{where}.ip-address must be an IPv4 address, got {host["ip-address"]!r}')
+            continue
+        if address not in network or address in (network.network_address, network.broadcast_address):
+            problems.append(f'{where}.ip-address {str(address)!r} is not a host address of the subnet {network}')
+        for pool, first, last in ranges:
+            if first <= address <= last:
+                text = pool.get('pool') if isinstance(pool, dict) else pool
+                problems.append(f'{where}.ip-address {str(address)!r} is inside the dynamic pool {text!r}; '
+                                f'reserve an address outside the pool')
+        if address in seen_ips:
+            problems.append(f'{where}.ip-address {str(address)!r} is already reserved by {name}[{seen_ips[address]}]')
+        else:
+            seen_ips[address] = index
+    return problems
+
+
+def subnet_problems(subnets, name='subnets', pxe=True):
+    """Problems of a list of Kea ``subnet4`` entries, each message naming ``name``[i].field and the value."""
+    if not isinstance(subnets, list):
+        return [f'{name} must be a list of subnets, got {subnets!r}']
+    problems = []
+    networks = []
+    all_pools = []
+    ids = {}
+    for index, subnet in enumerate(subnets):
+        where = f'{name}[{index}]'
+        if not isinstance(subnet, dict):
+            problems.append(f'{where} must be a mapping with id and subnet, got {subnet!r}')
+            continue
+        ident = subnet.get('id')
+        if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident < 2 ** 32:
+            problems.append(f'{where}.id must be a positive integer, got {ident!r}')
+        elif ident in ids:
+            problems.append(f'{where}.id {ident} is already the id of {name}[{ids[ident]}]')
+        else:
+            ids[ident] = index
+        try:
+            network = ipaddress.IPv4Network(subnet.get('subnet'))
+        except (ValueError, TypeError):
+            problems.append(f'{where}.subnet must be an IPv4 network in CIDR form like 10.0.0.0/24 '
+                            f'(host bits zero), got {subnet.get("subnet")!r}')
+            continue
+        networks.append((where, str(network), network.network_address, network.broadcast_address))
+        pools = _pools(subnet, where, problems)
+        for pool_where, text, first, last in pools:
+            if first not in network or last not in network:
+                problems.append(f'{pool_where}.pool {text!r} is not inside the subnet {network}')
+        all_pools += pools
+        problems += reservation_problems(subnet.get('reservations'), str(network),
+                                         [{'pool': pool[1]} for pool in pools], f'{where}.reservations', pxe)
+    for first, second in _overlaps(networks):
+        problems.append(f'{second[0]}.subnet {second[1]!r} overlaps {first[0]}.subnet {first[1]!r}')
+    for first, second in _overlaps(all_pools):
+        problems.append(f'{second[0]}.pool {second[1]!r} overlaps {first[0]}.pool {first[1]!r}')
+    return problems

@@ -1,0 +1,139 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import (
+    normalize_mac,
+    parse_pool,
+    reservation_problems,
+    subnet_problems,
+)
+
+GOOD = [
+    {'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}],
+     'reservations': [{'hw-address': '52:54:00:00:00:01', 'ip-address': '10.0.0.10'},
+                      {'hw-address': '52-54-00-00-00-02', 'ip-address': '10.0.0.11', 'hostname': 'b'}]},
+    {'id': 2, 'subnet': '10.0.1.0/24', 'pools': [{'pool': '10.0.1.128/25'}]},
+]
+
+
+def with_change(path, value):
+    subnets = copy.deepcopy(GOOD)
+    target = subnets
+    for step in path[:-1]:
+        target = target[step]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return subnets
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('52:54:00:AB:cd:01', '52:54:00:ab:cd:01'),
+    ('52-54-00-ab-cd-01', '52:54:00:ab:cd:01'),
+    ('52:54:00:ab:cd', None),
+    ('52:54:00-ab:cd:01', None),
+    ('52:54:00:ab:cd:0g', None),
+    ('5254.00ab.cd01', None),
+    (525400, None),
+])
+def test_normalize_mac(value, expected):
+    assert normalize_mac(value) == expected
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('10.0.0.100 - 10.0.0.199', ('10.0.0.100', '10.0.0.199')),
+    ('10.0.0.100-10.0.0.100', ('10.0.0.100', '10.0.0.100')),
+    ('10.0.0.128/25', ('10.0.0.128', '10.0.0.255')),
+])
+def test_parse_pool(value, expected):
+    assert tuple(map(str, parse_pool(value))) == expected
+
+
+@pytest.mark.parametrize('value', ['10.0.0.199 - 10.0.0.100', '10.0.0.1', '10.0.0.1 - 10.0.0.2 - 10.0.0.3',
+                                   '10.0.0.300 - 10.0.0.301', '10.0.0.1/24', None])
+def test_parse_pool_refuses(value):
+    with pytest.raises(ValueError):
+        parse_pool(value)
+
+
+def test_good_subnets_have_no_problem():
+    assert not subnet_problems(GOOD, name='kea_dhcp4_subnets')
+
+
+@pytest.mark.parametrize('path, value, message', [
+    ((0, 'id'), KeyError, "kea_dhcp4_subnets[0].id must be a positive integer, got None"),
+    ((0, 'id'), '1', "kea_dhcp4_subnets[0].id must be a positive integer, got '1'"),
+    ((1, 'id'), 1, 'kea_dhcp4_subnets[1].id 1 is already the id of kea_dhcp4_subnets[0]'),
+    ((1, 'subnet'), '10.0.1.5/24', "kea_dhcp4_subnets[1].subnet must be an IPv4 network in CIDR form"),
+    ((1, 'subnet'), '10.0.0.0/23', "kea_dhcp4_subnets[1].subnet '10.0.0.0/23' overlaps "
+                                     "kea_dhcp4_subnets[0].subnet '10.0.0.0/24'"),
+    ((1, 'pools'), [{'pool': '10.0.2.1 - 10.0.2.9'}],
+     "kea_dhcp4_subnets[1].pools[0].pool '10.0.2.1 - 10.0.2.9' is not inside the subnet 10.0.1.0/24"),
+    ((0, 'pools'), [{'pool': '10.0.0.100 - 10.0.0.150'}, {'pool': '10.0.0.140 - 10.0.0.160'}],
+     "kea_dhcp4_subnets[0].pools[1].pool '10.0.0.140 - 10.0.0.160' overlaps "
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.100 - 10.0.0.150'"),
+    ((0, 'pools'), [{'pool': '10.0.0.199 - 10.0.0.100'}], 'kea_dhcp4_subnets[0].pools[0].pool must look like'),
+    ((0, 'pools'), 'oops', "kea_dhcp4_subnets[0].pools must be a list, got 'oops'"),
+    ((0, 'reservations', 0, 'hw-address'), '52:54:00:00:00',
+     "kea_dhcp4_subnets[0].reservations[0].hw-address must be a MAC address like 52:54:00:12:34:56, "
+     "got '52:54:00:00:00'"),
+    ((0, 'reservations', 1, 'hw-address'), '52:54:00:00:00:01',
+     "kea_dhcp4_subnets[0].reservations[1].hw-address '52:54:00:00:00:01' is already reserved by "
+     "kea_dhcp4_subnets[0].reservations[0]"),
+    ((0, 'reservations', 1, 'ip-address'), '10.0.0.10',
+     "kea_dhcp4_subnets[0].reservations[1].ip-address '10.0.0.10' is already reserved by "
+     "kea_dhcp4_subnets[0].reservations[0]"),
+    ((0, 'reservations', 1, 'ip-address'), '10.0.1.10',
+     "kea_dhcp4_subnets[0].reservations[1].ip-address '10.0.1.10' is not a host address of the subnet 10.0.0.0/24"),
+    ((0, 'reservations', 1, 'ip-address'), '10.0.0.255',
+     "kea_dhcp4_subnets[0].reservations[1].ip-address '10.0.0.255' is not a host address"),
+    ((0, 'reservations', 1, 'ip-address'), '10.0.0.150',
+     "kea_dhcp4_subnets[0].reservations[1].ip-address '10.0.0.150' is inside the dynamic pool "
+     "'10.0.0.100 - 10.0.0.199'"),
+    ((0, 'reservations', 1, 'ip-address'), '10.0.0.1000',
+     "kea_dhcp4_subnets[0].reservations[1].ip-address must be an IPv4 address, got '10.0.0.1000'"),
+    ((0, 'reservations', 1, 'boot-file-name'), 'pxelinux.0',
+     'kea_dhcp4_subnets[0].reservations[1] sets boot-file-name, which would override the PXE classes'),
+    ((0, 'reservations', 1, 'hw-address'), KeyError,
+     'kea_dhcp4_subnets[0].reservations[1] needs an identifier'),
+    ((0, 'reservations'), 'x', "kea_dhcp4_subnets[0].reservations must be a list of reservations, got 'x'"),
+])
+def test_each_mistake_is_named(path, value, message):
+    problems = subnet_problems(with_change(path, value), name='kea_dhcp4_subnets')
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(message), problems[0]
+
+
+def test_boot_file_in_reservation_allowed_without_pxe():
+    subnets = with_change((0, 'reservations', 1, 'boot-file-name'), 'pxelinux.0')
+    assert not subnet_problems(subnets, pxe=False)
+
+
+def test_every_problem_is_reported_at_once():
+    subnets = with_change((0, 'reservations', 1), {'hw-address': 'zz', 'ip-address': '10.0.9.9'})
+    subnets[1]['subnet'] = '10.0.0.0/23'
+    assert len(subnet_problems(subnets)) == 3
+
+
+@pytest.mark.parametrize('reservations, message', [
+    ([{'hw-address': '52:54:00:00:00:01', 'ip-address': '10.0.0.120'}],
+     "netboot_reservations[0].ip-address '10.0.0.120' is inside the dynamic pool '10.0.0.100 - 10.0.0.199'"),
+    ([{'hw-address': '52:54:00:00:00:01'}, {'hw-address': '52:54:00:00:00:01'}],
+     "netboot_reservations[1].hw-address '52:54:00:00:00:01' is already reserved by netboot_reservations[0]"),
+    ([{'hw-address': '52:54:00:00:00:01', 'client-classes': ['x']}],
+     'netboot_reservations[0] sets client-classes'),
+    ('52:54:00:00:00:01', "netboot_reservations must be a list of reservations, got '52:54:00:00:00:01'"),
+    (['52:54:00:00:00:01'], 'netboot_reservations[0] must be a mapping'),
+])
+def test_reservations_of_one_subnet(reservations, message):
+    problems = reservation_problems(reservations, '10.0.0.0/24', ['10.0.0.100 - 10.0.0.199'],
+                                    name='netboot_reservations')
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(message), problems[0]
