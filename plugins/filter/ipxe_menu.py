@@ -10,9 +10,10 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
 )
 
 
-def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=None):
+def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=None, memdisk_url=None, name='menu items'):
     try:
-        return render_menu(items, title=title, default=default, timeout=timeout, base_url=base_url)
+        return render_menu(items, title=title, default=default, timeout=timeout, base_url=base_url,
+                           memdisk_url=memdisk_url, name=name)
     except IpxeScriptError as exc:
         raise AnsibleFilterError(f'ipxe_menu: {exc}') from exc
 

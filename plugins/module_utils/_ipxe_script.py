@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 
-ITEM_TYPES = ('boot', 'chain', 'sanboot', 'shell', 'exit', 'gap')
-_KEY = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$')
+ITEM_TYPES = ('boot', 'iso', 'chain', 'sanboot', 'shell', 'exit', 'gap')
+_KEY = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
 _SCHEME = re.compile(r'^[a-z][a-z0-9+.-]*://')
 # Labels of our own in the script; item keys must not collide with them.
 RESERVED_KEYS = ('start', 'failed', 'selected')
+# Words iPXE reads as the end of a command: what follows would run as another command.
+SEPARATORS = ('||', '&&', ';')
+DEFAULT_MEMDISK = 'ipxe/memdisk'
 _FIELDS = {
-    'boot': {'key', 'label', 'type', 'kernel', 'initrd', 'args', 'shortcut'},
+    'boot': {'key', 'label', 'type', 'kernel', 'kernel_efi', 'initrd', 'args', 'shortcut'},
+    'iso': {'key', 'label', 'type', 'iso', 'shortcut'},
     'chain': {'key', 'label', 'type', 'chain', 'shortcut'},
     'sanboot': {'key', 'label', 'type', 'sanboot', 'shortcut'},
     'shell': {'key', 'label', 'type', 'shortcut'},
@@ -30,7 +34,12 @@ class IpxeScriptError(ValueError):
 
 
 def check_text(where, value):
-    """Refuse a string that could break or inject into an iPXE script line."""
+    """Refuse a string that could break or inject into an iPXE script line.
+
+    iPXE splits a line into words at whitespace, without quoting; the words
+    ``||``, ``&&`` and ``;`` end a command and a word starting with ``#``
+    comments out the rest of the line, so none of these may appear.
+    """
     if not isinstance(value, str):
         raise IpxeScriptError(f'{where} must be a string, got {value!r}')
     for char in value:
@@ -51,6 +60,11 @@ def check_text(where, value):
         index += 1
     if depth:
         raise IpxeScriptError(f'{where} has an unclosed ${{...}} expansion: {value!r}')
+    for word in value.split():
+        if word in SEPARATORS:
+            raise IpxeScriptError(f'{where} has the word {word!r}, which iPXE reads as the start of another command: {value!r}')
+        if word.startswith('#'):
+            raise IpxeScriptError(f'{where} has a word starting with "#", which iPXE reads as a comment to the end of the line: {value!r}')
     return value
 
 
@@ -67,85 +81,124 @@ def _basename(url):
     return url.rstrip('/').rsplit('/', 1)[-1]
 
 
-def normalize_item(item, index, base_url=None):
-    """Validate one menu item and return it with its type and URLs resolved."""
-    where = f'menu item #{index + 1}'
+def normalize_item(item, index, base_url=None, name='menu items'):
+    """Validate one menu item and return it with its type and URLs resolved.
+
+    Errors name the item as ``name[index]`` (and its key once known), so that
+    a message can point at the Ansible variable the item came from.
+    """
+    where = f'{name}[{index}]'
     if not isinstance(item, dict):
-        raise IpxeScriptError(f'{where} must be a mapping, got {item!r}')
+        raise IpxeScriptError(f'{where}: must be a mapping, got {item!r}')
     kind = item.get('type', 'boot')
     if kind not in ITEM_TYPES:
-        raise IpxeScriptError(f'{where} has unknown type {kind!r}; known: {", ".join(ITEM_TYPES)}')
+        raise IpxeScriptError(f'{where}: unknown type {kind!r}; known: {", ".join(ITEM_TYPES)}')
     unknown = sorted(set(item) - _FIELDS[kind])
     if unknown:
-        raise IpxeScriptError(f'{where} (type {kind}) has unknown field(s) {", ".join(unknown)}')
-    result = {'type': kind, 'label': check_text(f'{where} label', item.get('label', ''))}
+        raise IpxeScriptError(f'{where}: type {kind} has unknown field(s) {", ".join(unknown)}')
     if kind == 'gap':
-        return result
+        return {'type': kind, 'label': check_text(f'{where}: label', item.get('label', ''))}
     key = item.get('key')
     if not isinstance(key, str) or not _KEY.match(key) or key in RESERVED_KEYS:
         raise IpxeScriptError(
-            f'{where} key must be letters, digits, "-" or "_" (not {", ".join(RESERVED_KEYS)}), got {key!r}')
-    where = f'menu item {key!r}'
-    result['key'] = key
-    if not result['label']:
-        result['label'] = key
+            f'{where}: key must be letters, digits, ".", "-" or "_" (not {", ".join(RESERVED_KEYS)}), got {key!r}')
+    where = f'{where} (key {key!r})'
+    result = {'type': kind, 'key': key, 'label': check_text(f'{where}: label', item.get('label', '')) or key}
     shortcut = item.get('shortcut')
     if shortcut is not None:
         if not isinstance(shortcut, str) or not re.match(r'^[A-Za-z0-9]$', shortcut):
-            raise IpxeScriptError(f'{where} shortcut must be one letter or digit, got {shortcut!r}')
+            raise IpxeScriptError(f'{where}: shortcut must be one letter or digit, got {shortcut!r}')
         result['shortcut'] = shortcut
     if kind == 'boot':
         if not item.get('kernel'):
-            raise IpxeScriptError(f'{where} (type boot) needs a kernel')
-        result['kernel'] = _url(f'{where} kernel', item['kernel'], base_url)
+            raise IpxeScriptError(f'{where}: type boot needs a kernel')
+        result['kernel'] = _url(f'{where}: kernel', item['kernel'], base_url)
+        if item.get('kernel_efi') is not None:
+            result['kernel_efi'] = _url(f'{where}: kernel_efi', item['kernel_efi'], base_url)
         initrds = item.get('initrd') or []
         if isinstance(initrds, str):
             initrds = [initrds]
         if not isinstance(initrds, list):
-            raise IpxeScriptError(f'{where} initrd must be a string or a list, got {initrds!r}')
-        result['initrd'] = [_url(f'{where} initrd', value, base_url) for value in initrds]
-        result['args'] = check_text(f'{where} args', item.get('args', '') or '')
-    elif kind in ('chain', 'sanboot'):
-        result[kind] = _url(f'{where} {kind}', item.get(kind) or '', base_url)
+            raise IpxeScriptError(f'{where}: initrd must be a string or a list, got {initrds!r}')
+        result['initrd'] = [_url(f'{where}: initrd', value, base_url) for value in initrds]
+        result['args'] = check_text(f'{where}: args', item.get('args', '') or '')
+    elif kind in ('iso', 'chain', 'sanboot'):
+        result[kind] = _url(f'{where}: {kind}', item.get(kind) or '', base_url)
     return result
 
 
-def _kernel_line(item):
+def _kernel_line(item, kernel):
     # UEFI kernels find an initrd loaded by iPXE only when named on the command line.
     names = [_basename(url) for url in item['initrd']]
     words = [f'initrd={name}' for name in names if f'initrd={name}' not in item['args']]
     if item['args']:
         words.append(item['args'])
-    return ' '.join(['kernel', item['kernel']] + words)
+    return ' '.join(['kernel', kernel] + words)
 
 
-def render_menu(items, title='Network boot', default=None, timeout=10, base_url=None):
+def _boot_lines(entry, memdisk_url):
+    """The commands under an item's label (each failure goes to :failed)."""
+    kind = entry['type']
+    if kind == 'boot':
+        if 'kernel_efi' in entry:
+            # ${platform} is pcbios or efi: exactly one of the two kernels is loaded.
+            lines = [f"iseq ${{platform}} efi || {_kernel_line(entry, entry['kernel'])} || goto failed",
+                     f"iseq ${{platform}} pcbios || {_kernel_line(entry, entry['kernel_efi'])} || goto failed"]
+        else:
+            lines = [_kernel_line(entry, entry['kernel']) + ' || goto failed']
+        lines += [f'initrd {url} || goto failed' for url in entry['initrd']]
+        return lines + ['boot || goto failed']
+    if kind == 'iso':
+        # UEFI boots the image as a SAN disk; BIOS loads it into memory through memdisk.
+        return [f"iseq ${{platform}} pcbios || sanboot --no-describe {entry['iso']} || goto failed",
+                'iseq ${platform} pcbios || goto start',
+                f'kernel {memdisk_url} iso raw || goto failed',
+                f"initrd {entry['iso']} || goto failed",
+                'boot || goto failed']
+    if kind == 'chain':
+        return [f"chain --autofree {entry['chain']} || goto failed"]
+    if kind == 'sanboot':
+        return [f"sanboot --no-describe {entry['sanboot']} || goto failed"]
+    if kind == 'shell':
+        return ['shell', 'goto start']
+    return ['exit']
+
+
+def render_menu(items, title='Network boot', default=None, timeout=10, base_url=None, memdisk_url=None,
+                name='menu items'):
     """Return an iPXE script (text) with a menu of ``items``.
 
     ``timeout`` is in seconds; 0 waits for a choice forever.  ``default`` is the
     key of the item chosen on timeout (the first selectable item when unset).
+    ``memdisk_url`` is where BIOS clients fetch memdisk for ``iso`` items
+    (default ``ipxe/memdisk`` under ``base_url``).  ``name`` is how errors
+    about the items name them, e.g. the Ansible variable they came from.
     """
+    check_text('menu items name', name)
     if not isinstance(items, list) or not items:
-        raise IpxeScriptError(f'menu items must be a non-empty list, got {items!r}')
+        raise IpxeScriptError(f'{name}: must be a non-empty list, got {items!r}')
     check_text('menu title', title)
+    if title.startswith('-'):
+        raise IpxeScriptError(f'menu title must not start with "-" (iPXE would read an option), got {title!r}')
     if base_url is not None:
         _url('menu base_url', base_url, None)
+    memdisk_url = _url('menu memdisk_url', DEFAULT_MEMDISK if memdisk_url is None else memdisk_url, base_url)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
         raise IpxeScriptError(f'menu timeout must be a whole number of seconds >= 0, got {timeout!r}')
-    entries = [normalize_item(item, index, base_url) for index, item in enumerate(items)]
+    entries = [normalize_item(item, index, base_url, name) for index, item in enumerate(items)]
     keys = [entry['key'] for entry in entries if 'key' in entry]
     if not keys:
-        raise IpxeScriptError('menu needs at least one item that is not a gap')
+        raise IpxeScriptError(f'{name}: needs at least one item that is not a gap')
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
-        raise IpxeScriptError(f'menu item keys must be unique; duplicated: {", ".join(duplicates)}')
+        raise IpxeScriptError(f'{name}: keys must be unique; duplicated: {", ".join(duplicates)}')
     if default is None:
         default = keys[0]
     if default not in keys:
-        raise IpxeScriptError(f'menu default {default!r} is not the key of an item; keys: {", ".join(keys)}')
+        raise IpxeScriptError(f'menu default {default!r} is not the key of an item of {name}; keys: {", ".join(keys)}')
     shortcuts = [entry['shortcut'] for entry in entries if 'shortcut' in entry]
     if len(shortcuts) != len(set(shortcuts)):
-        raise IpxeScriptError(f'menu item shortcuts must be unique, got {shortcuts!r}')
+        raise IpxeScriptError(f'{name}: shortcuts must be unique, got {shortcuts!r}')
 
     lines = ['#!ipxe', '', ':start', f'menu {title}' if title else 'menu']
     for entry in entries:
@@ -162,19 +215,7 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
         if entry['type'] == 'gap':
             continue
         lines.append(f":{entry['key']}")
-        kind = entry['type']
-        if kind == 'boot':
-            lines.append(_kernel_line(entry) + ' || goto failed')
-            lines += [f'initrd {url} || goto failed' for url in entry['initrd']]
-            lines.append('boot || goto failed')
-        elif kind == 'chain':
-            lines.append(f"chain --autofree {entry['chain']} || goto failed")
-        elif kind == 'sanboot':
-            lines.append(f"sanboot --no-describe {entry['sanboot']} || goto failed")
-        elif kind == 'shell':
-            lines += ['shell', 'goto start']
-        elif kind == 'exit':
-            lines.append('exit')
+        lines += _boot_lines(entry, memdisk_url)
         lines.append('')
     lines += [':failed', 'echo Boot failed: ${errno}. Press a key to return to the menu.', 'prompt', 'goto start', '']
     return '\n'.join(lines)

@@ -112,12 +112,12 @@ def test_default_is_the_first_selectable_item():
     ('debian', {}, 'non-empty list'),
     ([{'type': 'gap'}], {}, 'at least one item that is not a gap'),
     ([DEBIAN, dict(DEBIAN)], {}, 'duplicated: debian'),
-    ([{'key': 'a'}], {}, "menu item 'a' (type boot) needs a kernel"),
+    ([{'key': 'a'}], {}, "menu items[0] (key 'a'): type boot needs a kernel"),
     ([{'key': 'a', 'type': 'reboot'}], {}, "unknown type 'reboot'"),
     ([{'key': 'a', 'type': 'exit', 'kernel': 'k'}], {}, 'unknown field(s) kernel'),
     ([{'key': 'bad key', 'type': 'exit'}], {}, "got 'bad key'"),
     ([{'key': 'start', 'type': 'exit'}], {}, "got 'start'"),
-    ([{'key': 'a', 'type': 'chain'}], {}, "menu item 'a' chain must be a non-empty URL"),
+    ([{'key': 'a', 'type': 'chain'}], {}, "menu items[0] (key 'a'): chain must be a non-empty URL"),
     ([{'key': 'a', 'kernel': 'k k'}], {}, "kernel must be a non-empty URL or path without spaces, got 'k k'"),
     ([{'key': 'a', 'kernel': 'k', 'args': 'a\nshell'}], {}, "args contains a control character '\\n'"),
     ([{'key': 'a', 'label': 'x\rboot', 'type': 'exit'}], {}, "label contains a control character '\\r'"),
@@ -128,7 +128,7 @@ def test_default_is_the_first_selectable_item():
     ([{'key': 'a', 'type': 'exit', 'shortcut': 'ab'}], {}, "shortcut must be one letter or digit, got 'ab'"),
     ([{'key': 'a', 'type': 'exit', 'shortcut': 'x'}, {'key': 'b', 'type': 'exit', 'shortcut': 'x'}], {},
      'shortcuts must be unique'),
-    (['a'], {}, "menu item #1 must be a mapping, got 'a'"),
+    (['a'], {}, "menu items[0]: must be a mapping, got 'a'"),
     ([LOCAL], {'default': 'nope'}, "menu default 'nope' is not the key of an item"),
     ([LOCAL], {'timeout': -1}, 'got -1'),
     ([LOCAL], {'timeout': '5'}, "got '5'"),
@@ -143,3 +143,73 @@ def test_refused_input(items, kwargs, message):
 @pytest.mark.parametrize('value', ['plain', 'console=ttyS0,115200n8', 'a="b c"', "x='y'", '${net0/mac}', '', 'ü'])
 def test_safe_text_passes(value):
     assert check_text('x', value) == value
+
+
+@pytest.mark.parametrize('items, kwargs, message', [
+    ([{'key': 'a', 'type': 'exit'}, {'key': 'b'}], {'name': 'ipxe_menu_items'},
+     "ipxe_menu_items[1] (key 'b'): type boot needs a kernel"),
+    ([LOCAL, dict(LOCAL)], {'name': 'ipxe_hosts[0].items'}, 'ipxe_hosts[0].items: keys must be unique; duplicated: local'),
+    ([{'type': 'gap'}], {'name': 'ipxe_menu_items'}, 'ipxe_menu_items: needs at least one item that is not a gap'),
+    ([], {'name': 'ipxe_menu_items'}, 'ipxe_menu_items: must be a non-empty list'),
+    ([{'key': 'a', 'type': 'iso'}], {'name': 'x'}, "x[0] (key 'a'): iso must be a non-empty URL"),
+    ([{'key': 'a', 'type': 'iso', 'iso': 'i.iso', 'args': 'quiet'}], {}, 'type iso has unknown field(s) args'),
+    ([{'key': 'a', 'kernel': 'k', 'kernel_efi': 'k e'}], {}, "(key 'a'): kernel_efi must be a non-empty URL"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet || shell'}], {}, "args has the word '||'"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet && shell'}], {}, "args has the word '&&'"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet ; shell'}], {}, "args has the word ';'"),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet #comment'}], {}, 'args has a word starting with "#"'),
+    ([{'key': 'a', 'label': 'Rack #3', 'type': 'exit'}], {}, 'label has a word starting with "#"'),
+    ([{'key': 'a', 'kernel': '#k'}], {}, 'kernel has a word starting with "#"'),
+    ([LOCAL], {'title': 'a ; shell'}, "menu title has the word ';'"),
+    ([LOCAL], {'title': '--name x'}, 'menu title must not start with "-"'),
+    ([LOCAL], {'memdisk_url': 'a b'}, 'menu memdisk_url must be a non-empty URL'),
+    ([{'key': '.a', 'type': 'exit'}], {}, "got '.a'"),
+])
+def test_refused_input_named(items, kwargs, message):
+    with pytest.raises(IpxeScriptError) as error:
+        render_menu(items, **kwargs)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('value', ['a;b', 'ds=nocloud-net;s=http://x/', 'a||b', 'x#y', 'a&&b'])
+def test_separators_inside_words_pass(value):
+    assert check_text('x', value) == value
+
+
+ISO = {'key': 'rescue', 'label': 'Rescue ISO', 'type': 'iso', 'iso': 'iso/rescue.iso'}
+
+
+@pytest.mark.parametrize('kwargs, memdisk', [
+    ({'base_url': 'http://10.0.0.2'}, 'http://10.0.0.2/ipxe/memdisk'),
+    ({'base_url': 'http://10.0.0.2/', 'memdisk_url': 'tools/memdisk'}, 'http://10.0.0.2/tools/memdisk'),
+    ({'base_url': 'http://10.0.0.2', 'memdisk_url': 'http://other/memdisk'}, 'http://other/memdisk'),
+    ({}, 'ipxe/memdisk'),
+])
+def test_iso_item_boots_memdisk_on_bios_and_sanboot_on_uefi(kwargs, memdisk):
+    script = render_menu([ISO], **kwargs)
+    iso = 'http://10.0.0.2/iso/rescue.iso' if 'base_url' in kwargs else 'iso/rescue.iso'
+    body = script.split(':rescue\n', 1)[1].split('\n\n', 1)[0].splitlines()
+    assert body == [
+        f'iseq ${{platform}} pcbios || sanboot --no-describe {iso} || goto failed',
+        'iseq ${platform} pcbios || goto start',
+        f'kernel {memdisk} iso raw || goto failed',
+        f'initrd {iso} || goto failed',
+        'boot || goto failed',
+    ]
+
+
+def test_boot_item_with_uefi_kernel_loads_one_kernel_per_platform():
+    item = {'key': 'memtest', 'kernel': 'os/m/memtest.bin', 'kernel_efi': 'os/m/memtest.efi', 'args': 'nosmp'}
+    script = render_menu([item], base_url='http://s')
+    body = script.split(':memtest\n', 1)[1].split('\n\n', 1)[0].splitlines()
+    assert body == [
+        'iseq ${platform} efi || kernel http://s/os/m/memtest.bin nosmp || goto failed',
+        'iseq ${platform} pcbios || kernel http://s/os/m/memtest.efi nosmp || goto failed',
+        'boot || goto failed',
+    ]
+
+
+def test_keys_may_have_dots():
+    script = render_menu([{'key': 'netboot.xyz', 'type': 'chain', 'chain': 'https://boot.netboot.xyz'}])
+    assert ':netboot.xyz' in script.splitlines()
+    assert 'item netboot.xyz netboot.xyz' in script.splitlines()
