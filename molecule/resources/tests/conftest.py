@@ -4,12 +4,15 @@ helpers that run a DHCP exchange from the client and the playbook against the se
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
+# The collection under test, for its pure-Python checks (the iPXE script lint).
+sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], '.cache', 'collections'))
 CONVERGE = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
 DHCPACK = '5'
 # Every file the roles write, with the daemons' configurations.

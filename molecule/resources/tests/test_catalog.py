@@ -1,0 +1,126 @@
+"""OS catalog: the enabled entries are in the menu, their files on the server verified against
+the mirror's checksum lists; a mismatch keeps the old file; per-host installs get their
+script, their answer file and their fixed address."""
+
+import json
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from conftest import run_site
+
+MIRROR = '/srv/mirror'
+DEBIAN_IMAGES = f'{MIRROR}/debian/dists/trixie/main/installer-amd64/current/images'
+FEDORA_TREE = f'{MIRROR}/fedora/releases/44/Everything/x86_64/os'
+# Server file -> the same file on the fixture mirror.
+ASSETS = {
+    '/srv/netboot/os/debian-13/linux': f'{DEBIAN_IMAGES}/netboot/debian-installer/amd64/linux',
+    '/srv/netboot/os/debian-13/initrd.gz': f'{DEBIAN_IMAGES}/netboot/debian-installer/amd64/initrd.gz',
+    '/srv/netboot/os/fedora-44/vmlinuz': f'{FEDORA_TREE}/images/pxeboot/vmlinuz',
+    '/srv/netboot/os/fedora-44/initrd.img': f'{FEDORA_TREE}/images/pxeboot/initrd.img',
+}
+
+
+def fetch(client, lab, path):
+    return client.check_output(f'curl -fsS http://{lab["netboot_server_address"]}/{path}')
+
+
+def host_key(lab, last):
+    prefix = lab['netboot_server_address'].split('.')[2]
+    return f'52-54-00-{prefix}-00-{last}'
+
+
+def sha256(host, path):
+    return host.check_output(f'sha256sum {path}').split()[0]
+
+
+def test_menu_lists_the_enabled_entries_and_lints_clean(client, lab):
+    menu = fetch(client, lab, 'menu.ipxe')
+    assert lint_script(menu) == []
+    for key in ['debian-13', 'fedora-44', 'ubuntu-24.04', 'memtest86plus', 'netboot.xyz', 'rescue']:
+        assert f'\n:{key}\n' in menu, key
+    for absent in ['debian-12', 'archlinux', 'rocky-10']:
+        assert f':{absent}\n' not in menu
+    assert 'item --gap -- Install an operating system' in menu
+
+
+@pytest.mark.parametrize('dest, source', ASSETS.items())
+def test_assets_on_disk_match_the_mirror(server, client, lab, dest, source):
+    assert sha256(server, dest) == sha256(client, source)
+    served = client.check_output(
+        f'curl -fsS http://{lab["netboot_server_address"]}/{dest.removeprefix("/srv/netboot/")} | sha256sum')
+    assert served.split()[0] == sha256(client, source)
+
+
+def test_local_package_files_and_memdisk_are_staged(server):
+    for staged, package_file in [('/srv/netboot/os/memtest86plus/memtest86+x64.bin', '/boot/memtest86+x64.bin'),
+                                 ('/srv/netboot/os/memtest86plus/memtest86+x64.efi', '/boot/memtest86+x64.efi'),
+                                 ('/srv/netboot/ipxe/memdisk', '/usr/lib/syslinux/memdisk')]:
+        assert sha256(server, staged) == sha256(server, package_file)
+
+
+def test_second_run_downloads_nothing(client):
+    client.check_output('journalctl --rotate -q; journalctl --vacuum-time=1s -q; true')
+    since = client.check_output('date +%s')
+    result = run_site()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert 'changed=0' in result.stdout.split('PLAY RECAP')[-1]
+    requests = client.check_output(f'journalctl -u netboot-test-mirror --since @{since} --no-pager -o cat')
+    fetched = [line for line in requests.splitlines() if '"GET ' in line]
+    assert fetched, 'the checksum lists are read on every run'
+    assert all('SHA256SUMS' in line or '.treeinfo' in line for line in fetched), fetched
+
+
+def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client):
+    kernel = f'{DEBIAN_IMAGES}/netboot/debian-installer/amd64/linux'
+    before = sha256(server, '/srv/netboot/os/debian-13/linux')
+    client.check_output(f'cp {kernel} /tmp/linux.good && cp {DEBIAN_IMAGES}/SHA256SUMS /tmp/SHA256SUMS.good')
+    try:
+        # The list announces a new kernel, but the mirror serves other bytes.
+        client.check_output(f'head -c 1M /dev/urandom > {kernel}')
+        announced = 'a' * 64
+        client.check_output(f"sed -i 's|^[0-9a-f]*  ./netboot/debian-installer/amd64/linux$|{announced}  "
+                            f"./netboot/debian-installer/amd64/linux|' {DEBIAN_IMAGES}/SHA256SUMS")
+        result = run_site()
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output[-3000:]
+        assert 'checksum' in output and announced in output, output[-3000:]
+        assert sha256(server, '/srv/netboot/os/debian-13/linux') == before
+        assert server.run('ls /srv/netboot/os/debian-13/linux.part').rc != 0
+    finally:
+        client.check_output(f'cp /tmp/linux.good {kernel} && cp /tmp/SHA256SUMS.good {DEBIAN_IMAGES}/SHA256SUMS')
+
+
+@pytest.mark.parametrize('last, answer, expected', [
+    ('50', 'preseed.cfg', 'd-i netcfg/get_hostname string lab-50'),
+    ('51', 'user-data', 'hostname: {generated}'),
+    ('51', 'meta-data', 'local-hostname: {generated}'),
+    ('52', 'ks.cfg', 'network --bootproto=dhcp --hostname={generated}.lab'),
+])
+def test_per_host_install_gets_its_script_and_answer_file(client, lab, last, answer, expected):
+    key = host_key(lab, last)
+    script = fetch(client, lab, f'hosts/{key}.ipxe')
+    assert lint_script(script) == []
+    answers = f'http://{lab["netboot_server_address"]}/answers/{key}/'
+    assert answers + ('' if answer in ('user-data', 'meta-data') else answer) in script
+    # Without a hostname, a machine is named after its MAC.
+    expected = expected.format(generated='host-' + key.replace('-', ''))
+    assert expected in fetch(client, lab, f'answers/{key}/{answer}')
+
+
+@pytest.mark.parametrize('last, address', [('50', '.50'), ('52', '.52')])
+def test_per_host_install_gets_its_fixed_address_and_the_pxe_chain(dhcp, lab, last, address):
+    mac = host_key(lab, last).replace('-', ':')
+    firmware = dhcp(0, mac=mac)['ack']
+    assert firmware['yiaddr'] == lab['netboot_server_address'].rsplit('.', 1)[0] + address
+    assert firmware['file'] == lab['netboot_boot_files']['bios']
+    ipxe = dhcp(0, mac=mac, user_class='iPXE')['ack']
+    assert ipxe['file'] == f'http://{lab["netboot_server_address"]}/boot.ipxe'
+
+
+def test_reservations_carry_no_boot_settings(server):
+    config = json.loads(server.check_output("sed -e '/^ *\\/\\//d' /etc/kea/kea-dhcp4.conf"))
+    reservations = config['Dhcp4']['subnet4'][0]['reservations']
+    assert len(reservations) == 2
+    for reservation in reservations:
+        assert set(reservation) == {'hw-address', 'ip-address'}
