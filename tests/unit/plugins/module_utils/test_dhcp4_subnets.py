@@ -72,8 +72,8 @@ def test_good_subnets_have_no_problem():
     ((0, 'id'), '1', "kea_dhcp4_subnets[0].id must be a positive integer, got '1'"),
     ((1, 'id'), 1, 'kea_dhcp4_subnets[1].id 1 is already the id of kea_dhcp4_subnets[0]'),
     ((1, 'subnet'), '10.0.1.5/24', "kea_dhcp4_subnets[1].subnet must be an IPv4 network in CIDR form"),
-    ((1, 'subnet'), '10.0.0.0/23', "kea_dhcp4_subnets[1].subnet '10.0.0.0/23' overlaps "
-                                     "kea_dhcp4_subnets[0].subnet '10.0.0.0/24'"),
+    ((1, 'subnet'), '10.0.0.0/23',
+     "kea_dhcp4_subnets[1].subnet '10.0.0.0/23' overlaps kea_dhcp4_subnets[0].subnet '10.0.0.0/24'"),
     ((1, 'pools'), [{'pool': '10.0.2.1 - 10.0.2.9'}],
      "kea_dhcp4_subnets[1].pools[0].pool '10.0.2.1 - 10.0.2.9' is not inside the subnet 10.0.1.0/24"),
     ((0, 'pools'), [{'pool': '10.0.0.100 - 10.0.0.150'}, {'pool': '10.0.0.140 - 10.0.0.160'}],
