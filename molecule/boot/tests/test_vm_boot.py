@@ -106,13 +106,17 @@ def test_machine_boots_the_default_item(server, phases, name):
         assert path in fetched, f'{name} did not fetch {path}: {fetched}'
 
 
+# The unattended install of the catalog's debian-12 on the machine 52:54:00:77:20:14.
+PRESEED = '/answers/52-54-00-77-20-14/preseed.cfg'
+
+
 def test_debian_installer_fetches_its_preseed(server, phases):
     address = '10.77.20.14'
     with Machine('installer', NETWORK, 'uefi', '52:54:00:77:20:14', memory=1024) as machine:
         fetched = []
         for _second in range(600):
             fetched = http_fetches(server, address)
-            if '/preseed/lab.cfg' in fetched or machine.process.poll() is not None:
+            if PRESEED in fetched or machine.process.poll() is not None:
                 break
             # "[!!]" titles a question the installer asks: it would wait for ever.
             assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
@@ -120,7 +124,9 @@ def test_debian_installer_fetches_its_preseed(server, phases):
         phases['installer'] = phase_times(machine)
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
     assert '/menu.ipxe' not in fetched
-    assert fetched.index('/debian-installer/initrd.gz') < fetched.index('/preseed/lab.cfg'), fetched
+    assert fetched.index('/os/debian-12/initrd.gz') < fetched.index(PRESEED), fetched
+    preseed = server.file('/srv/netboot' + PRESEED).content_string
+    assert 'd-i netcfg/get_hostname string lab-installer' in preseed
 
 
 def test_router_advertisements_are_sent(server):

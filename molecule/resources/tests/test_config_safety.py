@@ -51,7 +51,7 @@ def test_config_kea_refuses_on_reload_is_replaced_by_the_previous_one(server, se
     assert result.returncode != 0, output[-3000:]
     assert 'refused the new configuration' in output and 'is back in place' in output, output[-3000:]
     assert managed_files(server) == before
-    assert server.check_output(f'ls /etc/kea') == 'kea-dhcp4.conf', 'a copy of the previous file was left behind'
+    assert server.check_output('ls /etc/kea') == 'kea-dhcp4.conf', 'a copy of the previous file was left behind'
     assert server.check_output('pidof kea-dhcp4') == pid
     assert kea(server_ansible, 'config-get')['arguments']['Dhcp4']['lease-database']['name'] == \
         '/var/lib/kea/kea-leases4.csv'
