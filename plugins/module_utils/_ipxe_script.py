@@ -8,6 +8,7 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
+import collections
 import re
 
 ITEM_TYPES = ('boot', 'iso', 'chain', 'sanboot', 'shell', 'exit', 'gap')
@@ -189,7 +190,7 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     keys = [entry['key'] for entry in entries if 'key' in entry]
     if not keys:
         raise IpxeScriptError(f'{name}: needs at least one item that is not a gap')
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    duplicates = sorted(key for key, count in collections.Counter(keys).items() if count > 1)
     if duplicates:
         raise IpxeScriptError(f'{name}: keys must be unique; duplicated: {", ".join(duplicates)}')
     if default is None:

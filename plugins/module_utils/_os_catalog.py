@@ -471,16 +471,19 @@ def host_items(catalog, os_name, answer_url, mirrors=None, name='os', base_url=N
     {answer_url} is ``answer_url``.  ``name`` names the setting that chose the
     entry, for error messages.
     """
-    entries = validate_catalog(catalog, catalog_name)
-    enabled = [entry['name'] for entry in entries if entry['enabled']]
+    # Only the chosen entry is validated again: a script per host stays linear in the hosts.
+    if not isinstance(catalog, list) or not all(isinstance(entry, dict) for entry in catalog):
+        raise CatalogError(f'{catalog_name}: must be a list of entries, got {catalog!r}')
+    enabled = [entry.get('name') for entry in catalog if entry.get('enabled', True) is True]
     if not isinstance(os_name, str) or os_name not in enabled:
         raise CatalogError(f'{name}: {os_name!r} is not an enabled entry of the OS catalog; enabled: {", ".join(enabled) or "none"}')
     if not isinstance(answer_url, str) or not _REMOTE.match(answer_url):
         raise CatalogError(f'{name}: the answer file URL must be an http(s) URL, got {answer_url!r}')
     _text(f'{name}: answer file URL', answer_url)
-    index = [entry['name'] for entry in entries].index(os_name)
-    entry = entries[index]
+    index = [entry.get('name') for entry in catalog].index(os_name)
+    where = f'{catalog_name}[{index}]'
+    entry = normalize_entry({key: value for key, value in catalog[index].items() if key != 'state'}, {}, where)
     if entry['answer'] == 'none':
         raise CatalogError(f'{name}: {os_name!r} does not install unattended (its answer is none)')
-    return [_item(entry, f'{catalog_name}[{index}]', _mirrors(mirrors, mirrors_name), mirrors_name,
+    return [_item(entry, where, _mirrors(mirrors, mirrors_name), mirrors_name,
                   _base_url(base_url), answer_url)]
