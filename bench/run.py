@@ -164,9 +164,13 @@ def boot_path():
 def swarm(interface, clients):
     log(f'{clients} PXE clients at once')
     run(['docker', 'cp', os.path.join(TOP, 'bench', 'swarm.py'), f'{CLIENT}:/tmp/swarm.py'])
-    output = in_container(CLIENT, f'python3 /tmp/swarm.py --iface {interface} --clients {clients} '
-                                  f'--http boot.ipxe {KERNEL}', check=False)
-    return json.loads(output.strip().splitlines()[-1])
+    # Exit status 1 means some clients failed: the JSON line says which.
+    result = run(['docker', 'exec', CLIENT, 'python3', '/tmp/swarm.py', '--iface', interface,
+                  '--clients', str(clients), '--http', 'boot.ipxe', KERNEL], check=False)
+    lines = result.stdout.strip().splitlines()
+    if result.returncode not in (0, 1) or not lines:
+        raise RuntimeError(f'swarm.py failed ({result.returncode}): {result.stderr[-3000:]}')
+    return json.loads(lines[-1])
 
 
 def render_cost(output_dir):
@@ -231,7 +235,8 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.output, exist_ok=True)
     log_file = os.path.join(args.output, 'bench.log')
-    open(log_file, 'w', encoding='utf-8').close()
+    with open(log_file, 'w', encoding='utf-8'):
+        pass
     results = {}
     molecule('destroy', log_file)
     try:
