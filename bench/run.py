@@ -77,19 +77,26 @@ def converge(label, log_file, *extra):
     return {'case': label, 'seconds': round(time.monotonic() - start, 2), **recap(result.stdout)}
 
 
-def perfdhcp(label, two_way, seconds=5, rate=4000):
-    """DHCP exchanges per second, the client acting as a relay to the server (unicast)."""
-    mode = ['-i'] if two_way else []
-    command = (f'perfdhcp -4 {" ".join(mode)} -r {rate} -p {seconds} -R 10000 -b mac=02:7e:00:00:00:00 '
-               f'-o 93,0000 {SERVER_IP} 2>&1')
-    output = in_container(CLIENT, command, check=False)
-    found = re.search(r'^Rate: ([0-9.]+)', output, re.MULTILINE)
-    sent = re.findall(r'sent packets: (\d+)', output)
-    received = re.findall(r'received packets: (\d+)', output)
-    if not found:
-        raise RuntimeError(f'perfdhcp printed no rate:\n{output[-2000:]}')
+def perfdhcp(label, two_way, seconds=5, rates=(1000, 2000, 4000, 8000, 16000)):
+    """DHCP exchanges per second, the client acting as a relay to the server (unicast).
+
+    Runs at rising offered rates; "sustained" is the best achieved rate with at most 1 %
+    of the packets dropped, "overload" the achieved rate at the highest offered one.
+    """
+    mode = '-i' if two_way else ''
+    runs = []
+    for rate in rates:
+        output = in_container(CLIENT, f'perfdhcp -4 {mode} -r {rate} -p {seconds} -R 10000 '
+                                      f'-b mac=02:7e:00:00:00:00 -o 93,0000 {SERVER_IP} 2>&1', check=False)
+        found = re.search(r'^Rate: ([0-9.]+)', output, re.MULTILINE)
+        if not found:
+            raise RuntimeError(f'perfdhcp printed no rate:\n{output[-2000:]}')
+        sent = sum(int(n) for n in re.findall(r'sent packets: (\d+)', output))
+        drops = sum(int(n) for n in re.findall(r'^drops: (\d+)', output, re.MULTILINE))
+        runs.append({'offered': rate, 'achieved': float(found[1]), 'drop_ratio': round(drops / sent, 4) if sent else 1.0})
+    sustained = max((r['achieved'] for r in runs if r['drop_ratio'] <= 0.01), default=0.0)
     return {'config': label, 'exchange': 'DISCOVER/OFFER' if two_way else 'DORA',
-            'rate_per_second': float(found[1]), 'sent': [int(n) for n in sent], 'received': [int(n) for n in received]}
+            'rate_per_second': sustained, 'overload_rate_per_second': runs[-1]['achieved'], 'runs': runs}
 
 
 MINIMAL_KEA = {
@@ -163,9 +170,9 @@ def boot_path():
 
 def swarm(interface, clients):
     log(f'{clients} PXE clients at once')
-    run(['docker', 'cp', os.path.join(TOP, 'bench', 'swarm.py'), f'{CLIENT}:/tmp/swarm.py'])
+    run(['docker', 'cp', os.path.join(TOP, 'bench', 'swarm.py'), f'{CLIENT}:/var/tmp/swarm.py'])
     # Exit status 1 means some clients failed: the JSON line says which.
-    result = run(['docker', 'exec', CLIENT, 'python3', '/tmp/swarm.py', '--iface', interface,
+    result = run(['docker', 'exec', CLIENT, 'python3', '/var/tmp/swarm.py', '--iface', interface,
                   '--clients', str(clients), '--http', 'boot.ipxe', KERNEL], check=False)
     lines = result.stdout.strip().splitlines()
     if result.returncode not in (0, 1) or not lines:
@@ -187,8 +194,10 @@ def table(results):
     lines += ['', f'Boot path ({BIG_MB} MB file, client container to server container)',
               f'{"path":52} {"MB/s":>8} {"of link":>8}']
     lines += [f'{r["path"]:52} {r["mb_per_second"]:8.1f} {r["share_of_link"]:8.1%}' for r in results['boot_path']]
-    lines += ['', 'DHCP (perfdhcp, 5 s per run, the client relaying)', f'{"configuration":40} {"exchange":15} {"per second":>11}']
-    lines += [f'{r["config"]:40} {r["exchange"]:15} {r["rate_per_second"]:11.0f}' for r in results['dhcp']]
+    lines += ['', 'DHCP (perfdhcp, the client relaying; 5 s per offered rate of 1,000 to 16,000 per second)',
+              f'{"configuration":40} {"exchange":15} {"sustained/s":>12} {"overloaded/s":>13}']
+    lines += [f'{r["config"]:40} {r["exchange"]:15} {r["rate_per_second"]:12.0f} {r["overload_rate_per_second"]:13.0f}'
+              for r in results['dhcp']]
     s = results['swarm']
     lines += ['', f'{s["clients"]} PXE clients at once (DHCP, TFTP of the iPXE binary, HTTP of boot.ipxe and an 8 MB kernel)',
               f'completed {s["http_ok"]}, failed {s["failures"]}, DHCP done after {s["dhcp_seconds"]} s, all done after '
@@ -205,12 +214,13 @@ def plot(results, path):
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.8))
     rows = results['boot_path']
     left.barh([r['path'] for r in rows], [r['mb_per_second'] for r in rows], color='tab:blue')
-    left.set_xlabel('MB/s')
+    left.set_xscale('log')
+    left.set_xlabel('MB/s (log scale)')
     left.set_title(f'Boot path, {BIG_MB} MB file')
     left.invert_yaxis()
     rows = results['dhcp']
     middle.barh([f'{r["config"]}\n{r["exchange"]}' for r in rows], [r['rate_per_second'] for r in rows], color='tab:green')
-    middle.set_xlabel('exchanges per second')
+    middle.set_xlabel('exchanges per second, at most 1 % dropped')
     middle.set_title('Kea DHCPv4 (perfdhcp)')
     middle.invert_yaxis()
     cases = {}
