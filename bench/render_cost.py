@@ -75,7 +75,7 @@ def best_seconds(call, budget):
     number = 1
     while True:
         begin = time.perf_counter()
-        for _ in range(number):
+        for _repeat in range(number):
             call()
         batch = time.perf_counter() - begin
         if batch >= MIN_BATCH_SECONDS or time.perf_counter() - started + batch * 10 > budget:
@@ -84,7 +84,7 @@ def best_seconds(call, budget):
     times = [batch / number]
     while len(times) < REPEATS and time.perf_counter() - started + batch <= budget:
         begin = time.perf_counter()
-        for _ in range(number):
+        for _repeat in range(number):
             call()
         batch = time.perf_counter() - begin
         times.append(batch / number)

@@ -130,7 +130,7 @@ def dhcp_rates(log_file, interface):
 
 
 def median_of(count, measure):
-    values = [measure() for _ in range(count)]
+    values = [measure() for _run in range(count)]
     return statistics.median(values)
 
 

@@ -142,6 +142,12 @@ def boot(client, http_paths, timeout):
     return client
 
 
+def mac_address(index):
+    """A locally administered MAC, unique per index, different from run to run."""
+    octets = (0x10 + index // 65536 % 256, index // 256 % 256, index % 256, random.randrange(256))
+    return '02:5a:' + ':'.join(f'{octet:02x}' for octet in octets)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--iface', required=True)
@@ -150,9 +156,7 @@ def main():
     parser.add_argument('--http', nargs='+', default=['boot.ipxe'], help='paths fetched after TFTP')
     parser.add_argument('--timeout', type=float, default=60)
     args = parser.parse_args()
-    clients = [{'mac': '02:5a:%02x:%02x:%02x:%02x' % (0x10 + index // 65536 % 256, index // 256 % 256, index % 256,
-                                                     random.randrange(256)),
-                'xid': random.randrange(1, 2 ** 32)} for index in range(args.clients)]
+    clients = [{'mac': mac_address(index), 'xid': random.randrange(1, 2 ** 32)} for index in range(args.clients)]
     start = time.monotonic()
     DhcpSwarm(args.iface, args.arch).run(clients, args.timeout)
     leased = [c for c in clients if 'dhcp_done' in c]
