@@ -16,6 +16,8 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import has_unclosed_expansion
+
 # The commands of https://ipxe.org/cmd (a build may leave some out).
 COMMANDS = frozenset((
     'autoboot', 'boot', 'certfree', 'certstat', 'certstore', 'chain', 'choose', 'clear', 'colour',
@@ -67,17 +69,7 @@ def _text_problems(line):
     for quote in ('"', "'"):
         if line.count(quote) % 2:
             problems.append(f'unbalanced {quote} quoting')
-    depth = 0
-    index = 0
-    while index < len(line):
-        if line.startswith('${', index):
-            depth += 1
-            index += 2
-            continue
-        if line[index] == '}' and depth:
-            depth -= 1
-        index += 1
-    if depth:
+    if has_unclosed_expansion(line):
         problems.append('unclosed ${...} expansion')
     return problems
 

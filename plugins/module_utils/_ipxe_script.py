@@ -34,6 +34,21 @@ class IpxeScriptError(ValueError):
     """Input that would not render into a valid, safe iPXE script."""
 
 
+def has_unclosed_expansion(text):
+    """Whether ``text`` opens a ${...} expansion that it does not close."""
+    depth = 0
+    index = 0
+    while index < len(text):
+        if text.startswith('${', index):
+            depth += 1
+            index += 2
+            continue
+        if text[index] == '}' and depth:
+            depth -= 1
+        index += 1
+    return depth > 0
+
+
 def check_text(where, value):
     """Refuse a string that could break or inject into an iPXE script line.
 
@@ -49,17 +64,7 @@ def check_text(where, value):
     for quote in ('"', "'"):
         if value.count(quote) % 2:
             raise IpxeScriptError(f'{where} has unbalanced {quote} quoting: {value!r}')
-    depth = 0
-    index = 0
-    while index < len(value):
-        if value.startswith('${', index):
-            depth += 1
-            index += 2
-            continue
-        if value[index] == '}' and depth:
-            depth -= 1
-        index += 1
-    if depth:
+    if has_unclosed_expansion(value):
         raise IpxeScriptError(f'{where} has an unclosed ${{...}} expansion: {value!r}')
     for word in value.split():
         if word in SEPARATORS:
