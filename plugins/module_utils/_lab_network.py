@@ -105,3 +105,59 @@ def lab_network(facts, interface=None, address=None, subnet=None, pool=None):
         'pool': pool_range,
         'router': router,
     }
+
+
+_RELAYED_KEYS = {'subnet', 'pool', 'routers', 'dns_servers', 'id'}
+
+
+def _ipv4_list(value, variable, network=None):
+    if not isinstance(value, list) or not value:
+        raise LabNetworkError(f'{variable} must be a non-empty list of IPv4 addresses, got {value!r}')
+    for item in value:
+        try:
+            address = ipaddress.IPv4Address(str(item))
+        except ValueError as exc:
+            raise LabNetworkError(f'{variable} must be a list of IPv4 addresses, got {value!r}') from exc
+        if network is not None and address not in network:
+            raise LabNetworkError(f'{variable} {item!r} is outside the subnet {network}')
+    return [str(item) for item in value]
+
+
+def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2):
+    """Return the subnets behind DHCP relays as dicts: id, subnet, pool, routers, dns_servers.
+
+    Each entry needs ``subnet`` (CIDR) and ``routers`` (the gateway, usually the relay, through
+    which its machines reach the server); ``pool`` defaults as for the served network, and
+    ``id`` (Kea's subnet id) to ``first_id`` plus the entry's position.
+    """
+    if not isinstance(entries, list):
+        raise LabNetworkError(f'{name} must be a list of subnets, got {entries!r}')
+    result = []
+    for index, entry in enumerate(entries):
+        where = f'{name}[{index}]'
+        if not isinstance(entry, dict):
+            raise LabNetworkError(f'{where} must be a dict with subnet and routers, got {entry!r}')
+        unknown = sorted(set(entry) - _RELAYED_KEYS)
+        if unknown:
+            raise LabNetworkError(f'{where} has unknown keys {", ".join(unknown)}; known: {", ".join(sorted(_RELAYED_KEYS))}')
+        try:
+            network = ipaddress.IPv4Network(str(entry.get('subnet')))
+        except ValueError as exc:
+            raise LabNetworkError(
+                f'{where}.subnet must be an IPv4 network in CIDR form, got {entry.get("subnet")!r}') from exc
+        routers = _ipv4_list(entry.get('routers'), f'{where}.routers', network)
+        dns_servers = _ipv4_list(entry['dns_servers'], f'{where}.dns_servers') if 'dns_servers' in entry else None
+        if entry.get('pool'):
+            pool = _parse_pool(entry['pool'], network, f'{where}.pool')
+        else:
+            pool = _default_pool(network, ipaddress.IPv4Address(routers[0]))
+        start, end = (ipaddress.IPv4Address(part.strip()) for part in pool.split('-'))
+        inside = [router for router in routers if start <= ipaddress.IPv4Address(router) <= end]
+        if inside:
+            raise LabNetworkError(f'{where}.pool {pool!r} contains the router {inside[0]}')
+        subnet_id = entry.get('id', first_id + index)
+        if not isinstance(subnet_id, int) or isinstance(subnet_id, bool) or subnet_id < 1:
+            raise LabNetworkError(f'{where}.id must be a positive integer, got {subnet_id!r}')
+        result.append({'id': subnet_id, 'subnet': str(network), 'pool': pool,
+                       'routers': routers, 'dns_servers': dns_servers})
+    return result

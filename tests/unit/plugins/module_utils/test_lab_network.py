@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network, relayed_networks
 
 
 def facts(**interfaces):
@@ -72,3 +74,51 @@ def test_interface_without_ipv4_is_refused():
     data = {'interfaces': ['eth1'], 'eth1': {'ipv4': {}}}
     with pytest.raises(LabNetworkError, match="'eth1' has no IPv4 address"):
         lab_network(data, interface='eth1')
+
+
+@pytest.mark.parametrize('entries, expected', [
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}],
+     [{'id': 2, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.128 - 10.1.0.254', 'routers': ['10.1.0.1'],
+       'dns_servers': None}]),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.254'], 'dns_servers': ['192.0.2.53']}],
+     [{'id': 2, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.2 - 10.1.0.127', 'routers': ['10.1.0.254'],
+       'dns_servers': ['192.0.2.53']}]),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'pool': '10.1.0.10-10.1.0.20', 'id': 9},
+      {'subnet': '10.2.0.0/25', 'routers': ['10.2.0.1']}],
+     [{'id': 9, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.10 - 10.1.0.20', 'routers': ['10.1.0.1'],
+       'dns_servers': None},
+      {'id': 3, 'subnet': '10.2.0.0/25', 'pool': '10.2.0.64 - 10.2.0.126', 'routers': ['10.2.0.1'],
+       'dns_servers': None}]),
+    ([], []),
+])
+def test_relayed_networks_are_completed(entries, expected):
+    assert relayed_networks(entries) == expected
+
+
+@pytest.mark.parametrize('entries, message', [
+    ('10.1.0.0/24', "netboot_relayed_subnets must be a list of subnets, got '10.1.0.0/24'"),
+    (['10.1.0.0/24'], "netboot_relayed_subnets[0] must be a dict with subnet and routers, got '10.1.0.0/24'"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'gateway': 'x'}],
+     'netboot_relayed_subnets[0] has unknown keys gateway'),
+    ([{'routers': ['10.1.0.1']}], 'netboot_relayed_subnets[0].subnet must be an IPv4 network in CIDR form, got None'),
+    ([{'subnet': '10.1.0.5/24', 'routers': ['10.1.0.1']}],
+     "netboot_relayed_subnets[0].subnet must be an IPv4 network in CIDR form, got '10.1.0.5/24'"),
+    ([{'subnet': '10.1.0.0/24'}], 'netboot_relayed_subnets[0].routers must be a non-empty list of IPv4 addresses, got None'),
+    ([{'subnet': '10.1.0.0/24', 'routers': '10.1.0.1'}],
+     "netboot_relayed_subnets[0].routers must be a non-empty list of IPv4 addresses, got '10.1.0.1'"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.9.0.1']}],
+     "netboot_relayed_subnets[0].routers '10.9.0.1' is outside the subnet 10.1.0.0/24"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'dns_servers': ['ns1']}],
+     "netboot_relayed_subnets[0].dns_servers must be a list of IPv4 addresses, got ['ns1']"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'pool': '10.2.0.1 - 10.2.0.9'}],
+     "netboot_relayed_subnets[0].pool '10.2.0.1 - 10.2.0.9' must be an ascending range inside the subnet"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'pool': '10.1.0.1 - 10.1.0.9'}],
+     "netboot_relayed_subnets[0].pool '10.1.0.1 - 10.1.0.9' contains the router 10.1.0.1"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'id': '2'}],
+     "netboot_relayed_subnets[0].id must be a positive integer, got '2'"),
+    ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'id': 0}],
+     'netboot_relayed_subnets[0].id must be a positive integer, got 0'),
+])
+def test_relayed_networks_refuse_bad_entries(entries, message):
+    with pytest.raises(LabNetworkError, match=re.escape(message)):
+        relayed_networks(entries)

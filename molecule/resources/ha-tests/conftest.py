@@ -1,0 +1,121 @@
+"""Fixtures of the HA scenarios: the Kea peers in inventory order (primary first), the client,
+a DHCP exchange from the client, and Kea commands sent to a peer's control socket."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
+CONVERGE = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
+RUNNER = AnsibleRunner(INVENTORY)
+DHCPACK = '5'
+# Sends one command to Kea's control socket and prints the answer.
+KEA_CLIENT = '''
+import json, socket, sys
+with socket.socket(socket.AF_UNIX) as sock:
+    sock.connect(sys.argv[1])
+    sock.sendall(sys.argv[2].encode())
+    data = b''
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        try:
+            json.loads(data)
+            break
+        except ValueError:
+            pass
+print(data.decode())
+'''
+
+
+class Peer:
+    """One Kea server of the HA pair."""
+
+    def __init__(self, name):
+        self.name = name
+        self.host = testinfra.get_host(f'docker://{name}')
+        self.vars = RUNNER.get_variables(name)
+        self.address = self.vars['netboot_server_address']
+
+    def kea(self, command, **arguments):
+        """Send a command to Kea DHCPv4; return its answer (a dict)."""
+        request = {'command': command, **({'arguments': arguments} if arguments else {})}
+        output = self.host.check_output('python3 -c %s %s %s', KEA_CLIENT, '/run/kea/kea4-ctrl-socket', json.dumps(request))
+        answer = json.loads(output)
+        return answer[0] if isinstance(answer, list) else answer
+
+    def ha_state(self):
+        """This peer's HA state, or None when Kea does not answer."""
+        try:
+            answer = self.kea('status-get')
+        except AssertionError:
+            return None
+        return answer['arguments']['high-availability'][0]['ha-servers']['local']['state']
+
+    def wait_for_state(self, state, timeout=60):
+        deadline = time.monotonic() + timeout
+        seen = None
+        while time.monotonic() < deadline:
+            seen = self.ha_state()
+            if seen == state:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f'{self.name} is in HA state {seen}, not {state}, after {timeout} s')
+
+    def lease(self, address):
+        """Kea's lease of an address on this peer (None when it has none)."""
+        answer = self.kea('lease4-get', **{'ip-address': address})
+        return answer.get('arguments') if answer['result'] == 0 else None
+
+
+@pytest.fixture(scope='session')
+def peers():
+    """The Kea servers in inventory order: primary, then standby."""
+    return [Peer(name) for name in RUNNER.get_hosts('netboot_servers')]
+
+
+@pytest.fixture(scope='session')
+def client():
+    names = RUNNER.get_hosts('netboot_clients')
+    assert len(names) == 1, names
+    return testinfra.get_host(f'docker://{names[0]}')
+
+
+@pytest.fixture(scope='session')
+def client_iface(client):
+    """The client's interface on its test network (not Docker's default bridge)."""
+    for line in client.check_output('ip -o -4 addr show').splitlines():
+        fields = line.split()
+        if fields[1] != 'lo' and fields[3].startswith('10.77.'):
+            return fields[1]
+    raise AssertionError('the client has no address on a test network')
+
+
+@pytest.fixture(scope='session')
+def dhcp(client, client_iface):
+    """dhcp(arch=7, user_class='', mac=None, timeout=8): one full DHCP exchange; the replies."""
+    def exchange(arch=7, user_class='', mac=None, timeout=8):
+        command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {client_iface} --arch {arch} --timeout {timeout}'
+        if user_class:
+            command += f' --user-class {user_class}'
+        if mac:
+            command += f' --mac {mac}'
+        result = client.run(command)
+        assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
+        answer = json.loads(result.stdout)
+        assert answer['ack']['options']['message-type'] == DHCPACK
+        return answer
+    return exchange
+
+
+def run_site(*args):
+    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
+    return subprocess.run(['ansible-playbook', '-i', INVENTORY, CONVERGE, *args],
+                          capture_output=True, text=True, check=False)

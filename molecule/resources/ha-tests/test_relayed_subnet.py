@@ -1,0 +1,56 @@
+"""A client behind a DHCP relay (Debian's isc-dhcp-relay, in a container between two internal
+test networks) gets a lease from its own subnet, the right boot file for its architecture,
+and reaches the boot files through the relay's routing."""
+
+import ipaddress
+
+import pytest
+
+BOOT_FILES = [(0, 'undionly.kpxe'), (7, 'snponly.efi')]
+
+
+@pytest.fixture(scope='module')
+def relayed(peers):
+    subnets = peers[0].vars.get('netboot_relayed_subnets')
+    if not subnets:
+        pytest.skip('this scenario has no relayed subnet')
+    return subnets[0]
+
+
+def answering_peer(peers, answer):
+    server = answer['ack']['options']['server_id']
+    found = [peer for peer in peers if peer.address == server]
+    assert found, f'answered by {server}, which is no netboot server'
+    return found[0]
+
+
+@pytest.mark.parametrize('arch, boot_file', BOOT_FILES)
+def test_a_relayed_client_gets_a_lease_of_its_own_subnet(peers, dhcp, relayed, arch, boot_file):
+    mac = f'52:54:00:51:00:{arch:02x}'
+    answer = dhcp(arch=arch, mac=mac)
+    ack = answer['ack']
+    first, last = (ipaddress.IPv4Address(part.strip()) for part in relayed['pool'].split('-'))
+    assert first <= ipaddress.IPv4Address(ack['yiaddr']) <= last, ack['yiaddr']
+    assert ack['options']['router'] == relayed['routers'][0]
+    peer = answering_peer(peers, answer)
+    assert ack['siaddr'] == peer.address
+    assert ack['file'] == boot_file
+    lease = peer.lease(ack['yiaddr'])
+    assert lease['hw-address'] == mac
+    assert lease['subnet-id'] == 2
+
+
+def test_ipxe_behind_the_relay_gets_the_script_url(peers, dhcp, relayed):
+    answer = dhcp(user_class='iPXE', mac='52:54:00:51:01:01')
+    peer = answering_peer(peers, answer)
+    assert answer['ack']['file'] == f'http://{peer.address}/boot.ipxe'
+
+
+def test_the_boot_files_are_reachable_through_the_relay(peers, client, dhcp, relayed):
+    peer = answering_peer(peers, dhcp(mac='52:54:00:51:02:01'))
+    client.check_output('mkdir -p /var/tmp/relay')
+    for _arch, name in BOOT_FILES:
+        client.check_output(f'cd /var/tmp/relay && tftp -m binary {peer.address} -c get {name}')
+        assert client.file(f'/var/tmp/relay/{name}').sha256sum == peer.host.file(f'/srv/tftp/{name}').sha256sum
+    script = client.check_output(f'curl -fsS http://{peer.address}/boot.ipxe')
+    assert script.startswith('#!ipxe')
