@@ -19,6 +19,8 @@ TWO_SUBNETS = [
     {'id': 1, 'subnet': '10.77.13.0/24', 'pools': [{'pool': '10.77.13.128 - 10.77.13.254'}]},
     {'id': 2, 'subnet': '10.77.99.0/24', 'pools': [{'pool': '10.77.99.100 - 10.77.99.199'}]},
 ]
+HA_SELF = {'name': 'netboot-server-13', 'url': 'http://10.77.13.2:8000/', 'role': 'primary'}
+HA_PEER = {'name': 'netboot-peer', 'url': 'http://10.77.13.9:8000/', 'role': 'standby'}
 
 
 def subnets(index, **changes):
@@ -108,6 +110,18 @@ CASES = [
     ('tftp-blocksize', {'tftpd_blocksize': 70000}, ['tftpd_blocksize', '70000']),
     ('nginx-root-injection', {'nginx_root': '/srv/netboot; autoindex on'}, ['nginx_root', '/srv/netboot; autoindex on']),
     ('kea-lifetime-type', {'kea_dhcp4_valid_lifetime': 'one hour'}, ['kea_dhcp4_valid_lifetime', 'one hour']),
+    ('ha-alone', {'kea_dhcp4_ha_enabled': True}, ['kea_dhcp4_ha_group netboot_servers', 'at least 2']),
+    ('ha-mode', {'kea_dhcp4_ha_enabled': True, 'kea_dhcp4_ha_mode': 'active-active'},
+     ['kea_dhcp4_ha_mode', 'active-active']),
+    ('ha-peer-url', {'kea_dhcp4_ha_enabled': True, 'kea_dhcp4_ha_peers': [HA_SELF, dict(HA_PEER, url='ftp://10.77.13.9/')]},
+     ['kea_dhcp4_ha_peers[1].url', 'ftp://10.77.13.9/']),
+    ('ha-address-not-own', {'kea_dhcp4_ha_enabled': True,
+                            'kea_dhcp4_ha_peers': [dict(HA_SELF, url='http://10.77.13.50:8000/'), HA_PEER]},
+     ['kea_dhcp4_ha_peers', '10.77.13.50']),
+    ('relayed-no-router', {'netboot_relayed_subnets': [{'subnet': '10.77.99.0/24'}]},
+     ['netboot_relayed_subnets[0].routers', 'None']),
+    ('relayed-overlap', {'netboot_relayed_subnets': [{'subnet': '10.77.13.0/25', 'routers': ['10.77.13.1']}]},
+     ['kea_dhcp4_subnets[1].subnet', '10.77.13.0/25']),
 ]
 
 
