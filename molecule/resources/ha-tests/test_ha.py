@@ -7,6 +7,7 @@ file server and iPXE script URL, and hands out no address twice.
 
 import ipaddress
 import json
+import re
 import time
 
 import pytest
@@ -94,6 +95,17 @@ def test_both_peers_serve_the_same_boot_files(peers, client):
         script = client.check_output(f'curl -fsS http://{peer.address}/boot.ipxe')
         assert f'http://{peer.address}/' in script, f'{peer.name} boot.ipxe points elsewhere'
     assert all(len(found) == 1 for found in sums.values()), sums
+
+
+def test_check_mode_shows_an_ha_change_without_making_it(peers):
+    files = '/etc/kea/kea-dhcp4.conf /etc/kea/ha-firewall.nft'
+    before = [(peer.host.check_output(f'sha256sum {files}'), peer.host.check_output('pidof kea-dhcp4')) for peer in peers]
+    result = run_site('--check', '--diff', '-e', json.dumps({'kea_dhcp4_ha_heartbeat_delay': 2000}))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert len(re.findall(r'^\+\s+"heartbeat-delay": 2000,?$', result.stdout, re.MULTILINE)) == len(peers)
+    assert [(peer.host.check_output(f'sha256sum {files}'), peer.host.check_output('pidof kea-dhcp4')) for peer in peers] == before
+    for peer in peers:
+        assert peer.ha_state() == 'hot-standby'
 
 
 def stop(peer):
