@@ -3,7 +3,7 @@ a DHCP exchange from the client, and Kea commands sent to a peer's control socke
 
 import json
 import os
-import subprocess
+import sys
 import time
 
 import pytest
@@ -11,9 +11,9 @@ import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
-CONVERGE = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
+sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'lib'))
+from netboot_checks import dhcp_exchange  # noqa: E402  pylint: disable=wrong-import-position
 RUNNER = AnsibleRunner(INVENTORY)
-DHCPACK = '5'
 # Sends one command to Kea's control socket and prints the answer.
 KEA_CLIENT = '''
 import json, socket, sys
@@ -102,20 +102,5 @@ def client_iface(client):
 def dhcp(client, client_iface):
     """dhcp(arch=7, user_class='', mac=None, timeout=8): one full DHCP exchange; the replies."""
     def exchange(arch=7, user_class='', mac=None, timeout=8):
-        command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {client_iface} --arch {arch} --timeout {timeout}'
-        if user_class:
-            command += f' --user-class {user_class}'
-        if mac:
-            command += f' --mac {mac}'
-        result = client.run(command)
-        assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
-        answer = json.loads(result.stdout)
-        assert answer['ack']['options']['message-type'] == DHCPACK
-        return answer
+        return dhcp_exchange(client, client_iface, arch=arch, user_class=user_class, mac=mac, timeout=timeout)
     return exchange
-
-
-def run_site(*args):
-    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
-    return subprocess.run(['ansible-playbook', '-i', INVENTORY, CONVERGE, *args],
-                          capture_output=True, text=True, check=False)

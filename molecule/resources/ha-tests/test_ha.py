@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import run_site
+from netboot_checks import run_site
 
 BIOS, UEFI_X64 = 0, 7
 PAIR_CHANNEL_PORT = 8000
@@ -160,3 +160,16 @@ def test_load_balancing_splits_the_clients_between_the_peers(peers, dhcp):
     assert sorted(answered) == sorted(peer.address for peer in peers), answered
     addresses = [address for found in answered.values() for address in found]
     assert len(addresses) == len(set(addresses)), answered
+
+
+def test_a_server_that_leaves_ha_takes_its_channel_down(peers, dhcp):
+    result = run_site('-e', json.dumps({'kea_dhcp4_ha_enabled': False}))
+    assert result.returncode == 0, result.stdout[-3000:]
+    for peer in peers:
+        assert not peer.host.socket(f'tcp://{peer.address}:{PAIR_CHANNEL_PORT}').is_listening, peer.name
+        assert not peer.host.file('/etc/kea/ha-firewall.nft').exists
+        assert 'netboot_kea_ha' not in peer.host.check_output('nft list tables')
+        assert 'high-availability' not in peer.kea('status-get')['arguments']
+    answer = dhcp(mac='52:54:00:41:04:01')
+    assert any(answer['ack']['options']['server_id'] == peer.address for peer in peers)
+    assert in_pool(peers[0], answer['ack']['yiaddr'])

@@ -1,9 +1,7 @@
 """Fixtures: the netboot server and the client of the scenario, the server's settings, and
 helpers that run a DHCP exchange from the client and the playbook against the server."""
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -13,8 +11,8 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 # The collection under test, for its pure-Python checks (the iPXE script lint).
 sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], '.cache', 'collections'))
-CONVERGE = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
-DHCPACK = '5'
+sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'lib'))
+from netboot_checks import dhcp_exchange  # noqa: E402  pylint: disable=wrong-import-position
 # Every file the roles write, with the daemons' configurations.
 MANAGED_PATHS = ['/etc/kea', '/etc/default/tftpd-hpa', '/etc/nginx', '/srv/tftp', '/srv/netboot']
 RUNNER = AnsibleRunner(INVENTORY)
@@ -63,23 +61,8 @@ def client_iface(client, lab):
 def dhcp(client, client_iface):
     """dhcp(arch, user_class='', mac=None): one full DHCP exchange from the client; the replies."""
     def exchange(arch=7, user_class='', mac=None):
-        command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {client_iface} --arch {arch} --timeout 8'
-        if user_class:
-            command += f' --user-class {user_class}'
-        if mac:
-            command += f' --mac {mac}'
-        result = client.run(command)
-        assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
-        answer = json.loads(result.stdout)
-        assert answer['ack']['options']['message-type'] == DHCPACK
-        return answer
+        return dhcp_exchange(client, client_iface, arch=arch, user_class=user_class, mac=mac)
     return exchange
-
-
-def run_site(*args):
-    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
-    return subprocess.run(['ansible-playbook', '-i', INVENTORY, CONVERGE, *args],
-                          capture_output=True, text=True, check=False)
 
 
 def managed_files(host):

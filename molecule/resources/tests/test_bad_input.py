@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from conftest import managed_files, run_site
+from conftest import managed_files
+from netboot_checks import run_site
 
 # The table runs once, on the Debian 13 server of the default scenario.
 pytestmark = pytest.mark.skipif(os.environ.get('MOLECULE_SCENARIO_NAME') != 'default',

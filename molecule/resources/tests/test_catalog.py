@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
-from conftest import run_site
+from netboot_checks import run_site
 
 MIRROR = '/srv/mirror'
 DEBIAN_IMAGES = f'{MIRROR}/debian/dists/trixie/main/installer-amd64/current/images'

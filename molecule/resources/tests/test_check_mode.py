@@ -3,7 +3,8 @@
 import json
 import re
 
-from conftest import managed_files, run_site
+from conftest import managed_files
+from netboot_checks import run_site
 
 
 def test_check_diff_reports_changes_without_making_them(server):

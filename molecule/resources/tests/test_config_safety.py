@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import managed_files, run_site
+from conftest import managed_files
+from netboot_checks import run_site
 
 pytestmark = pytest.mark.skipif(os.environ.get('MOLECULE_SCENARIO_NAME') != 'default',
                                 reason='runs in the default scenario')

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import (
@@ -13,6 +11,8 @@ from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import 
     reservation_problems,
     subnet_problems,
 )
+
+from changes import changed_copy
 
 GOOD = [
     {'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}],
@@ -23,15 +23,7 @@ GOOD = [
 
 
 def with_change(path, value):
-    subnets = copy.deepcopy(GOOD)
-    target = subnets
-    for step in path[:-1]:
-        target = target[step]
-    if value is KeyError:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return subnets
+    return changed_copy(GOOD, path, value)
 
 
 @pytest.mark.parametrize('value, expected', [

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import (
@@ -14,6 +12,8 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import (
     parse_url,
     peer_addresses,
 )
+
+from changes import changed_copy
 
 HOSTS = [
     {'name': 'kea1', 'url': 'http://10.0.0.2:8000/'},
@@ -28,15 +28,7 @@ GOOD = [
 
 
 def with_change(path, value, peers=None):
-    peers = copy.deepcopy(GOOD if peers is None else peers)
-    target = peers
-    for step in path[:-1]:
-        target = target[step]
-    if value is KeyError:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return peers
+    return changed_copy(GOOD if peers is None else peers, path, value)
 
 
 @pytest.mark.parametrize('mode, count, roles', [

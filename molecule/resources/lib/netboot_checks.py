@@ -1,0 +1,29 @@
+"""Helpers shared by the scenarios' tests: a DHCP exchange played from the client, and a run of
+the scenario's converge playbook (site.yml)."""
+
+import json
+import os
+import subprocess
+
+DHCPACK = '5'
+
+
+def dhcp_exchange(client, iface, arch=7, user_class='', mac=None, timeout=8):
+    """One full DHCP exchange from ``client`` on ``iface``; the offer and the acknowledgement."""
+    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --timeout {timeout}'
+    if user_class:
+        command += f' --user-class {user_class}'
+    if mac:
+        command += f' --mac {mac}'
+    result = client.run(command)
+    assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
+    answer = json.loads(result.stdout)
+    assert answer['ack']['options']['message-type'] == DHCPACK
+    return answer
+
+
+def run_site(*args):
+    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
+    converge = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
+    return subprocess.run(['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], converge, *args],
+                          capture_output=True, text=True, check=False)
