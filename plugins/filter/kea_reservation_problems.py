@@ -6,8 +6,8 @@ from __future__ import annotations
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import reservation_problems
 
 
-def kea_reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True):
-    return reservation_problems(reservations, subnet, pools=pools, name=name, pxe=pxe)
+def kea_reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True, other_subnets=()):
+    return reservation_problems(reservations, subnet, pools=pools, name=name, pxe=pxe, other_subnets=other_subnets)
 
 
 class FilterModule:

@@ -10,9 +10,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
 )
 
 
-def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2):
+def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2, reservations=()):
     try:
-        return _relayed_networks(entries, name=name, first_id=first_id)
+        return _relayed_networks(entries, name=name, first_id=first_id, reservations=reservations)
     except LabNetworkError as exc:
         raise AnsibleFilterError(f'relayed_networks: {exc}') from exc
 

@@ -71,23 +71,32 @@ def _overlaps(ranges):
             yield current, later
 
 
-def reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True):
-    """Problems of a list of Kea host reservations in ``subnet`` (CIDR) with ``pools``.
-
-    With ``pxe``, fields that override the PXE client classes are refused.
-    """
-    problems = []
-    if reservations is None:
-        return problems
-    if not isinstance(reservations, list):
-        return [f'{name} must be a list of reservations, got {reservations!r}']
-    network = ipaddress.IPv4Network(subnet, strict=False)
+def _pool_ranges(pools):
     ranges = []
     for pool in pools:
         try:
             ranges.append((pool, *parse_pool(pool.get('pool') if isinstance(pool, dict) else pool)))
         except ValueError:
             continue  # reported with the pools themselves
+    return ranges
+
+
+def reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True, other_subnets=()):
+    """Problems of a list of Kea host reservations in ``subnet`` (CIDR) with ``pools``.
+
+    With ``pxe``, fields that override the PXE client classes are refused. An address may also
+    be in one of ``other_subnets`` (dicts with ``subnet`` and ``pool`` or ``pools``), outside
+    that subnet's pools.
+    """
+    problems = []
+    if reservations is None:
+        return problems
+    if not isinstance(reservations, list):
+        return [f'{name} must be a list of reservations, got {reservations!r}']
+    networks = [(ipaddress.IPv4Network(subnet, strict=False), _pool_ranges(pools))]
+    for other in other_subnets:
+        other_pools = other.get('pools') or ([other['pool']] if other.get('pool') else [])
+        networks.append((ipaddress.IPv4Network(other['subnet'], strict=False), _pool_ranges(other_pools)))
     seen_macs = {}
     seen_ips = {}
     for index, host in enumerate(reservations):
@@ -119,9 +128,12 @@ def reservation_problems(reservations, subnet, pools=(), name='reservations', px
         except ValueError:
             problems.append(f'{where}.ip-address must be an IPv4 address, got {host["ip-address"]!r}')
             continue
-        if address not in network or address in (network.network_address, network.broadcast_address):
-            problems.append(f'{where}.ip-address {str(address)!r} is not a host address of the subnet {network}')
-        for pool, first, last in ranges:
+        holding = [(network, ranges) for network, ranges in networks
+                   if address in network and address not in (network.network_address, network.broadcast_address)]
+        if not holding:
+            subnets = ' or '.join(str(network) for network, _ranges in networks)
+            problems.append(f'{where}.ip-address {str(address)!r} is not a host address of the subnet {subnets}')
+        for pool, first, last in holding[0][1] if holding else networks[0][1]:
             if first <= address <= last:
                 text = pool.get('pool') if isinstance(pool, dict) else pool
                 problems.append(f'{where}.ip-address {str(address)!r} is inside the dynamic pool {text!r}; '

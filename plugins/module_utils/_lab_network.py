@@ -123,12 +123,20 @@ def _ipv4_list(value, variable, network=None):
     return [str(item) for item in value]
 
 
-def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2):
-    """Return the subnets behind DHCP relays as dicts: id, subnet, pool, routers, dns_servers.
+def _address_in(reservation, network):
+    try:
+        return ipaddress.IPv4Address(str(reservation.get('ip-address'))) in network
+    except ValueError:
+        return False
+
+
+def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2, reservations=()):
+    """Return the subnets behind DHCP relays as dicts: id, subnet, pool, routers, dns_servers, reservations.
 
     Each entry needs ``subnet`` (CIDR) and ``routers`` (the gateway, usually the relay, through
     which its machines reach the server); ``pool`` defaults as for the served network, and
-    ``id`` (Kea's subnet id) to ``first_id`` plus the entry's position.
+    ``id`` (Kea's subnet id) to ``first_id`` plus the entry's position. Each subnet takes the
+    ``reservations`` (Kea host reservations) whose ip-address it holds.
     """
     if not isinstance(entries, list):
         raise LabNetworkError(f'{name} must be a list of subnets, got {entries!r}')
@@ -159,5 +167,7 @@ def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2):
         if not isinstance(subnet_id, int) or isinstance(subnet_id, bool) or subnet_id < 1:
             raise LabNetworkError(f'{where}.id must be a positive integer, got {subnet_id!r}')
         result.append({'id': subnet_id, 'subnet': str(network), 'pool': pool,
-                       'routers': routers, 'dns_servers': dns_servers})
+                       'routers': routers, 'dns_servers': dns_servers,
+                       'reservations': [host for host in reservations or ()
+                                        if isinstance(host, dict) and _address_in(host, network)]})
     return result

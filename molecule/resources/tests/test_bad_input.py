@@ -121,6 +121,9 @@ CASES = [
      ['kea_dhcp4_ha_peers', '10.77.13.50']),
     ('relayed-no-router', {'netboot_relayed_subnets': [{'subnet': '10.77.99.0/24'}]},
      ['netboot_relayed_subnets[0].routers', 'None']),
+    ('relayed-reservation-in-pool', {'netboot_relayed_subnets': [{'subnet': '10.77.99.0/24', 'routers': ['10.77.99.1']}],
+                                     'netboot_reservations': [{'hw-address': MAC, 'ip-address': '10.77.99.200'}]},
+     ['netboot_reservations[0].ip-address', '10.77.99.200', '10.77.99.128 - 10.77.99.254']),
     ('relayed-overlap', {'netboot_relayed_subnets': [{'subnet': '10.77.13.0/25', 'routers': ['10.77.13.1']}]},
      ['kea_dhcp4_subnets[1].subnet', '10.77.13.0/25']),
 ]

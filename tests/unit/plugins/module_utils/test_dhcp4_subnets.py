@@ -129,3 +129,25 @@ def test_reservations_of_one_subnet(reservations, message):
                                     name='netboot_reservations')
     assert len(problems) == 1, problems
     assert problems[0].startswith(message), problems[0]
+
+
+RELAYED = [{'subnet': '10.1.0.0/24', 'pool': '10.1.0.128 - 10.1.0.254'}, {'subnet': '10.2.0.0/24', 'pools': []}]
+
+
+@pytest.mark.parametrize('address, message', [
+    ('10.0.0.10', None),
+    ('10.1.0.10', None),
+    ('10.2.0.200', None),
+    ('10.1.0.200', "netboot_reservations[0].ip-address '10.1.0.200' is inside the dynamic pool '10.1.0.128 - 10.1.0.254'"),
+    ('10.0.0.150', "netboot_reservations[0].ip-address '10.0.0.150' is inside the dynamic pool '10.0.0.100 - 10.0.0.199'"),
+    ('10.3.0.10', "netboot_reservations[0].ip-address '10.3.0.10' is not a host address of the subnet "
+                  "10.0.0.0/24 or 10.1.0.0/24 or 10.2.0.0/24"),
+    ('10.1.0.255', "netboot_reservations[0].ip-address '10.1.0.255' is not a host address of the subnet"),
+])
+def test_reservations_may_be_in_other_subnets(address, message):
+    problems = reservation_problems([{'hw-address': '52:54:00:00:00:01', 'ip-address': address}], '10.0.0.0/24',
+                                    ['10.0.0.100 - 10.0.0.199'], name='netboot_reservations', other_subnets=RELAYED)
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith(message), problems

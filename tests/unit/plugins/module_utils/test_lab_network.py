@@ -79,20 +79,31 @@ def test_interface_without_ipv4_is_refused():
 @pytest.mark.parametrize('entries, expected', [
     ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}],
      [{'id': 2, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.128 - 10.1.0.254', 'routers': ['10.1.0.1'],
-       'dns_servers': None}]),
+       'dns_servers': None, 'reservations': []}]),
     ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.254'], 'dns_servers': ['192.0.2.53']}],
      [{'id': 2, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.2 - 10.1.0.127', 'routers': ['10.1.0.254'],
-       'dns_servers': ['192.0.2.53']}]),
+       'dns_servers': ['192.0.2.53'], 'reservations': []}]),
     ([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1'], 'pool': '10.1.0.10-10.1.0.20', 'id': 9},
       {'subnet': '10.2.0.0/25', 'routers': ['10.2.0.1']}],
      [{'id': 9, 'subnet': '10.1.0.0/24', 'pool': '10.1.0.10 - 10.1.0.20', 'routers': ['10.1.0.1'],
-       'dns_servers': None},
+       'dns_servers': None, 'reservations': []},
       {'id': 3, 'subnet': '10.2.0.0/25', 'pool': '10.2.0.64 - 10.2.0.126', 'routers': ['10.2.0.1'],
-       'dns_servers': None}]),
+       'dns_servers': None, 'reservations': []}]),
     ([], []),
 ])
 def test_relayed_networks_are_completed(entries, expected):
     assert relayed_networks(entries) == expected
+
+
+def test_each_relayed_network_takes_the_reservations_it_holds():
+    hosts = [{'hw-address': '52:54:00:00:00:01', 'ip-address': '10.1.0.10'},
+             {'hw-address': '52:54:00:00:00:02', 'ip-address': '10.2.0.10'},
+             {'hw-address': '52:54:00:00:00:03', 'ip-address': '10.0.0.10'},
+             {'hw-address': '52:54:00:00:00:04', 'ip-address': '10.1.0.300'},
+             'not a reservation']
+    result = relayed_networks([{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']},
+                               {'subnet': '10.2.0.0/24', 'routers': ['10.2.0.1']}], reservations=hosts)
+    assert [net['reservations'] for net in result] == [[hosts[0]], [hosts[1]]]
 
 
 @pytest.mark.parametrize('entries, message', [

@@ -1,6 +1,8 @@
 """A client behind a DHCP relay (Debian's isc-dhcp-relay, in a container between two internal
 test networks) gets a lease from its own subnet, the right boot file for its architecture,
-and reaches the boot files through the relay's routing."""
+and reaches the boot files through the relay's routing.
+
+These tests run before test_ha.py (file order), which ends by turning HA off."""
 
 import ipaddress
 
@@ -38,6 +40,14 @@ def test_a_relayed_client_gets_a_lease_of_its_own_subnet(peers, dhcp, relayed, a
     lease = peer.lease(ack['yiaddr'])
     assert lease['hw-address'] == mac
     assert lease['subnet-id'] == 2
+
+
+def test_a_fixed_address_behind_the_relay_is_reserved_in_its_subnet(peers, dhcp, relayed):
+    reservation = peers[0].vars['netboot_reservations'][0]
+    answer = dhcp(mac=reservation['hw-address'])
+    assert answer['ack']['yiaddr'] == reservation['ip-address']
+    assert answer['ack']['options']['router'] == relayed['routers'][0]
+    assert answer['ack']['file'] == 'snponly.efi'
 
 
 def test_ipxe_behind_the_relay_gets_the_script_url(peers, dhcp, relayed):
