@@ -108,6 +108,21 @@ def test_check_mode_shows_an_ha_change_without_making_it(peers):
         assert peer.ha_state() == 'hot-standby'
 
 
+def test_peers_with_different_pools_are_refused_before_any_change(peers, tmp_path):
+    first, last = peers[1].vars['netboot_pool'].split('-')
+    other_pool = f'{first.strip().rsplit(".", 1)[0]}.150 - {last.strip()}'
+    extra_inventory = tmp_path / 'other-pool.yml'
+    extra_inventory.write_text(json.dumps({'all': {'hosts': {peers[1].name: {'netboot_pool': other_pool}}}}))
+    before = [peer.host.check_output('sha256sum /etc/kea/kea-dhcp4.conf') for peer in peers]
+    result = run_site('-i', str(extra_inventory))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    failed = '\n'.join(line for line in output.splitlines() if line.startswith(('fatal:', '[ERROR]')))
+    for text in ('kea_dhcp4_subnets', peers[0].vars['netboot_pool'], other_pool):
+        assert text in failed, f'{text!r} not in: {failed[-2000:]}'
+    assert [peer.host.check_output('sha256sum /etc/kea/kea-dhcp4.conf') for peer in peers] == before
+
+
 def stop(peer):
     peer.host.check_output('systemctl stop kea-dhcp4-server')
 
