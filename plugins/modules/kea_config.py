@@ -1,0 +1,265 @@
+#!/usr/bin/python
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: kea_config
+short_description: Write a Kea configuration file and make the running server use it
+version_added: 0.4.0
+author: netboot.pxe developers (@netboot)
+description:
+  - Writes O(config) as a Kea configuration file and makes the running Kea server run exactly it,
+    whatever an earlier run left behind.
+  - A new file is first checked with Kea's own checker (C(kea-dhcp4 -t)) on a temporary copy;
+    a file the checker refuses never replaces the one in place.
+  - The file is replaced atomically. Kea then loads it with C(config-reload) through its control
+    socket, keeping its leases; a server that does not answer is restarted instead.
+  - The file carries a fingerprint of its content in the server's C(user-context). The module
+    compares it with the one Kea's C(config-get) answers, so a server that runs something else
+    (a run killed before the reload, a C(config-set) by hand) is reloaded even when the file
+    did not change, and reported as changed in check mode.
+  - When Kea refuses the new file, the previous file is put back and loaded again, and the
+    task fails with Kea's reason.
+options:
+  config:
+    description: The whole Kea document, with one top-level key such as C(Dhcp4).
+    type: dict
+    required: true
+  path:
+    description: Path of the configuration file.
+    type: path
+    default: /etc/kea/kea-dhcp4.conf
+  checker:
+    description: The Kea server binary whose C(-t) option checks a configuration file.
+    type: path
+    default: /usr/sbin/kea-dhcp4
+  service:
+    description: The systemd unit that runs the server, restarted when the control socket does not answer.
+    type: str
+    default: kea-dhcp4-server
+  socket:
+    description: Path of the server's UNIX control socket.
+    type: path
+    default: /run/kea/kea4-ctrl-socket
+  owner:
+    description: Owner of the file.
+    type: str
+    default: root
+  group:
+    description: Group of the file (Kea reads it as this group).
+    type: str
+    default: _kea
+  mode:
+    description: Mode of the file; never readable by others, as it may hold credentials.
+    type: raw
+    default: "0640"
+  timeout:
+    description: Seconds to wait for the server to answer with the new configuration.
+    type: float
+    default: 30
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The new file is checked with Kea's checker in a temporary directory; the running configuration is read.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Apply the DHCPv4 configuration
+  netboot.pxe.kea_config:
+    config:
+      Dhcp4:
+        interfaces-config: {interfaces: [eth1]}
+        control-socket: {socket-type: unix, socket-name: /run/kea/kea4-ctrl-socket}
+        subnet4:
+          - {id: 1, subnet: 10.0.0.0/24, pools: [{pool: 10.0.0.100 - 10.0.0.199}]}
+  register: kea
+
+- name: Show the hook libraries the server loaded before
+  ansible.builtin.debug:
+    var: kea.previous_hooks
+"""
+
+RETURN = r"""
+fingerprint:
+  description: SHA-256 fingerprint of the configuration, as written in the file and answered by Kea.
+  returned: always
+  type: str
+  sample: 3f0b8c2c6e2b4c5d9d6f3e5e2c4f9a1b0e7d8c6b5a4f3e2d1c0b9a8f7e6d5c4b
+problems:
+  description: What differed before the module ran.
+  returned: always
+  type: list
+  elements: str
+  sample: ["Kea runs another configuration than /etc/kea/kea-dhcp4.conf"]
+applied:
+  description: How the configuration reached the server (V(config-reload), V(restart)), or V(none).
+  returned: always
+  type: str
+  sample: config-reload
+previous_hooks:
+  description: File names of the hook libraries the running server had loaded before the module ran.
+  returned: always
+  type: list
+  elements: str
+  sample: [libdhcp_ha.so, libdhcp_lease_cmds.so]
+"""
+
+import os
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
+    KeaApplyError,
+    hook_libraries,
+    render,
+    running_fingerprint,
+    server_key,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
+
+
+class Kea:
+    """The file and the running server."""
+
+    def __init__(self, module, key):
+        self.module = module
+        self.params = module.params
+        self.key = key
+
+    def running(self):
+        """config-get's arguments, or None when the server does not answer."""
+        try:
+            answer = send_command(self.params['socket'], 'config-get', timeout=5)
+        except KeaControlError:
+            return None
+        return answer.get('arguments') if answer.get('result') == 0 else None
+
+    def check(self, text):
+        """Kea's checker on a temporary copy of ``text``; its complaint, or None."""
+        fd, path = tempfile.mkstemp(prefix='kea-check.', suffix='.conf', dir=self.module.tmpdir)
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(text)
+            rc, out, err = self.module.run_command([self.params['checker'], '-t', path])
+        finally:
+            os.unlink(path)
+        return None if rc == 0 else (err or out).strip()[-3000:]
+
+    def write(self, text):
+        fd, path = tempfile.mkstemp(prefix='kea-config.', dir=self.module.tmpdir)
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(text)
+        self.module.atomic_move(path, self.params['path'])
+        self.module.set_fs_attributes_if_different(self.file_args(), False)
+
+    def file_args(self):
+        return self.module.load_file_common_arguments({
+            'path': self.params['path'], 'owner': self.params['owner'], 'group': self.params['group'],
+            'mode': self.params['mode']})
+
+    def load(self, answering):
+        """Load the file into the server; ('config-reload' or 'restart', problem or None)."""
+        if answering:
+            try:
+                answer = send_command(self.params['socket'], 'config-reload', timeout=self.params['timeout'])
+            except KeaControlError as exc:
+                return 'config-reload', str(exc)
+            return 'config-reload', None if answer.get('result') == 0 else answer.get('text', str(answer))
+        rc, out, err = self.module.run_command(['systemctl', 'restart', self.params['service']])
+        return 'restart', None if rc == 0 else (err or out).strip() or f'systemctl restart {self.params["service"]} failed'
+
+    def wait_for(self, digest):
+        deadline = time.time() + self.params['timeout']
+        while True:
+            running = self.running()
+            if running is not None and running_fingerprint(running, self.key) == digest:
+                return None
+            if time.time() > deadline:
+                return ('the server does not answer on its control socket' if running is None
+                        else 'the server answers with another configuration than the file')
+            time.sleep(0.3)
+
+
+def read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'config': {'type': 'dict', 'required': True},
+            'path': {'type': 'path', 'default': '/etc/kea/kea-dhcp4.conf'},
+            'checker': {'type': 'path', 'default': '/usr/sbin/kea-dhcp4'},
+            'service': {'type': 'str', 'default': 'kea-dhcp4-server'},
+            'socket': {'type': 'path', 'default': '/run/kea/kea4-ctrl-socket'},
+            'owner': {'type': 'str', 'default': 'root'},
+            'group': {'type': 'str', 'default': '_kea'},
+            'mode': {'type': 'raw', 'default': '0640'},
+            'timeout': {'type': 'float', 'default': 30},
+        },
+        supports_check_mode=True,
+    )
+    path = module.params['path']
+    try:
+        key = server_key(module.params['config'])
+        text, digest = render(module.params['config'])
+    except KeaApplyError as exc:
+        module.fail_json(msg=f'config: {exc}')
+    kea = Kea(module, key)
+    previous = read(path)
+    running = kea.running()
+    problems = []
+    if previous != text:
+        problems.append(f'{path} differs from the configuration' if previous is not None else f'{path} is missing')
+    if running is None:
+        problems.append('Kea does not answer on its control socket')
+    elif running_fingerprint(running, key) != digest:
+        problems.append(f'Kea runs another configuration than {path}')
+    result = {'changed': bool(problems), 'fingerprint': digest, 'problems': problems,
+              'applied': 'none', 'previous_hooks': hook_libraries(running, key)}
+    if module._diff and previous != text:
+        result['diff'] = {'before_header': path, 'after_header': path, 'before': previous or '', 'after': text}
+
+    if previous != text:
+        complaint = kea.check(text)
+        if complaint:
+            module.fail_json(msg=f'Kea failed to validate the new configuration ({module.params["checker"]} -t): {complaint}',
+                             **result)
+    if module.check_mode or not problems:
+        # In check mode this only reports whether owner, group or mode would change.
+        if previous is not None and module.set_fs_attributes_if_different(kea.file_args(), False):
+            result['changed'] = True
+        module.exit_json(**result)
+
+    if previous != text:
+        kea.write(text)
+    result['applied'], refusal = kea.load(running is not None)
+    refusal = refusal or kea.wait_for(digest)
+    if refusal:
+        if previous is not None and previous != text:
+            kea.write(previous)
+            kea.load(kea.running() is not None)
+            module.fail_json(msg=f'Kea DHCPv4 refused the new configuration: {refusal} The previous {path} is back '
+                                 'in place and the server keeps serving with it.', **result)
+        module.fail_json(msg=f'Kea DHCPv4 refused the configuration: {refusal} There was no previous configuration '
+                             'to go back to.', **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
