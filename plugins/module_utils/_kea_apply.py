@@ -61,7 +61,30 @@ def with_fingerprint(document):
 def render(document):
     """The file text of ``document`` with its fingerprint, and the fingerprint."""
     stamped, digest = with_fingerprint(document)
-    return HEADER + json.dumps(stamped, indent=2) + '\n', digest
+    return HEADER + json.dumps(stamped, indent=2, sort_keys=True) + '\n', digest
+
+
+def running_digest(config_get_arguments, key):
+    """SHA-256 of the server's part of a config-get answer (Kea's own view of what it runs)."""
+    server = (config_get_arguments or {}).get(key) or {}
+    return hashlib.sha256(json.dumps(server, sort_keys=True, separators=(',', ':')).encode()).hexdigest()
+
+
+def running_problem(config_get_arguments, key, digest, record, path):
+    """Why the running server does not run the file of fingerprint ``digest``, or None.
+
+    ``record`` is what was noted when the file was last loaded: {'fingerprint', 'running'}. A
+    server given another configuration by hand (config-set of an edited config-get answer keeps
+    the file's fingerprint) answers config-get differently from what was noted.
+    """
+    if config_get_arguments is None:
+        return 'Kea does not answer on its control socket'
+    if running_fingerprint(config_get_arguments, key) != digest:
+        return f'Kea runs another configuration than {path}'
+    if not isinstance(record, dict) or record.get('fingerprint') != digest \
+            or record.get('running') != running_digest(config_get_arguments, key):
+        return f'Kea\'s running configuration is not the one it loaded from {path} (changed by hand, or not noted)'
+    return None
 
 
 def running_fingerprint(config_get_arguments, key):

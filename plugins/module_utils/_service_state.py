@@ -94,8 +94,8 @@ def listen_drift(actual, expected):
 
 
 def stale_files(changes, started):
-    """The files of ``changes`` ({path: change time}) that changed at or after ``started`` (seconds)."""
-    return sorted(path for path, changed in changes.items() if changed is None or changed >= started)
+    """The files of ``changes`` ({path: change time, None when absent}) that changed at or after ``started``."""
+    return sorted(path for path, changed in changes.items() if changed is not None and changed >= started)
 
 
 def parse_show(text):

@@ -52,9 +52,15 @@ options:
     type: str
     default: _kea
   mode:
-    description: Mode of the file; never readable by others, as it may hold credentials.
-    type: raw
+    description: Mode of the file, in octal; never readable by others, as it may hold credentials.
+    type: str
     default: "0640"
+  record:
+    description:
+      - Where the module notes what Kea answered to C(config-get) after it loaded the file, to tell
+        a configuration changed by hand (C(config-set)) from the file's.
+    type: path
+    default: /var/lib/netboot-pxe/kea-dhcp4.loaded
   timeout:
     description: Seconds to wait for the server to answer with the new configuration.
     type: float
@@ -114,7 +120,11 @@ previous_hooks:
   sample: [libdhcp_ha.so, libdhcp_lease_cmds.so]
 """
 
+import grp
+import json
 import os
+import pwd
+import re
 import tempfile
 import time
 
@@ -123,7 +133,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
     KeaApplyError,
     hook_libraries,
     render,
+    running_digest,
     running_fingerprint,
+    running_problem,
     server_key,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
@@ -157,11 +169,21 @@ class Kea:
         return None if rc == 0 else (err or out).strip()[-3000:]
 
     def write(self, text):
-        fd, path = tempfile.mkstemp(prefix='kea-config.', dir=self.module.tmpdir)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        self.module.atomic_move(path, self.params['path'])
-        self.module.set_fs_attributes_if_different(self.file_args(), False)
+        """Replace the file atomically; it has its owner, group and mode before it has a name."""
+        target = self.params['path']
+        fd, path = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                os.fchown(handle.fileno(), pwd.getpwnam(self.params['owner']).pw_uid, grp.getgrnam(self.params['group']).gr_gid)
+                os.fchmod(handle.fileno(), int(self.params['mode'], 8))
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(path, target)
+        except (OSError, KeyError) as exc:
+            if os.path.exists(path):
+                os.unlink(path)
+            self.module.fail_json(msg=f'cannot write {target}: {exc}')
 
     def file_args(self):
         return self.module.load_file_common_arguments({
@@ -179,11 +201,21 @@ class Kea:
         rc, out, err = self.module.run_command(['systemctl', 'restart', self.params['service']])
         return 'restart', None if rc == 0 else (err or out).strip() or f'systemctl restart {self.params["service"]} failed'
 
+    def note(self, digest, running):
+        """Record what Kea answers after loading the file of fingerprint ``digest``."""
+        record = {'fingerprint': digest, 'running': running_digest(running, self.key)}
+        os.makedirs(os.path.dirname(self.params['record']), mode=0o755, exist_ok=True)
+        fd, path = tempfile.mkstemp(dir=os.path.dirname(self.params['record']))
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(record, handle)
+        os.replace(path, self.params['record'])
+
     def wait_for(self, digest):
         deadline = time.time() + self.params['timeout']
         while True:
             running = self.running()
             if running is not None and running_fingerprint(running, self.key) == digest:
+                self.note(digest, running)
                 return None
             if time.time() > deadline:
                 return ('the server does not answer on its control socket' if running is None
@@ -209,12 +241,15 @@ def main():
             'socket': {'type': 'path', 'default': '/run/kea/kea4-ctrl-socket'},
             'owner': {'type': 'str', 'default': 'root'},
             'group': {'type': 'str', 'default': '_kea'},
-            'mode': {'type': 'raw', 'default': '0640'},
+            'mode': {'type': 'str', 'default': '0640'},
+            'record': {'type': 'path', 'default': '/var/lib/netboot-pxe/kea-dhcp4.loaded'},
             'timeout': {'type': 'float', 'default': 30},
         },
         supports_check_mode=True,
     )
     path = module.params['path']
+    if not re.fullmatch(r'0?[0-7]{3}', module.params['mode']) or int(module.params['mode'], 8) & 0o007:
+        module.fail_json(msg=f'mode must be an octal mode without rights for others, like 0640, got {module.params["mode"]!r}')
     try:
         key = server_key(module.params['config'])
         text, digest = render(module.params['config'])
@@ -226,10 +261,14 @@ def main():
     problems = []
     if previous != text:
         problems.append(f'{path} differs from the configuration' if previous is not None else f'{path} is missing')
-    if running is None:
-        problems.append('Kea does not answer on its control socket')
-    elif running_fingerprint(running, key) != digest:
-        problems.append(f'Kea runs another configuration than {path}')
+    try:
+        with open(module.params['record']) as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        record = None
+    problem = running_problem(running, key, digest, record, path)
+    if problem:
+        problems.append(problem)
     result = {'changed': bool(problems), 'fingerprint': digest, 'problems': problems,
               'applied': 'none', 'previous_hooks': hook_libraries(running, key)}
     if module._diff and previous != text:
@@ -254,6 +293,9 @@ def main():
         if previous is not None and previous != text:
             kea.write(previous)
             kea.load(kea.running() is not None)
+            stamp = re.search(r'"netboot-fingerprint": "([0-9a-f]{64})"', previous)
+            if stamp:
+                kea.wait_for(stamp.group(1))
             module.fail_json(msg=f'Kea DHCPv4 refused the new configuration: {refusal} The previous {path} is back '
                                  'in place and the server keeps serving with it.', **result)
         module.fail_json(msg=f'Kea DHCPv4 refused the configuration: {refusal} There was no previous configuration '

@@ -139,6 +139,8 @@ class Service:
             self.module.fail_json(msg=f'systemctl show {self.name} failed: {err or out}')
         state = parse_show(out)
         if state.get('LoadState') != 'loaded':
+            if self.module.check_mode:  # its package would be installed by an earlier task
+                self.module.exit_json(changed=True, problems=['is not installed'], actions=['start'], listening=[])
             self.module.fail_json(msg=f'service {self.name} is not installed (LoadState={state.get("LoadState")})')
         _rc, enabled, _err = self.systemctl('is-enabled', self.name)
         state['enabled'] = enabled in ENABLED_STATES

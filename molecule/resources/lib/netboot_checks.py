@@ -22,8 +22,12 @@ def dhcp_exchange(client, iface, arch=7, user_class='', mac=None, timeout=8):
     return answer
 
 
-def run_site(*args):
-    """Run the scenario's converge playbook (site.yml) against the scenario's hosts."""
+def converge_command(*args):
+    """The command that runs the scenario's converge playbook (site.yml) against the scenario's hosts."""
     converge = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
-    return subprocess.run(['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], converge, *args],
-                          capture_output=True, text=True, check=False)
+    return ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], converge, *args]
+
+
+def run_site(*args):
+    """Run the scenario's converge playbook (site.yml); the finished process, with its output."""
+    return subprocess.run(converge_command(*args), capture_output=True, text=True, check=False)

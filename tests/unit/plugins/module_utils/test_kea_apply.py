@@ -14,7 +14,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
     fingerprint,
     hook_libraries,
     render,
+    running_digest,
     running_fingerprint,
+    running_problem,
     server_key,
     with_fingerprint,
 )
@@ -88,3 +90,22 @@ def test_reads_the_running_fingerprint(arguments, expected):
 ])
 def test_lists_the_running_hook_libraries(hooks, expected):
     assert hook_libraries({'Dhcp4': {'hooks-libraries': hooks}}, 'Dhcp4') == expected
+
+
+RUNNING = {'Dhcp4': {'valid-lifetime': 3600, 'user-context': {FINGERPRINT_KEY: 'f1'}}}
+NOTED = {'fingerprint': 'f1', 'running': running_digest(RUNNING, 'Dhcp4')}
+EDITED = {'Dhcp4': {'valid-lifetime': 60, 'user-context': {FINGERPRINT_KEY: 'f1'}}}
+
+
+@pytest.mark.parametrize('running, record, problem', [
+    (RUNNING, NOTED, None),
+    (None, NOTED, 'does not answer'),
+    (RUNNING, dict(NOTED, fingerprint='f0'), 'not the one it loaded'),
+    (EDITED, NOTED, 'not the one it loaded'),
+    (RUNNING, None, 'not the one it loaded'),
+    (RUNNING, 'garbage', 'not the one it loaded'),
+    ({'Dhcp4': {'user-context': {FINGERPRINT_KEY: 'f0'}}}, NOTED, 'runs another configuration than /etc/kea/kea-dhcp4.conf'),
+])
+def test_tells_whether_kea_runs_the_file(running, record, problem):
+    found = running_problem(running, 'Dhcp4', 'f1', record, '/etc/kea/kea-dhcp4.conf')
+    assert (found is None) if problem is None else (problem in found)
