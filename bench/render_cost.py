@@ -8,9 +8,9 @@ A benchmark, not a test: it checks nothing and prints a table of the best time o
 
   subnet_problems  the kea_dhcp4 preflight: one /16 subnet with N reservations (hw-address and
                    ip-address outside the pool), through _dhcp4_subnets.subnet_problems.
-  kea_conf         roles/kea_dhcp4/templates/kea-dhcp4.conf.j2 rendered by Ansible's Templar, with
-                   the role's defaults/main.yml and vars/main.yml (the __kea_dhcp4_config expression
-                   is evaluated by Ansible too) and the PXE classes from _pxe_classes.client_classes.
+  kea_conf         the Kea DHCPv4 file the kea_config module writes: _kea_config.dhcp4_config on
+                   the role's defaults/main.yml with N reservations (PXE classes included), then
+                   _kea_apply.render (fingerprint and JSON text).
   host_scripts     the ipxe role's per-host scripts: for each of N hosts with os: debian-13 from the
                    built-in catalog, _os_catalog.host_items then _ipxe_script.render_menu.
   menu             render_menu with N boot items.
@@ -36,9 +36,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, '.cache', 'collections'))
 
 # pylint: disable=wrong-import-position
-from ansible import constants as C  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
-from ansible.template import Templar, trust_as_template  # noqa: E402
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems  # noqa: E402
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu  # noqa: E402
@@ -47,7 +45,8 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (  
     menu_items,
     merge_layers,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import client_classes  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import render as render_kea_file  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import VARIABLES, dhcp4_config  # noqa: E402
 # pylint: enable=wrong-import-position
 
 HOST_COUNTS = (10, 1000, 10000)
@@ -105,20 +104,15 @@ def kea_subnets(hosts):
 
 
 def kea_variables(loader, subnets):
-    """What the template task sees: role defaults and vars, the inventory's settings and the PXE classes."""
-    variables = dict(loader.load_from_file(os.path.join(KEA_ROLE, 'defaults', 'main.yml'), trusted_as_template=True))
-    variables.update(loader.load_from_file(os.path.join(KEA_ROLE, 'vars', 'main.yml'), trusted_as_template=True))
+    """The role's variables as the preflight passes them to kea_dhcp4_config: defaults and the inventory's settings."""
+    defaults = loader.load_from_file(os.path.join(KEA_ROLE, 'defaults', 'main.yml'))
+    variables = {name: defaults[name] for name in VARIABLES}
     variables.update(
         kea_dhcp4_interfaces=['eth1'],
         kea_dhcp4_subnets=subnets,
         kea_dhcp4_pxe_next_server=SERVER,
         kea_dhcp4_pxe_ipxe_script_url=f'{BASE_URL}/boot.ipxe',
-        ansible_managed=C.config.get_config_value('DEFAULT_MANAGED_STR'),
     )
-    # As the set_fact of roles/kea_dhcp4/tasks/preflight.yml.
-    variables['__kea_dhcp4_pxe_classes'] = client_classes(
-        variables['kea_dhcp4_pxe_boot_files'], variables['kea_dhcp4_pxe_ipxe_script_url'], SERVER,
-        ipxe_options=variables['__kea_dhcp4_ipxe_no_pxedhcp_options'], name='kea_dhcp4_pxe_boot_files')
     return variables
 
 
@@ -152,12 +146,12 @@ def check_subnets_case(hosts):
 
 def kea_conf_case(loader, hosts):
     variables = kea_variables(loader, kea_subnets(hosts))
-    text = trust_as_template(loader.get_text_file_contents(os.path.join(KEA_ROLE, 'templates', 'kea-dhcp4.conf.j2')))
+    platform = {'ha_channel': 'listener', 'hooks_directory': '/usr/lib/x86_64-linux-gnu/kea/hooks'}
 
     def render():
-        return Templar(loader=loader, variables=variables).template(text, escape_backslashes=False)
+        return render_kea_file(dhcp4_config(variables, platform))[0]
 
-    config = json.loads(render().split('\n', 3)[3])  # after the comment header
+    config = json.loads(render().split('\n', 1)[1])  # after the comment header
     if len(config['Dhcp4']['subnet4'][0]['reservations']) != hosts:
         raise SystemExit('the rendered Kea configuration does not have the reservations')
     return render

@@ -35,16 +35,16 @@ class PxeClassError(ValueError):
 def _check_boot_file(where, boot_file):
     if not isinstance(boot_file, str) or not boot_file:
         raise PxeClassError(f'{where} must be a non-empty string, got {boot_file!r}')
-    if _URL.match(boot_file):
+    if _URL.fullmatch(boot_file):
         return
-    if not _BOOT_FILE.match(boot_file) or '..' in boot_file.split('/'):
+    if not _BOOT_FILE.fullmatch(boot_file) or '..' in boot_file.split('/'):
         raise PxeClassError(
             f'{where} must be a path relative to the TFTP root without "..", '
             f'or an http(s) URL; got {boot_file!r}')
 
 
 def _join_url(base, path):
-    if _URL.match(path):
+    if _URL.fullmatch(path):
         return path
     return base.rstrip('/') + '/' + path.lstrip('/')
 
@@ -67,9 +67,9 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     """
     if not isinstance(boot_files, dict):
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
-    if not isinstance(ipxe_script_url, str) or not _URL.match(ipxe_script_url):
+    if not isinstance(ipxe_script_url, str) or not _URL.fullmatch(ipxe_script_url):
         raise PxeClassError(f'ipxe_script_url must be an http(s) URL, got {ipxe_script_url!r}')
-    if not isinstance(next_server, str) or not re.match(r'^\d{1,3}(\.\d{1,3}){3}$', next_server):
+    if not isinstance(next_server, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", next_server):
         raise PxeClassError(f'next_server must be an IPv4 address, got {next_server!r}')
     unknown = sorted(str(name) for name in boot_files if name not in ARCHITECTURES)
     if unknown:
@@ -98,15 +98,60 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
             'next-server': next_server,
         }
         if http_boot:
-            if not _URL.match(boot_file) and not (isinstance(http_base_url, str) and _URL.match(http_base_url)):
+            if not _URL.fullmatch(boot_file) and not (isinstance(http_base_url, str) and _URL.fullmatch(http_base_url)):
                 raise PxeClassError(
                     f'{where} is for UEFI HTTP boot: the boot file {boot_file!r} needs an absolute URL '
                     f'or http_base_url, got http_base_url={http_base_url!r}')
             entry['boot-file-name'] = _join_url(http_base_url or '', boot_file)
             entry['option-data'] = [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}]
         else:
-            if _URL.match(boot_file):
+            if _URL.fullmatch(boot_file):
                 raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
             entry['boot-file-name'] = boot_file
         classes.append(entry)
     return classes
+
+
+# The iPXE binary each architecture gets, in order of preference, among those staged. The
+# snponly builds use the firmware's own network driver; HTTP boot clients get a full build.
+PREFERRED_BINARIES = {
+    'bios': ('undionly.kpxe', 'ipxe.pxe'),
+    'efi-ia32': ('snponly-ia32.efi', 'ipxe-ia32.efi'),
+    'efi-x64': ('snponly.efi', 'ipxe.efi'),
+    'efi-arm64': ('snponly-arm64.efi', 'ipxe-arm64.efi'),
+    'http-x64': ('ipxe.efi', 'snponly.efi'),
+    'http-arm64': ('ipxe-arm64.efi', 'snponly-arm64.efi'),
+}
+
+
+def boot_files(staged, chosen=None, name='boot files'):
+    """The boot file of every architecture that one of the ``staged`` binaries serves.
+
+    ``chosen`` maps an architecture to the binary it must get instead (a staged file name, or
+    for UEFI HTTP boot an absolute URL), or to '' to leave it out. A chosen file that is not
+    staged is refused: it would be handed out and never found. Errors name ``name``.
+    """
+    chosen = {} if chosen is None else chosen
+    if not isinstance(chosen, dict):
+        raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {chosen!r}')
+    unknown = sorted(str(arch) for arch in chosen if arch not in ARCHITECTURES)
+    if unknown:
+        raise PxeClassError(f'{name} has unknown architecture name(s) {", ".join(map(repr, unknown))}; '
+                            f'known: {", ".join(ARCHITECTURES)}')
+    staged = list(staged or [])
+    result = {}
+    for arch, preferred in PREFERRED_BINARIES.items():
+        if arch in chosen:
+            boot_file = chosen[arch]
+            if boot_file in ('', None):
+                continue
+            where = f'{name}[{arch!r}]'
+            _check_boot_file(where, boot_file)
+            if not (_URL.fullmatch(boot_file) and ARCHITECTURES[arch][1]) and boot_file not in staged:
+                raise PxeClassError(f'{where} is {boot_file!r}, which is not staged; staged: {", ".join(staged) or "none"}')
+            result[arch] = boot_file
+            continue
+        found = next((binary for binary in preferred if binary in staged), None)
+        if found:
+            result[arch] = found
+    return result

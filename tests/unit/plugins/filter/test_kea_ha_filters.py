@@ -6,29 +6,21 @@ from __future__ import annotations
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.netboot.pxe.plugins.filter import kea_ha_peer_addresses, kea_ha_peers, kea_ha_problems
+from ansible_collections.netboot.pxe.plugins.filter import kea
 
-HOSTS = [{'name': 'kea1', 'url': 'http://10.0.0.2:8000/'}, {'name': 'kea2', 'url': 'http://10.0.0.3:8000/'}]
-
-
-@pytest.mark.parametrize('module, name', [
-    (kea_ha_peers, 'kea_ha_peers'),
-    (kea_ha_problems, 'kea_ha_problems'),
-    (kea_ha_peer_addresses, 'kea_ha_peer_addresses'),
-])
-def test_filter_is_registered(module, name):
-    assert module.FilterModule().filters() == {name: getattr(module, name)}
+URLS = ['http://10.0.0.2:8000/', 'http://10.0.0.3:8000/']
+HOSTS = [{'name': 'kea1', 'url': URLS[0]}, {'name': 'kea2', 'url': URLS[1]}]
 
 
 def test_filters_chain():
-    peers = kea_ha_peers.kea_ha_peers(HOSTS, 'load-balancing')
+    peers = kea.kea_ha_peers_from_hosts(['kea1', 'kea2'], URLS, 'load-balancing')
     assert [peer['role'] for peer in peers] == ['primary', 'secondary']
-    assert kea_ha_problems.kea_ha_problems(peers, 'kea2', 'load-balancing') == []
-    assert kea_ha_peer_addresses.kea_ha_peer_addresses(peers) == ['10.0.0.2', '10.0.0.3']
+    assert kea.kea_ha_problems(peers, 'kea2', 'load-balancing') == []
+    assert kea.kea_ha_peer_addresses(peers) == ['10.0.0.2', '10.0.0.3']
 
 
 def test_problems_name_the_variable():
-    problems = kea_ha_problems.kea_ha_problems(HOSTS, 'kea1', 'hot-standby', name='ha_peers')
+    problems = kea.kea_ha_problems(HOSTS, 'kea1', 'hot-standby', name='ha_peers')
     assert problems == ['ha_peers[0].role must be one of primary, secondary, standby, backup, got None',
                         'ha_peers[1].role must be one of primary, secondary, standby, backup, got None',
                         "ha_peers needs exactly one peer with role primary for kea_dhcp4_ha_mode 'hot-standby', "
@@ -38,12 +30,10 @@ def test_problems_name_the_variable():
 
 
 @pytest.mark.parametrize('call, message', [
-    (lambda: kea_ha_peers.kea_ha_peers(HOSTS, 'active-active'),
-     "kea_ha_peers: kea_dhcp4_ha_mode must be one of hot-standby, load-balancing, got 'active-active'"),
-    (lambda: kea_ha_peers.kea_ha_peers(HOSTS[:1], 'hot-standby', name='ha_servers'),
-     'kea_ha_peers: ha_servers must list at least 2 servers for Kea HA'),
-    (lambda: kea_ha_peer_addresses.kea_ha_peer_addresses([{'url': 'http://10.0.0.2/'}]),
+    (lambda: kea.kea_ha_peer_addresses([{'url': 'http://10.0.0.2/'}]),
      "kea_ha_peer_addresses: peers[0].url must look like http://10.0.0.2:8000/"),
+    (lambda: kea.pxe_boot_files(['undionly.kpxe'], {'efi-x64': 'snponly.efi'}, name='ipxe_boot_files'),
+     "pxe_boot_files: ipxe_boot_files['efi-x64'] is 'snponly.efi', which is not staged"),
 ])
 def test_filter_errors_are_filter_errors(call, message):
     with pytest.raises(AnsibleFilterError) as info:

@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     PxeClassError,
+    boot_files,
     client_classes,
 )
 
@@ -89,4 +90,38 @@ def test_ipxe_options_are_attached_to_the_ipxe_class_only():
 def test_bad_input_names_the_value(boot_files, url, server, http_base, message):
     with pytest.raises(PxeClassError, match=None) as error:
         client_classes(boot_files, url, server, http_base_url=http_base, name='netboot_boot_files')
+    assert message in str(error.value)
+
+
+DEBIAN_13 = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi', 'ipxe-arm64.efi']
+DEBIAN_12 = ['undionly.kpxe', 'ipxe.efi', 'snponly.efi']
+
+
+@pytest.mark.parametrize('staged, chosen, expected', [
+    (DEBIAN_13, None, {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi', 'efi-arm64': 'ipxe-arm64.efi',
+                       'http-x64': 'ipxe.efi', 'http-arm64': 'ipxe-arm64.efi'}),
+    (DEBIAN_12, {}, {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi', 'http-x64': 'ipxe.efi'}),
+    (DEBIAN_12, {'efi-x64': 'ipxe.efi'}, {'bios': 'undionly.kpxe', 'efi-x64': 'ipxe.efi', 'http-x64': 'ipxe.efi'}),
+    (DEBIAN_13, {'efi-arm64': '', 'http-arm64': None}, {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi',
+                                                         'http-x64': 'ipxe.efi'}),
+    (DEBIAN_12, {'http-x64': 'http://10.0.0.9/ipxe.efi'}, {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi',
+                                                           'http-x64': 'http://10.0.0.9/ipxe.efi'}),
+    (['ipxe.efi'], None, {'efi-x64': 'ipxe.efi', 'http-x64': 'ipxe.efi'}),
+    ([], None, {}),
+])
+def test_offers_every_architecture_a_staged_binary_serves(staged, chosen, expected):
+    assert boot_files(staged, chosen, name='ipxe_boot_files') == expected
+
+
+@pytest.mark.parametrize('chosen, message', [
+    ({'efi-x64': 'ipxe-new.efi'}, "ipxe_boot_files['efi-x64'] is 'ipxe-new.efi', which is not staged; staged: undionly.kpxe"),
+    ({'efi-x65': 'snponly.efi'}, "ipxe_boot_files has unknown architecture name(s) 'efi-x65'"),
+    ({'bios': 'http://10.0.0.9/undionly.kpxe'}, "ipxe_boot_files['bios'] is 'http://10.0.0.9/undionly.kpxe', which is not staged"),
+    ({'bios': '../undionly.kpxe'}, "ipxe_boot_files['bios'] must be a path relative to the TFTP root"),
+    ({'bios': 'undionly.kpxe\n'}, "ipxe_boot_files['bios'] must be a path relative to the TFTP root"),
+    (['undionly.kpxe'], 'ipxe_boot_files must be a mapping'),
+])
+def test_refuses_boot_files_that_are_not_staged(chosen, message):
+    with pytest.raises(PxeClassError) as error:
+        boot_files(DEBIAN_12, chosen, name='ipxe_boot_files')
     assert message in str(error.value)

@@ -1,0 +1,22 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.netboot.pxe.plugins.module_utils._netboot_plan import (
+    PlanError,
+    netboot_plan as _netboot_plan,
+)
+
+
+def netboot_plan(variables, facts):
+    try:
+        return _netboot_plan(variables, facts)
+    except PlanError as exc:
+        raise AnsibleFilterError(f'netboot_plan: {exc}') from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {'netboot_plan': netboot_plan}

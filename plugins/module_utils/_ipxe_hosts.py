@@ -1,0 +1,213 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plan the machines with an iPXE script of their own (the ipxe role's ``ipxe_hosts``).
+
+Each entry has a ``mac`` and either menu ``items`` or the ``os`` (a catalog entry)
+to install unattended.  The plan is the list of unattended installs (their answer
+files are rendered by the role) and the per-host scripts, ``hosts/<mac>.ipxe``.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
+    IpxeScriptError,
+    check_text,
+    normalize_item,
+    render_menu,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
+    CatalogError,
+    host_items,
+)
+
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template')
+DEFAULT_TIMEOUT = 1
+_MAC = re.compile(r'(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
+_HOSTNAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')
+_SECONDS = re.compile(r'[0-9]+')
+_BASE_URL = re.compile(r'https?://[^/\s?#]+(?:/\S*)?')
+
+
+class IpxeHostsError(CatalogError):
+    """An ipxe_hosts entry (or a setting of the plan) that cannot be used; the message names where."""
+
+
+def _mac(where, entry):
+    if 'mac' not in entry:
+        raise IpxeHostsError(f'{where}: needs a "mac" like 52:54:00:12:34:56, got {entry!r}')
+    mac = entry['mac']
+    if isinstance(mac, str) and _MAC.fullmatch(mac):
+        return mac.lower().replace('-', ':')
+    hint = ''
+    if isinstance(mac, int) and not isinstance(mac, bool):
+        hint = '; quote it in YAML, which reads a MAC of digits and ":" only as a number'
+    raise IpxeHostsError(f'{where}.mac: {mac!r} is not a MAC address like 52:54:00:12:34:56 or 52-54-00-12-34-56{hint}')
+
+
+def _timeout(where, entry):
+    value = entry.get('timeout', DEFAULT_TIMEOUT)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _SECONDS.fullmatch(value):
+        return int(value)
+    raise IpxeHostsError(f'{where}.timeout: must be a whole number of seconds >= 0 (0 waits forever), got {value!r}')
+
+
+def check_entry(entry, where):
+    """Validate one ipxe_hosts entry; return its MAC, lower case with ":"."""
+    if not isinstance(entry, dict):
+        raise IpxeHostsError(f'{where}: must be a mapping with a "mac" and "items" or "os", got {entry!r}')
+    unknown = sorted(set(entry) - set(KEYS), key=str)
+    if unknown:
+        described = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            described.append(f'{key} (did you mean {close[0]}?)' if close else str(key))
+        raise IpxeHostsError(f'{where}: unknown key(s) {", ".join(described)}; known: {", ".join(KEYS)}')
+    mac = _mac(where, entry)
+    if 'items' in entry and 'os' in entry:
+        raise IpxeHostsError(f'{where}: has both "items" and "os"; give the menu items or the catalog entry to install, '
+                             f'got {entry!r}')
+    if 'items' not in entry and 'os' not in entry:
+        raise IpxeHostsError(f'{where}: needs "items" (a non-empty list of menu items) or "os" (the catalog entry to '
+                             f'install), got {entry!r}')
+    if 'items' in entry and (not isinstance(entry['items'], list) or not entry['items']):
+        raise IpxeHostsError(f'{where}.items: must be a non-empty list of menu items, got {entry["items"]!r}')
+    if 'os' in entry and not isinstance(entry['os'], str):
+        raise IpxeHostsError(f'{where}.os: must be the name of a catalog entry, got {entry["os"]!r}')
+    hostname = entry.get('hostname')
+    if 'hostname' in entry and not (isinstance(hostname, str) and _HOSTNAME.fullmatch(hostname)):
+        raise IpxeHostsError(f'{where}.hostname: {hostname!r} is not a host name of at most 63 lowercase letters, '
+                             'digits and "-", starting and ending with a letter or digit')
+    default = entry.get('default')
+    if default is not None and not isinstance(default, str):
+        raise IpxeHostsError(f'{where}.default: must be the key of one of the entry\'s items, got {default!r}')
+    template = entry.get('answer_template')
+    if 'answer_template' in entry and not (isinstance(template, str) and template):
+        raise IpxeHostsError(f'{where}.answer_template: must be the path of a template on the controller, got {template!r}')
+    _timeout(where, entry)
+    return mac
+
+
+def _mapping(where, value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise IpxeHostsError(f'{where}: must be a mapping, got {value!r}')
+    return value
+
+
+def _installed_mirror(entry, mirrors, builtin_mirrors):
+    """The package mirror of the installed system: the catalog's when it is http(s), else the built-in one."""
+    name = entry.get('mirror')
+    if name is None:
+        return ''
+    mirror = mirrors.get(name, '')
+    if isinstance(mirror, str) and mirror.startswith(('http://', 'https://')):
+        return mirror
+    return builtin_mirrors.get(name, '')
+
+
+def _script(items, entry, where, items_name, menu_title, base_url):
+    """The per-host script: a menu of ``items`` that boots its default after the entry's timeout."""
+    default = entry.get('default')
+    try:
+        if default is not None:
+            keys = [item['key'] for item in (normalize_item(item, index, base_url, items_name)
+                                             for index, item in enumerate(items)) if 'key' in item]
+            if default not in keys:
+                raise IpxeHostsError(f'{where}.default: {default!r} is not the key of one of its items; keys: {", ".join(keys)}')
+        return render_menu(items, title=menu_title, default=default, timeout=_timeout(where, entry),
+                           base_url=base_url, name=items_name)
+    except IpxeScriptError as exc:
+        raise IpxeHostsError(str(exc)) from exc
+
+
+def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
+              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts'):
+    """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
+
+    ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
+    stands for and ``builtin_mirrors`` the upstream ones, the package mirror of an
+    installed system when its catalog mirror is not http(s).  ``base_url`` is the
+    URL of the HTTP root.  ``answer_templates`` maps an answer kind (preseed,
+    autoinstall, kickstart) to its answer files, the first being the one
+    ``answer_template`` replaces; ``answer_url_files`` maps it to the file the
+    installer is pointed at ('' for the directory).  ``name`` is how errors name
+    ``hosts``.
+
+    Returns ``{'installs': [...], 'scripts': {<mac with hyphens>: <iPXE script>}}``,
+    one install per entry with ``os``: ``key`` (the MAC with hyphens), ``mac``,
+    ``index`` (in ``hosts``), ``os``, ``hostname``, ``kind`` (the answer kind),
+    ``files``, ``mirror``, ``template`` ('' for the role's) and ``url`` (of the
+    answer file).  Raises IpxeHostsError (a CatalogError) on the first entry that
+    cannot be used, naming it ``name[index]``.
+    """
+    if hosts is None:
+        hosts = []
+    if not isinstance(hosts, list):
+        raise IpxeHostsError(f'{name}: must be a list of entries, got {hosts!r}')
+    if not isinstance(base_url, str) or not _BASE_URL.fullmatch(base_url):
+        raise IpxeHostsError(f'base_url: must be the http(s) URL of the HTTP root, got {base_url!r}')
+    try:
+        check_text('base_url', base_url)
+    except IpxeScriptError as exc:
+        raise IpxeHostsError(str(exc)) from exc
+    mirrors = _mapping('mirrors', mirrors)
+    builtin_mirrors = _mapping('builtin_mirrors', builtin_mirrors)
+    answer_templates = _mapping('answer_templates', answer_templates)
+    answer_url_files = _mapping('answer_url_files', answer_url_files)
+    if not isinstance(catalog, list) or not all(isinstance(entry, dict) for entry in catalog):
+        raise IpxeHostsError(f'os catalog: must be a list of entries, got {catalog!r}')
+
+    macs = []
+    seen = {}
+    for index, entry in enumerate(hosts):
+        where = f'{name}[{index}]'
+        mac = check_entry(entry, where)
+        if mac in seen:
+            raise IpxeHostsError(f'{where}.mac: {entry["mac"]!r} is the MAC of {seen[mac]} too; each MAC may appear once')
+        seen[mac] = where
+        macs.append(mac)
+
+    entries = {}
+    for entry in catalog:
+        if isinstance(entry.get('name'), str):
+            entries.setdefault(entry['name'], entry)
+    answers_url = base_url[:-1] if base_url.endswith('/') else base_url
+    installs = []
+    scripts = {}
+    for index, (entry, mac) in enumerate(zip(hosts, macs)):
+        where = f'{name}[{index}]'
+        key = mac.replace(':', '-')
+        if 'items' in entry:
+            scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
+            continue
+        found = entries.get(entry['os'], {})
+        kind = found.get('answer', 'none')
+        url = f'{answers_url}/answers/{key}/{answer_url_files.get(kind, "")}'
+        try:
+            # Refuses an os that is not an enabled catalog entry installing unattended.
+            items = host_items(catalog, entry['os'], url, mirrors, name=f'{where}.os')
+        except CatalogError as exc:
+            raise IpxeHostsError(str(exc)) from exc
+        installs.append({
+            'key': key,
+            'mac': mac,
+            'index': index,
+            'os': entry['os'],
+            'hostname': entry.get('hostname', 'host-' + key.replace('-', '')),
+            'kind': kind,
+            'files': list(answer_templates.get(kind, [])),
+            'mirror': _installed_mirror(found, mirrors, builtin_mirrors),
+            'template': entry.get('answer_template', ''),
+            'url': url,
+        })
+        scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url)
+    return {'installs': installs, 'scripts': scripts}

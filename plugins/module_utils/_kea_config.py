@@ -1,0 +1,337 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Kea DHCPv4 and Kea control agent documents of the role kea_dhcp4, built from its variables,
+and the High Availability (HA) helpers of its preflight checks: the peers derived from the
+inventory group, and the signature of the subnets and pools every HA peer must share.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import PxeClassError, client_classes
+
+# The role variables the Kea DHCPv4 document is built from: all of the role's defaults except
+# PEER_VARIABLES, which only feed the derivation of the HA peers and this server's peer name
+# (dhcp4_config takes their result as ha_peers and this_server_name).
+VARIABLES = (
+    'kea_dhcp4_interfaces',
+    'kea_dhcp4_subnets',
+    'kea_dhcp4_option_data',
+    'kea_dhcp4_valid_lifetime',
+    'kea_dhcp4_renew_timer',
+    'kea_dhcp4_rebind_timer',
+    'kea_dhcp4_pxe_next_server',
+    'kea_dhcp4_pxe_ipxe_script_url',
+    'kea_dhcp4_pxe_boot_files',
+    'kea_dhcp4_pxe_http_base_url',
+    'kea_dhcp4_pxe_ipxe_no_pxedhcp',
+    'kea_dhcp4_client_classes',
+    'kea_dhcp4_lease_database',
+    'kea_dhcp4_control_socket',
+    'kea_dhcp4_log_severity',
+    'kea_dhcp4_log_debuglevel',
+    'kea_dhcp4_extra_config',
+    'kea_dhcp4_ha_enabled',
+    'kea_dhcp4_ha_mode',
+    'kea_dhcp4_ha_heartbeat_delay',
+    'kea_dhcp4_ha_max_response_delay',
+    'kea_dhcp4_ha_max_ack_delay',
+    'kea_dhcp4_ha_max_unacked_clients',
+)
+# Role variables that only feed the HA peers (ha_peers_from_hosts) and this server's name.
+PEER_VARIABLES = (
+    'kea_dhcp4_ha_group',
+    'kea_dhcp4_ha_peers',
+    'kea_dhcp4_ha_this_server_name',
+    'kea_dhcp4_ha_address',
+    'kea_dhcp4_ha_port',
+    'kea_dhcp4_ha_firewall',
+)
+# The variables of VARIABLES the Kea control agent document needs.
+CTRL_AGENT_VARIABLES = ('kea_dhcp4_control_socket', 'kea_dhcp4_log_severity', 'kea_dhcp4_log_debuglevel')
+
+# How the HA peers reach each other: Kea's own HTTP listener (Kea 2.4 and later, with
+# multi-threading) or the Kea control agent (Kea 2.2).
+CHANNELS = ('listener', 'ctrl-agent')
+
+# iPXE's encapsulated options (175), with no-pxedhcp (176) = 1: skip the ProxyDHCP wait.
+IPXE_OPTION_DEFS = (
+    {'space': 'dhcp4', 'name': 'ipxe-encap-opts', 'code': 175, 'type': 'empty', 'encapsulate': 'ipxe'},
+    {'space': 'ipxe', 'name': 'no-pxedhcp', 'code': 176, 'type': 'uint8'},
+)
+IPXE_NO_PXEDHCP_OPTIONS = (
+    {'space': 'dhcp4', 'name': 'ipxe-encap-opts', 'code': 175, 'always-send': True},
+    {'space': 'ipxe', 'name': 'no-pxedhcp', 'code': 176, 'data': '1'},
+)
+# HTTP listener of the HA hook, inside its parameters, on the 'listener' channel.
+HA_LISTENER_THREADS = {
+    'enable-multi-threading': True,
+    'http-dedicated-listener': True,
+    'http-listener-threads': 0,
+    'http-client-threads': 0,
+}
+# Debian's multiarch triplet of an architecture fact; others get '<architecture>-linux-gnu'.
+MULTIARCH = {
+    'x86_64': 'x86_64-linux-gnu',
+    'aarch64': 'aarch64-linux-gnu',
+    'armv7l': 'arm-linux-gnueabihf',
+    'i386': 'i386-linux-gnu',
+}
+
+_ARCHITECTURE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
+_ABSOLUTE_PATH = re.compile(r'/[^\s]*')
+_URL_SCHEMES = ('http', 'https')
+
+
+class KeaConfigError(ValueError):
+    """Input that cannot become a correct Kea document."""
+
+
+def _names(names):
+    return ', '.join(sorted(map(str, names)))
+
+
+def _check_variables(variables, required, what):
+    """Refuse a non-mapping, names outside VARIABLES, and missing names of ``required``."""
+    if not isinstance(variables, Mapping):
+        raise KeaConfigError(f'{what} takes a mapping of role variable names to values, got {variables!r}')
+    unknown = [name for name in variables if name not in VARIABLES]
+    if unknown:
+        hint = ''
+        if any(name in PEER_VARIABLES for name in unknown):
+            hint = ' (the HA peer settings come in as ha_peers and this_server_name)'
+        raise KeaConfigError(f'{what} got unknown role variable(s) {_names(unknown)}{hint}')
+    missing = [name for name in required if name not in variables]
+    if missing:
+        raise KeaConfigError(f'{what} is missing the role variable(s) {_names(missing)}')
+
+
+def _check_platform(platform):
+    if not isinstance(platform, Mapping) or set(platform) != {'ha_channel', 'hooks_directory'}:
+        raise KeaConfigError(f'platform must be a mapping with exactly ha_channel and hooks_directory, got {platform!r}')
+    if platform['ha_channel'] not in CHANNELS:
+        raise KeaConfigError(f'platform ha_channel must be one of {", ".join(CHANNELS)}, got {platform["ha_channel"]!r}')
+    directory = platform['hooks_directory']
+    if not isinstance(directory, str) or not _ABSOLUTE_PATH.fullmatch(directory):
+        raise KeaConfigError(f'platform hooks_directory must be an absolute path, got {directory!r}')
+
+
+def _pxe_classes(variables):
+    """The PXE client classes of the role, or [] without a next-server."""
+    if not variables['kea_dhcp4_pxe_next_server']:
+        return []
+    try:
+        return client_classes(
+            variables['kea_dhcp4_pxe_boot_files'],
+            variables['kea_dhcp4_pxe_ipxe_script_url'],
+            variables['kea_dhcp4_pxe_next_server'],
+            http_base_url=variables['kea_dhcp4_pxe_http_base_url'] or None,
+            ipxe_options=copy.deepcopy(list(IPXE_NO_PXEDHCP_OPTIONS)) if variables['kea_dhcp4_pxe_ipxe_no_pxedhcp'] else None,
+            name='kea_dhcp4_pxe_boot_files')
+    except PxeClassError as exc:
+        raise KeaConfigError(str(exc)) from exc
+
+
+def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers):
+    """lease_cmds and ha hook libraries, with the HA parameters of this server."""
+    if not isinstance(this_server_name, str) or not this_server_name:
+        raise KeaConfigError(f'this_server_name must be the non-empty peer name of this server with HA, got {this_server_name!r}')
+    if peers is None:
+        raise KeaConfigError("ha_peers is required with kea_dhcp4_ha_enabled: the peers of Kea's HA hook")
+    problems = ha_problems(peers, this_server_name, variables['kea_dhcp4_ha_mode'], name='ha_peers')
+    if problems:
+        raise KeaConfigError('; '.join(problems))
+    parameters = {
+        'this-server-name': this_server_name,
+        'mode': variables['kea_dhcp4_ha_mode'],
+        'heartbeat-delay': variables['kea_dhcp4_ha_heartbeat_delay'],
+        'max-response-delay': variables['kea_dhcp4_ha_max_response_delay'],
+        'max-ack-delay': variables['kea_dhcp4_ha_max_ack_delay'],
+        'max-unacked-clients': variables['kea_dhcp4_ha_max_unacked_clients'],
+        'peers': copy.deepcopy(peers),
+    }
+    if channel == 'listener':
+        parameters['multi-threading'] = dict(HA_LISTENER_THREADS)
+    return [
+        {'library': f'{hooks_dir}/libdhcp_lease_cmds.so'},
+        {'library': f'{hooks_dir}/libdhcp_ha.so', 'parameters': {'high-availability': [parameters]}},
+    ]
+
+
+def dhcp4_config(variables, platform, this_server_name='', ha_peers=None):
+    """Return the Kea DHCPv4 document ``{'Dhcp4': {...}}`` of the role kea_dhcp4.
+
+    ``variables`` maps each name of ``VARIABLES`` to the role variable's value (all required,
+    no others). ``platform`` is ``{'ha_channel': 'listener' or 'ctrl-agent', 'hooks_directory':
+    '/usr/lib/.../kea/hooks'}``. With ``kea_dhcp4_ha_enabled``, ``this_server_name`` is this
+    server's peer name and ``ha_peers`` the ``peers`` of Kea's HA hook (checked with
+    ``_kea_ha.ha_problems``); without, both are ignored. ``kea_dhcp4_extra_config`` is merged
+    last, replacing whole top-level keys.
+    """
+    _check_variables(variables, VARIABLES, 'the Kea DHCPv4 document')
+    _check_platform(platform)
+    extra = variables['kea_dhcp4_extra_config']
+    if not isinstance(extra, Mapping):
+        raise KeaConfigError(f'kea_dhcp4_extra_config must be a mapping of top-level Dhcp4 keys, got {extra!r}')
+    user_classes = variables['kea_dhcp4_client_classes']
+    if not isinstance(user_classes, list):
+        raise KeaConfigError(f'kea_dhcp4_client_classes must be a list of client classes, got {user_classes!r}')
+    channel = platform['ha_channel']
+    ha_enabled = bool(variables['kea_dhcp4_ha_enabled'])
+    pxe = bool(variables['kea_dhcp4_pxe_next_server'])
+
+    def value(name):
+        return copy.deepcopy(variables[name])
+
+    dhcp4 = {
+        'interfaces-config': {'interfaces': value('kea_dhcp4_interfaces')},
+        'control-socket': {'socket-type': 'unix', 'socket-name': value('kea_dhcp4_control_socket')},
+        'lease-database': value('kea_dhcp4_lease_database'),
+        'match-client-id': False,
+        'valid-lifetime': value('kea_dhcp4_valid_lifetime'),
+        'renew-timer': value('kea_dhcp4_renew_timer'),
+        'rebind-timer': value('kea_dhcp4_rebind_timer'),
+        'option-def': copy.deepcopy(list(IPXE_OPTION_DEFS)) if pxe and variables['kea_dhcp4_pxe_ipxe_no_pxedhcp'] else [],
+        'option-data': value('kea_dhcp4_option_data'),
+        'client-classes': _pxe_classes(variables) + value('kea_dhcp4_client_classes'),
+        'subnet4': value('kea_dhcp4_subnets'),
+        'hooks-libraries': _ha_hooks(variables, channel, platform['hooks_directory'], this_server_name, ha_peers) if ha_enabled else [],
+        'loggers': [{
+            'name': 'kea-dhcp4',
+            'output_options': [{'output': 'stdout'}],
+            'severity': value('kea_dhcp4_log_severity'),
+            'debuglevel': value('kea_dhcp4_log_debuglevel'),
+        }],
+    }
+    if ha_enabled and channel == 'listener':
+        dhcp4['multi-threading'] = {'enable-multi-threading': True}
+    # Shallow, like Ansible's combine without recursive: a key of extra_config replaces the whole value.
+    dhcp4.update(copy.deepcopy(dict(extra)))
+    return {'Dhcp4': dhcp4}
+
+
+def hooks_directory(architecture):
+    """Debian's directory of Kea's hook libraries for the architecture fact (ansible_facts.architecture)."""
+    if not isinstance(architecture, str) or not _ARCHITECTURE.fullmatch(architecture):
+        raise KeaConfigError(f'architecture must be a machine architecture name such as x86_64, got {architecture!r}')
+    return f'/usr/lib/{MULTIARCH.get(architecture, architecture + "-linux-gnu")}/kea/hooks'
+
+
+def ctrl_agent_config(variables, this_url):
+    """Return the Kea control agent document ``{'Control-agent': {...}}`` of the role kea_dhcp4.
+
+    The agent listens on the host and port of ``this_url``, this server's HA peer URL, and
+    passes commands to Kea DHCPv4's control socket. ``variables`` may be the same mapping as
+    for dhcp4_config; only the names of ``CTRL_AGENT_VARIABLES`` are required.
+    """
+    _check_variables(variables, CTRL_AGENT_VARIABLES, 'the Kea control agent document')
+    host = port = None
+    if isinstance(this_url, str) and re.fullmatch(r'\S+', this_url):
+        parts = urlsplit(this_url)
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host = port = None
+        if parts.scheme not in _URL_SCHEMES:
+            host = None
+    if not host or port is None:
+        raise KeaConfigError(f'this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got {this_url!r}')
+    return {
+        'Control-agent': {
+            'http-host': host,
+            'http-port': port,
+            'control-sockets': {
+                'dhcp4': {
+                    'socket-type': 'unix',
+                    'socket-name': copy.deepcopy(variables['kea_dhcp4_control_socket']),
+                },
+            },
+            'loggers': [{
+                'name': 'kea-ctrl-agent',
+                'output_options': [{'output': 'stdout'}],
+                'severity': copy.deepcopy(variables['kea_dhcp4_log_severity']),
+                'debuglevel': copy.deepcopy(variables['kea_dhcp4_log_debuglevel']),
+            }],
+        },
+    }
+
+
+def pool_signature(subnets, name='kea_dhcp4_subnets'):
+    """The ids, subnets and pools of Kea ``subnet4`` entries in one string, for comparing HA peers.
+
+    ``"1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199), 2 10.0.1.0/24 ()"``; empty for no subnets.
+    """
+    if not isinstance(subnets, list):
+        raise KeaConfigError(f'{name} must be a list of subnets, got {subnets!r}')
+    parts = []
+    for index, subnet in enumerate(subnets):
+        where = f'{name}[{index}]'
+        if not isinstance(subnet, Mapping) or 'id' not in subnet or 'subnet' not in subnet:
+            raise KeaConfigError(f'{where} must be a mapping with id and subnet, got {subnet!r}')
+        pools = subnet.get('pools', [])
+        if not isinstance(pools, list) or not all(isinstance(pool, Mapping) and 'pool' in pool for pool in pools):
+            raise KeaConfigError(f'{where}.pools must be a list of mappings with pool, got {pools!r}')
+        parts.append(f'{subnet["id"]} {subnet["subnet"]} ({", ".join(str(pool["pool"]) for pool in pools)})')
+    return ', '.join(parts)
+
+
+def pool_problems(signatures, name='kea_dhcp4_subnets'):
+    """[] when every HA peer of ``signatures`` ({host: pool_signature}) has the same one, else one message.
+
+    A host without a signature (None) counts as the empty signature.
+    """
+    if not isinstance(signatures, Mapping):
+        raise KeaConfigError(f'signatures must be a mapping of host to pool signature, got {signatures!r}')
+    found = {host: '' if signature is None else str(signature) for host, signature in signatures.items()}
+    if len(set(found.values())) <= 1:
+        return []
+    listing = '; '.join(f'{host}: {signature}' for host, signature in found.items())
+    return [f'{name} must have the same ids, subnets and pools on every HA peer, got: {listing}']
+
+
+def ha_peers_from_hosts(names, urls, mode, name='kea_dhcp4_ha_group'):
+    """Kea ``peers`` of the HA hook from the peer names and URLs of a group's hosts, in inventory order.
+
+    The first is primary, the second standby or secondary by ``mode``, the rest backup
+    (``_kea_ha.ha_peers``). Messages name ``name``.
+    """
+    if not isinstance(names, (list, tuple)) or not isinstance(urls, (list, tuple)):
+        raise KeaConfigError(f'{name}: the peer names and URLs must be lists, got {names!r} and {urls!r}')
+    if len(names) != len(urls):
+        raise KeaConfigError(f'{name}: {len(names)} peer name(s) {names!r} but {len(urls)} URL(s) {urls!r}')
+    try:
+        return ha_peers([{'name': peer, 'url': url} for peer, url in zip(names, urls)], mode, name=name)
+    except ValueError as exc:
+        raise KeaConfigError(str(exc)) from exc
+
+
+def dhcp4_sockets(interfaces, facts, ha_url=None):
+    """The sockets Kea DHCPv4 holds, as ``udp/10.0.0.2:67`` (see the service_state module).
+
+    Kea binds port 67 on the IPv4 address of each interface it listens on (``eth1``, or
+    ``eth1/10.0.0.2`` for one address; ``*`` asks only for some socket on port 67), and the HA
+    peers' channel on the address and port of ``ha_url`` when Kea itself listens for it.
+    """
+    sockets = []
+    for interface in interfaces or []:
+        name, _slash, address = str(interface).partition('/')
+        if name == '*':
+            address = '*'
+        elif not address:
+            data = (facts or {}).get(name.replace('-', '_').replace('.', '_')) or {}
+            address = (data.get('ipv4') or {}).get('address') or '*'
+        sockets.append(f'udp/{address}:67')
+    if ha_url:
+        parts = urlsplit(ha_url)
+        if not parts.hostname or not re.fullmatch(r'[0-9.]+', parts.hostname):
+            raise KeaConfigError(f'the HA URL {ha_url!r} must have an IPv4 address to listen on')
+        sockets.append(f'tcp/{parts.hostname}:{parts.port}')
+    return sorted(set(sockets))

@@ -1,0 +1,246 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The network plan of the playbook netboot.pxe.site: from the host's variables and facts,
+the served network, the subnets behind relays and the role variables that follow from them,
+every input checked with a message naming the variable the user wrote and its value.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import reservation_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
+    LabNetworkError,
+    lab_network,
+    relayed_networks,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import ARCHITECTURES, PxeClassError, client_classes
+
+# The role variables the plan derives, in the order of the result; each one the host's
+# variables set is taken from there instead. The Kea boot settings are None unless set: the
+# playbook takes them from what the ipxe role stages (its ipxe_staged fact).
+ROLE_VARS = (
+    'tftpd_address',
+    'nginx_listen_address',
+    'ipxe_base_url',
+    'ipxe_boot_files',
+    'kea_dhcp4_interfaces',
+    'kea_dhcp4_subnets',
+    'kea_dhcp4_pxe_next_server',
+    'kea_dhcp4_pxe_ipxe_script_url',
+    'kea_dhcp4_pxe_http_base_url',
+    'kea_dhcp4_pxe_boot_files',
+    'kea_dhcp4_ha_group',
+    'kea_dhcp4_ha_address',
+    'radvd_interfaces',
+)
+DEFAULT_SERVERS_GROUP = 'netboot_servers'
+# What Ansible's bool filter accepts (strings compared in lower case).
+_TRUE = ('true', 'yes', 'on', '1')
+_FALSE = ('false', 'no', 'off', '0')
+_OWN_NAME = 'netboot_reservations'
+_HOSTS_NAME = 'ipxe_hosts (the entries with an ip)'
+_BOTH_NAME = 'netboot_reservations followed by the ipxe_hosts with an ip'
+
+
+class PlanError(ValueError):
+    """The host's variables and facts do not make a netboot server."""
+
+
+def _flag(value, variable):
+    """An Ansible-style boolean: true/false, yes/no, on/off, 1/0 (strings in any case too)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    raise PlanError(f'{variable} must be a boolean (true/false, yes/no, on/off, 1/0), got {value!r}')
+
+
+def _is_ipv4(value):
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _address_list_problems(value, variable):
+    if isinstance(value, (list, tuple)) and all(_is_ipv4(item) for item in value):
+        return []
+    return [f'{variable} must be a list of IPv4 addresses, got {value!r}']
+
+
+def _host_reservations(hosts, problems):
+    """Kea reservations of the ipxe_hosts entries with an ip (their other fields are the ipxe role's)."""
+    if not isinstance(hosts, list):
+        problems.append(f'ipxe_hosts must be a list of mappings with mac (and ip for a fixed address), got {hosts!r}')
+        return []
+    reservations = []
+    for index, host in enumerate(hosts):
+        if not isinstance(host, Mapping):
+            problems.append(f'ipxe_hosts[{index}] must be a mapping with mac (and ip for a fixed address), got {host!r}')
+        elif 'ip' in host and 'mac' not in host:
+            problems.append(f'ipxe_hosts[{index}] has an ip but no mac to reserve it for, got {host!r}')
+        elif 'ip' in host:
+            reservations.append({'hw-address': host['mac'], 'ip-address': host['ip']})
+    return reservations
+
+
+def _options(routers, dns_servers):
+    """Kea option-data for routers and name servers, each left out when empty."""
+    options = []
+    if routers:
+        options.append({'name': 'routers', 'data': ', '.join(routers)})
+    if dns_servers:
+        options.append({'name': 'domain-name-servers', 'data': ', '.join(dns_servers)})
+    return options
+
+
+def _fixed_address_problems(own, host_reservations, lab, relayed):
+    """The checks of the fixed addresses: each source alone, then both together (duplicates across them)."""
+    where = {'subnet': lab['subnet'], 'pools': [lab['pool']], 'other_subnets': relayed}
+    if own is None:
+        own_problems = [f'{_OWN_NAME} must be a list of reservations, got None']
+    else:
+        own_problems = reservation_problems(own, name=_OWN_NAME, **where)
+    problems = own_problems + reservation_problems(host_reservations, name=_HOSTS_NAME, **where)
+    if problems:
+        return problems
+    return reservation_problems(own + host_reservations, name=_BOTH_NAME, **where)
+
+
+def _dropped_by_kea_subnets(variables, own):
+    """Refuse the settings that a kea_dhcp4_subnets of the user's would silently replace."""
+    if 'kea_dhcp4_subnets' not in variables:
+        return []
+    hosts = variables.get('ipxe_hosts', [])
+    with_ip = [host for host in hosts if isinstance(host, Mapping) and 'ip' in host] if isinstance(hosts, list) else []
+    dropped = [
+        ('netboot_reservations', own),
+        ('netboot_relayed_subnets', variables.get('netboot_relayed_subnets')),
+        (_HOSTS_NAME, with_ip),
+    ] + [(name, variables.get(name)) for name in ('netboot_pool', 'netboot_subnet', 'netboot_routers', 'netboot_dns_servers')]
+    return [f'kea_dhcp4_subnets and {name} are both set: kea_dhcp4_subnets replaces the subnets the playbook builds, '
+            f'so {name} {value!r} would be silently dropped; use one or the other'
+            for name, value in dropped if value]
+
+
+def _boot_file_problems(variables, http, address):
+    """netboot_boot_files: a mapping of architecture to boot file ('' for none), not set with kea_dhcp4_pxe_boot_files."""
+    boot_files = variables.get('netboot_boot_files', {})
+    for other in ('kea_dhcp4_pxe_boot_files', 'ipxe_boot_files'):
+        if boot_files and other in variables:
+            return [f'{other} and netboot_boot_files are both set: {other} replaces the boot files the playbook '
+                    f'offers, so netboot_boot_files {boot_files!r} would be silently dropped; use one or the other']
+    unknown = sorted(str(arch) for arch in boot_files if arch not in ARCHITECTURES) if isinstance(boot_files, Mapping) else []
+    if unknown:
+        return [f'netboot_boot_files has unknown architecture name(s) {", ".join(map(repr, unknown))}; '
+                f'known: {", ".join(ARCHITECTURES)}']
+    try:
+        offered = {arch: name for arch, name in boot_files.items() if name != ''} if isinstance(boot_files, Mapping) else boot_files
+        client_classes(offered, f'{http}/boot.ipxe', address, http_base_url=f'{http}/ipxe/', name='netboot_boot_files')
+    except PxeClassError as exc:
+        return [str(exc)]
+    return []
+
+
+def netboot_plan(variables, facts):
+    """Return the network plan of a netboot server as a dict: lab, relayed, ipv6_router_advertisements,
+    role_vars and overridden.
+
+    ``variables`` maps the host's own variables (inventory and extra vars: ``hostvars[inventory_hostname]``);
+    only the netboot_* settings, ipxe_hosts and the role variable names of ``ROLE_VARS`` are read.
+    ``facts`` are the host's ansible_facts. ``lab`` is the served network (see ``lab_network``),
+    ``relayed`` the subnets behind DHCP relays (see ``relayed_networks``); ``role_vars`` holds the
+    role variables that follow from them, except those ``variables`` sets, which are kept as set
+    and listed in ``overridden``. Raises PlanError naming each variable in error and its value.
+    """
+    try:
+        lab = lab_network(facts, interface=variables.get('netboot_interface'),
+                          address=variables.get('netboot_server_address'),
+                          subnet=variables.get('netboot_subnet'), pool=variables.get('netboot_pool'))
+    except LabNetworkError as exc:
+        raise PlanError(str(exc)) from exc
+
+    problems = []
+    host_reservations = _host_reservations(variables.get('ipxe_hosts', []), problems)
+    own = variables.get('netboot_reservations', [])
+    reservations = (own if isinstance(own, list) else []) + host_reservations
+    try:
+        relayed = relayed_networks(variables.get('netboot_relayed_subnets', []), name='netboot_relayed_subnets',
+                                   reservations=reservations)
+    except LabNetworkError as exc:
+        raise PlanError('; '.join(problems + [str(exc)])) from exc
+
+    http = f'http://{lab["address"]}'
+    boot_files = variables.get('netboot_boot_files', {})
+    if 'netboot_routers' in variables:
+        routers = variables['netboot_routers']
+    else:
+        routers = [lab['router']] if lab['router'] else []
+    dns_servers = variables.get('netboot_dns_servers', [])
+
+    problems += _address_list_problems(routers, 'netboot_routers')
+    problems += _address_list_problems(dns_servers, 'netboot_dns_servers')
+    problems += _boot_file_problems(variables, http, lab['address'])
+    problems += _fixed_address_problems(own, host_reservations, lab, relayed)
+    ipv6 = False
+    try:
+        ipv6 = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements')
+    except PlanError as exc:
+        problems.append(str(exc))
+    problems += _dropped_by_kea_subnets(variables, own)
+    if problems:
+        raise PlanError('; '.join(problems))
+
+    # Each fixed address goes to the subnet that holds it; the others stay with the served network.
+    relayed_reservations = [host for net in relayed for host in net['reservations']]
+    subnets = [{
+        'id': 1,
+        'subnet': lab['subnet'],
+        'pools': [{'pool': lab['pool']}],
+        'next-server': lab['address'],
+        'option-data': _options(routers, dns_servers),
+        'reservations': [host for host in reservations if host not in relayed_reservations],
+    }]
+    for net in relayed:
+        subnets.append({
+            'id': net['id'],
+            'subnet': net['subnet'],
+            'pools': [{'pool': net['pool']}],
+            'next-server': lab['address'],
+            'option-data': _options(net['routers'], net['dns_servers'] if net['dns_servers'] is not None else dns_servers),
+            'reservations': net['reservations'],
+        })
+    derived = {
+        'tftpd_address': lab['address'],
+        'nginx_listen_address': lab['address'],
+        'ipxe_base_url': http,
+        'ipxe_boot_files': boot_files,
+        'kea_dhcp4_interfaces': [lab['interface']],
+        'kea_dhcp4_subnets': subnets,
+        'kea_dhcp4_pxe_next_server': lab['address'],
+        'kea_dhcp4_pxe_ipxe_script_url': None,
+        'kea_dhcp4_pxe_http_base_url': None,
+        'kea_dhcp4_pxe_boot_files': None,
+        'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
+        'kea_dhcp4_ha_address': lab['address'],
+        'radvd_interfaces': [lab['interface']],
+    }
+    overridden = sorted(name for name in ROLE_VARS if name in variables)
+    return {
+        'lab': lab,
+        'relayed': relayed,
+        'ipv6_router_advertisements': ipv6,
+        'role_vars': {name: variables[name] if name in overridden else derived[name] for name in ROLE_VARS},
+        'overridden': overridden,
+    }

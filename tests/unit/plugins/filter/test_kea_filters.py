@@ -1,0 +1,82 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.netboot.pxe.plugins.filter import kea
+from ansible_collections.netboot.pxe.plugins.module_utils import _kea_config
+
+VARIABLES = {
+    'kea_dhcp4_interfaces': ['eth1'],
+    'kea_dhcp4_subnets': [{'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}]}],
+    'kea_dhcp4_option_data': [],
+    'kea_dhcp4_valid_lifetime': 3600,
+    'kea_dhcp4_renew_timer': 900,
+    'kea_dhcp4_rebind_timer': 1800,
+    'kea_dhcp4_pxe_next_server': '10.0.0.1',
+    'kea_dhcp4_pxe_ipxe_script_url': 'http://10.0.0.1/boot.ipxe',
+    'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe'},
+    'kea_dhcp4_pxe_http_base_url': '',
+    'kea_dhcp4_pxe_ipxe_no_pxedhcp': True,
+    'kea_dhcp4_client_classes': [],
+    'kea_dhcp4_lease_database': {'type': 'memfile'},
+    'kea_dhcp4_control_socket': '/run/kea/kea4-ctrl-socket',
+    'kea_dhcp4_log_severity': 'INFO',
+    'kea_dhcp4_log_debuglevel': 0,
+    'kea_dhcp4_extra_config': {},
+    'kea_dhcp4_ha_enabled': True,
+    'kea_dhcp4_ha_mode': 'hot-standby',
+    'kea_dhcp4_ha_heartbeat_delay': 10000,
+    'kea_dhcp4_ha_max_response_delay': 60000,
+    'kea_dhcp4_ha_max_ack_delay': 10000,
+    'kea_dhcp4_ha_max_unacked_clients': 10,
+}
+PLATFORM = {'ha_channel': 'listener', 'hooks_directory': '/usr/lib/x86_64-linux-gnu/kea/hooks'}
+NAMES = ['kea1', 'kea2']
+URLS = ['http://10.0.0.2:8000/', 'http://10.0.0.3:8000/']
+
+
+def test_filters_are_registered():
+    assert kea.FilterModule().filters() == {
+        'kea_dhcp4_config': kea.kea_dhcp4_config,
+        'kea_dhcp4_sockets': kea.kea_dhcp4_sockets,
+        'kea_ctrl_agent_config': kea.kea_ctrl_agent_config,
+        'kea_pool_signature': kea.kea_pool_signature,
+        'kea_pool_problems': kea.kea_pool_problems,
+        'kea_ha_peers_from_hosts': kea.kea_ha_peers_from_hosts,
+        'kea_ha_problems': kea.kea_ha_problems,
+        'kea_ha_peer_addresses': kea.kea_ha_peer_addresses,
+        'kea_subnet_problems': kea.kea_subnet_problems,
+        'pxe_boot_files': kea.pxe_boot_files,
+    }
+
+
+def test_filters_chain():
+    peers = kea.kea_ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
+    assert peers == _kea_config.ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
+    assert kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers) == _kea_config.dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers)
+    assert kea.kea_ctrl_agent_config(VARIABLES, URLS[0]) == _kea_config.ctrl_agent_config(VARIABLES, URLS[0])
+    signature = kea.kea_pool_signature(VARIABLES['kea_dhcp4_subnets'])
+    assert signature == '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)'
+    assert kea.kea_pool_problems({'kea1': signature, 'kea2': signature}) == []
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1'),
+     "kea_dhcp4_config: ha_peers is required with kea_dhcp4_ha_enabled: the peers of Kea's HA hook"),
+    (lambda: kea.kea_ctrl_agent_config(VARIABLES, 'http://10.0.0.2/'),
+     "kea_ctrl_agent_config: this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got 'http://10.0.0.2/'"),
+    (lambda: kea.kea_pool_signature([{'id': 1}], name='subnets'),
+     "kea_pool_signature: subnets[0] must be a mapping with id and subnet, got {'id': 1}"),
+    (lambda: kea.kea_pool_problems('kea1'),
+     "kea_pool_problems: signatures must be a mapping of host to pool signature, got 'kea1'"),
+    (lambda: kea.kea_ha_peers_from_hosts(NAMES, URLS[:1], 'hot-standby', name='group kea'),
+     "kea_ha_peers_from_hosts: group kea: 2 peer name(s) ['kea1', 'kea2'] but 1 URL(s) ['http://10.0.0.2:8000/']"),
+])
+def test_filter_errors_are_filter_errors(call, message):
+    with pytest.raises(AnsibleFilterError) as info:
+        call()
+    assert str(info.value) == message

@@ -1,0 +1,343 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
+    KEYS,
+    IpxeHostsError,
+    host_plan,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
+    CatalogError,
+    host_items,
+    merge_layers,
+)
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+with open(os.path.join(ROOT, 'roles', 'ipxe', 'vars', 'main.yml'), encoding='utf-8') as handle:
+    ROLE_VARS = yaml.safe_load(handle)
+BUILTIN_MIRRORS = ROLE_VARS['__ipxe_os_builtin_mirrors']
+ANSWER_TEMPLATES = ROLE_VARS['__ipxe_answer_templates']
+ANSWER_URL_FILES = ROLE_VARS['__ipxe_answer_url_files']
+# As the role merges them: the user's mirrors over the built-in ones, unnormalized.
+MIRRORS = dict(BUILTIN_MIRRORS, debian='http://mirror.lab/debian/')
+CATALOG = merge_layers([
+    ('__ipxe_os_builtin_entries', ROLE_VARS['__ipxe_os_builtin_entries']),
+    ('ipxe_os_entries', [{'name': name, 'enabled': True}
+                         for name in ('debian-13', 'ubuntu-24.04', 'fedora-44', 'memtest86plus')]),
+])
+BASE_URL = 'http://10.0.0.2/'
+TITLE = 'Lab boot'
+
+MAC = '52:54:00:12:34:56'
+DEBIAN_ITEM = {'key': 'debian', 'label': 'Debian', 'kernel': 'debian/linux', 'initrd': 'debian/initrd.gz', 'args': 'quiet'}
+LOCAL_ITEM = {'key': 'local', 'label': 'Local disk', 'type': 'exit'}
+ITEMS_HOST = {'mac': MAC, 'items': [DEBIAN_ITEM, LOCAL_ITEM]}
+OS_HOST = {'mac': MAC, 'os': 'debian-13'}
+
+
+def plan(hosts, **kwargs):
+    arguments = {'mirrors': MIRRORS, 'builtin_mirrors': BUILTIN_MIRRORS, 'base_url': BASE_URL,
+                 'answer_templates': ANSWER_TEMPLATES, 'answer_url_files': ANSWER_URL_FILES, 'menu_title': TITLE}
+    arguments.update(kwargs)
+    catalog = arguments.pop('catalog', CATALOG)
+    return host_plan(hosts, catalog, **arguments)
+
+
+def os_script(os_name, answer_url, timeout=1, default=None):
+    """The script of an os entry, as the role rendered it before the plan: host_items, then ipxe_menu."""
+    items = host_items(CATALOG, os_name, answer_url, mirrors=MIRRORS, name='ipxe_hosts[0].os')
+    return render_menu(items, title=TITLE, timeout=timeout, default=default, base_url=BASE_URL, name='ipxe_hosts[0].items')
+
+
+def install(key, index, os_name, **fields):
+    result = {'key': key, 'mac': key.replace('-', ':'), 'index': index, 'os': os_name,
+              'hostname': 'host-' + key.replace('-', ''), 'kind': 'preseed', 'files': ['preseed.cfg'],
+              'mirror': 'http://mirror.lab/debian/', 'template': '',
+              'url': f'http://10.0.0.2/answers/{key}/preseed.cfg'}
+    result.update(fields)
+    return result
+
+
+# --- good entries --------------------------------------------------------------------------------
+
+def test_no_hosts():
+    assert plan([]) == {'installs': [], 'scripts': {}}
+    assert plan(None) == {'installs': [], 'scripts': {}}
+
+
+def test_items_entry_renders_its_menu_exactly():
+    host = dict(ITEMS_HOST, default='local', timeout=5, ip='10.0.0.50', hostname='web1')
+    result = plan([host])
+    assert result['installs'] == []
+    assert result['scripts'] == {'52-54-00-12-34-56': '\n'.join([
+        '#!ipxe',
+        '',
+        ':start',
+        'menu Lab boot',
+        'item debian Debian',
+        'item local Local disk',
+        'choose --default local --timeout 5000 selected || goto start',
+        'goto ${selected}',
+        '',
+        ':debian',
+        'kernel http://10.0.0.2/debian/linux initrd=initrd.gz quiet || goto failed',
+        'initrd http://10.0.0.2/debian/initrd.gz || goto failed',
+        'boot || goto failed',
+        '',
+        ':local',
+        'exit',
+        '',
+        ':failed',
+        'echo Boot failed: ${errno}. Press a key to return to the menu.',
+        'prompt',
+        'goto start',
+        '',
+    ])}
+
+
+def test_os_entry_renders_the_installer_with_its_answer_file():
+    result = plan([dict(OS_HOST, mac='52-54-00-AB-CD-EF', hostname='web1')])
+    assert result['installs'] == [install('52-54-00-ab-cd-ef', 0, 'debian-13', hostname='web1')]
+    script = result['scripts']['52-54-00-ab-cd-ef']
+    assert ('kernel http://10.0.0.2/os/debian-13/linux initrd=initrd.gz auto=true priority=critical '
+            'url=http://10.0.0.2/answers/52-54-00-ab-cd-ef/preseed.cfg || goto failed') in script.split('\n')
+    assert 'choose --default debian-13 --timeout 1000 selected || goto start' in script.split('\n')
+    assert lint_script(script) == []
+
+
+# (ipxe_hosts, expected installs, expected scripts: key -> (render_menu items or an os name, render arguments))
+GOOD = [
+    pytest.param([ITEMS_HOST], [], {'52-54-00-12-34-56': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 1})}, id='items-defaults'),
+    pytest.param([dict(ITEMS_HOST, timeout=0, default='debian')], [],
+                 {'52-54-00-12-34-56': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 0, 'default': 'debian'})}, id='items-wait-forever'),
+    pytest.param([dict(ITEMS_HOST, timeout='7')], [],
+                 {'52-54-00-12-34-56': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 7})}, id='items-timeout-string'),
+    pytest.param([dict(ITEMS_HOST, default=None)], [],
+                 {'52-54-00-12-34-56': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 1})}, id='items-default-null'),
+    pytest.param([dict(ITEMS_HOST, mac='52-54-00-12-34-5F', answer_template='ignored.j2')], [],
+                 {'52-54-00-12-34-5f': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 1})}, id='items-mac-hyphens-upper'),
+    pytest.param([OS_HOST], [install('52-54-00-12-34-56', 0, 'debian-13')],
+                 {'52-54-00-12-34-56': ('debian-13', {})}, id='os-preseed'),
+    pytest.param([dict(OS_HOST, os='ubuntu-24.04', answer_template='/tmp/my-user-data.j2', hostname='u1')],
+                 [install('52-54-00-12-34-56', 0, 'ubuntu-24.04', hostname='u1', kind='autoinstall',
+                          files=['user-data', 'meta-data', 'vendor-data'], mirror='http://releases.ubuntu.com',
+                          template='/tmp/my-user-data.j2', url='http://10.0.0.2/answers/52-54-00-12-34-56/')],
+                 {'52-54-00-12-34-56': ('ubuntu-24.04', {})}, id='os-autoinstall-own-template'),
+    pytest.param([dict(OS_HOST, os='fedora-44', timeout='3')],
+                 [install('52-54-00-12-34-56', 0, 'fedora-44', kind='kickstart', files=['ks.cfg'],
+                          mirror='https://download.fedoraproject.org/pub/fedora/linux',
+                          url='http://10.0.0.2/answers/52-54-00-12-34-56/ks.cfg')],
+                 {'52-54-00-12-34-56': ('fedora-44', {'timeout': 3})}, id='os-kickstart'),
+    pytest.param([dict(OS_HOST, timeout=0, default='debian-13')], [install('52-54-00-12-34-56', 0, 'debian-13')],
+                 {'52-54-00-12-34-56': ('debian-13', {'timeout': 0, 'default': 'debian-13'})}, id='os-default-and-timeout'),
+    pytest.param([ITEMS_HOST, dict(OS_HOST, mac='52:54:00:00:00:02'), dict(OS_HOST, mac='52:54:00:00:00:03', os='fedora-44')],
+                 [install('52-54-00-00-00-02', 1, 'debian-13'),
+                  install('52-54-00-00-00-03', 2, 'fedora-44', kind='kickstart', files=['ks.cfg'],
+                          mirror='https://download.fedoraproject.org/pub/fedora/linux',
+                          url='http://10.0.0.2/answers/52-54-00-00-00-03/ks.cfg')],
+                 {'52-54-00-12-34-56': ([DEBIAN_ITEM, LOCAL_ITEM], {'timeout': 1}),
+                  '52-54-00-00-00-02': ('debian-13', {}), '52-54-00-00-00-03': ('fedora-44', {})}, id='mixed-in-order'),
+]
+
+
+@pytest.mark.parametrize('hosts, installs, scripts', GOOD)
+def test_good_entries(hosts, installs, scripts):
+    result = plan(copy.deepcopy(hosts))
+    assert result['installs'] == installs
+    assert list(result['scripts']) == list(scripts)
+    for key, (items, arguments) in scripts.items():
+        if isinstance(items, str):
+            answer_url = next(entry['url'] for entry in installs if entry['key'] == key)
+            expected = os_script(items, answer_url, **arguments)
+        else:
+            expected = render_menu(items, title=TITLE, base_url=BASE_URL, **arguments)
+        assert result['scripts'][key] == expected
+        assert lint_script(result['scripts'][key]) == []
+
+
+def test_the_entries_are_left_unchanged():
+    hosts = [dict(OS_HOST, mac='52-54-00-AB-CD-EF'), ITEMS_HOST]
+    before = copy.deepcopy(hosts)
+    plan(hosts)
+    assert hosts == before
+
+
+@pytest.mark.parametrize('mirrors, expected', [
+    pytest.param(MIRRORS, 'http://mirror.lab/debian/', id='user-http-mirror-kept-as-given'),
+    pytest.param(dict(MIRRORS, debian='https://mirror.lab/debian'), 'https://mirror.lab/debian', id='user-https-mirror'),
+    pytest.param(dict(MIRRORS, debian='/srv/mirror/debian'), 'https://deb.debian.org/debian', id='local-mirror-falls-back-to-builtin'),
+    pytest.param(BUILTIN_MIRRORS, 'https://deb.debian.org/debian', id='builtin'),
+])
+def test_the_installed_system_uses_an_http_mirror(mirrors, expected):
+    (entry,) = plan([OS_HOST], mirrors=mirrors)['installs']
+    assert entry['mirror'] == expected
+
+
+def test_no_builtin_mirror_of_that_name_leaves_the_mirror_empty():
+    (entry,) = plan([OS_HOST], mirrors=dict(MIRRORS, debian='/srv/mirror/debian'), builtin_mirrors={})['installs']
+    assert entry['mirror'] == ''
+
+
+@pytest.mark.parametrize('base_url', ['http://10.0.0.2', 'http://10.0.0.2/'])
+def test_answer_url_with_or_without_a_trailing_slash(base_url):
+    (entry,) = plan([OS_HOST], base_url=base_url)['installs']
+    assert entry['url'] == 'http://10.0.0.2/answers/52-54-00-12-34-56/preseed.cfg'
+
+
+def test_base_url_with_a_path():
+    result = plan([OS_HOST, dict(ITEMS_HOST, mac='52:54:00:00:00:02')], base_url='https://boot.lab/netboot/')
+    assert result['installs'][0]['url'] == 'https://boot.lab/netboot/answers/52-54-00-12-34-56/preseed.cfg'
+    assert 'kernel https://boot.lab/netboot/debian/linux initrd=initrd.gz quiet || goto failed' in \
+        result['scripts']['52-54-00-00-00-02'].split('\n')
+
+
+def test_many_hosts():
+    hosts = [dict(OS_HOST, mac=f'52:54:00:00:{index // 256:02x}:{index % 256:02x}') for index in range(300)]
+    result = plan(hosts)
+    assert [entry['index'] for entry in result['installs']] == list(range(300))
+    assert len(result['scripts']) == 300
+
+
+# --- bad entries ---------------------------------------------------------------------------------
+
+KNOWN = 'known: mac, items, os, hostname, ip, default, timeout, answer_template'
+
+# (ipxe_hosts, fragment of the message)
+BAD = [
+    pytest.param('52:54:00:12:34:56', "ipxe_hosts: must be a list of entries, got '52:54:00:12:34:56'", id='not-a-list'),
+    pytest.param({'mac': MAC, 'os': 'debian-13'}, 'ipxe_hosts: must be a list of entries', id='a-mapping'),
+    pytest.param([MAC], "ipxe_hosts[0]: must be a mapping with a \"mac\" and \"items\" or \"os\", got '52:54:00:12:34:56'",
+                 id='entry-not-a-mapping'),
+    pytest.param([dict(OS_HOST, hostnmae='web1')], f'ipxe_hosts[0]: unknown key(s) hostnmae (did you mean hostname?); {KNOWN}',
+                 id='unknown-key-typo'),
+    pytest.param([dict(OS_HOST, kernel='x', zz=1)], f'ipxe_hosts[0]: unknown key(s) kernel, zz; {KNOWN}', id='unknown-keys'),
+    pytest.param([dict(OS_HOST, **{'answer-template': 'x'})],
+                 'ipxe_hosts[0]: unknown key(s) answer-template (did you mean answer_template?)', id='unknown-key-hyphen'),
+    pytest.param([{3: 'x', 'mac': MAC, 'os': 'debian-13'}], 'ipxe_hosts[0]: unknown key(s) 3; known:', id='unknown-key-number'),
+    pytest.param([{'os': 'debian-13'}], "ipxe_hosts[0]: needs a \"mac\" like 52:54:00:12:34:56, got {'os': 'debian-13'}",
+                 id='mac-missing'),
+    pytest.param([dict(OS_HOST, mac='52:54:00:12:34:56\n')], "ipxe_hosts[0].mac: '52:54:00:12:34:56\\n' is not a MAC address",
+                 id='mac-trailing-newline'),
+    pytest.param([dict(OS_HOST, mac='\n52:54:00:12:34:56')], "ipxe_hosts[0].mac: '\\n52:54:00:12:34:56'", id='mac-leading-newline'),
+    pytest.param([dict(OS_HOST, mac='52:54:00:13')], "ipxe_hosts[0].mac: '52:54:00:13' is not a MAC address like 52:54:00:12:34:56",
+                 id='mac-short'),
+    pytest.param([dict(OS_HOST, mac='52:54:00:12:34:56:78')], "ipxe_hosts[0].mac: '52:54:00:12:34:56:78'", id='mac-long'),
+    pytest.param([dict(OS_HOST, mac='52:54:00:zz:34:56')], "ipxe_hosts[0].mac: '52:54:00:zz:34:56'", id='mac-not-hex'),
+    pytest.param([dict(OS_HOST, mac='5254.0012.3456')], "ipxe_hosts[0].mac: '5254.0012.3456'", id='mac-cisco-dots'),
+    pytest.param([dict(OS_HOST, mac=' 52:54:00:12:34:56')], "ipxe_hosts[0].mac: ' 52:54:00:12:34:56'", id='mac-leading-space'),
+    pytest.param([dict(OS_HOST, mac=41135040005)],
+                 'ipxe_hosts[0].mac: 41135040005 is not a MAC address like 52:54:00:12:34:56 or 52-54-00-12-34-56; quote it in YAML',
+                 id='mac-read-as-sexagesimal-number'),
+    pytest.param([dict(OS_HOST, mac=None)], 'ipxe_hosts[0].mac: None is not a MAC address', id='mac-null'),
+    pytest.param([ITEMS_HOST, dict(ITEMS_HOST, mac='52-54-00-12-34-56')],
+                 "ipxe_hosts[1].mac: '52-54-00-12-34-56' is the MAC of ipxe_hosts[0] too; each MAC may appear once",
+                 id='mac-duplicate-two-spellings'),
+    pytest.param([OS_HOST, dict(ITEMS_HOST, mac='52:54:00:00:00:01'), dict(OS_HOST, mac=MAC.upper())],
+                 "ipxe_hosts[2].mac: '52:54:00:12:34:56' is the MAC of ipxe_hosts[0] too", id='mac-duplicate-upper-case'),
+    pytest.param([dict(ITEMS_HOST, os='debian-13')], 'ipxe_hosts[0]: has both "items" and "os"; give the menu items or', id='items-and-os'),
+    pytest.param([dict(ITEMS_HOST, os='debian-13')], "'os': 'debian-13'", id='items-and-os-shows-the-entry'),
+    pytest.param([{'mac': MAC, 'hostname': 'web1'}], 'ipxe_hosts[0]: needs "items" (a non-empty list of menu items) or "os"',
+                 id='neither-items-nor-os'),
+    pytest.param([dict(ITEMS_HOST, items=[])], 'ipxe_hosts[0].items: must be a non-empty list of menu items, got []', id='items-empty'),
+    pytest.param([dict(ITEMS_HOST, items=DEBIAN_ITEM)], 'ipxe_hosts[0].items: must be a non-empty list of menu items, got {',
+                 id='items-a-mapping'),
+    pytest.param([dict(ITEMS_HOST, items='debian')], "ipxe_hosts[0].items: must be a non-empty list of menu items, got 'debian'",
+                 id='items-a-string'),
+    pytest.param([dict(ITEMS_HOST, items=[{'key': 'debian', 'label': 'Debian'}])],
+                 "ipxe_hosts[0].items[0] (key 'debian'): type boot needs a kernel", id='item-without-kernel'),
+    pytest.param([dict(ITEMS_HOST, items=[dict(DEBIAN_ITEM, args='quiet || shell')])],
+                 "ipxe_hosts[0].items[0] (key 'debian'): args has the word '||'", id='item-injection'),
+    pytest.param([dict(ITEMS_HOST, items=[DEBIAN_ITEM, DEBIAN_ITEM])], 'ipxe_hosts[0].items: keys must be unique; duplicated: debian',
+                 id='item-keys-duplicate'),
+    pytest.param([dict(OS_HOST, os=['debian-13'])], "ipxe_hosts[0].os: must be the name of a catalog entry, got ['debian-13']",
+                 id='os-a-list'),
+    pytest.param([dict(OS_HOST, os='windows-11')],
+                 "ipxe_hosts[0].os: 'windows-11' is not an enabled entry of the OS catalog; enabled: debian-13, ubuntu-24.04, fedora-44, "
+                 "memtest86plus", id='os-unknown'),
+    pytest.param([ITEMS_HOST, dict(OS_HOST, mac='52:54:00:00:00:02', os='debian-12')],
+                 "ipxe_hosts[1].os: 'debian-12' is not an enabled entry of the OS catalog", id='os-disabled'),
+    pytest.param([dict(OS_HOST, os='memtest86plus')], "ipxe_hosts[0].os: 'memtest86plus' does not install unattended (its answer is none)",
+                 id='os-without-answer-file'),
+    pytest.param([dict(OS_HOST, hostname='Web1')], "ipxe_hosts[0].hostname: 'Web1' is not a host name of at most 63 lowercase letters",
+                 id='hostname-upper-case'),
+    pytest.param([dict(OS_HOST, hostname='web1\n')], "ipxe_hosts[0].hostname: 'web1\\n' is not a host name", id='hostname-trailing-newline'),
+    pytest.param([dict(OS_HOST, hostname='-web')], "ipxe_hosts[0].hostname: '-web'", id='hostname-leading-hyphen'),
+    pytest.param([dict(OS_HOST, hostname='web-')], "ipxe_hosts[0].hostname: 'web-'", id='hostname-trailing-hyphen'),
+    pytest.param([dict(OS_HOST, hostname='web_1')], "ipxe_hosts[0].hostname: 'web_1'", id='hostname-underscore'),
+    pytest.param([dict(OS_HOST, hostname='web1.lab')], "ipxe_hosts[0].hostname: 'web1.lab'", id='hostname-dotted'),
+    pytest.param([dict(OS_HOST, hostname='a' * 64)], f"ipxe_hosts[0].hostname: '{'a' * 64}'", id='hostname-too-long'),
+    pytest.param([dict(OS_HOST, hostname='')], "ipxe_hosts[0].hostname: ''", id='hostname-empty'),
+    pytest.param([dict(OS_HOST, hostname=None)], 'ipxe_hosts[0].hostname: None', id='hostname-null'),
+    pytest.param([dict(OS_HOST, timeout=-1)], 'ipxe_hosts[0].timeout: must be a whole number of seconds >= 0 (0 waits forever), got -1',
+                 id='timeout-negative'),
+    pytest.param([dict(ITEMS_HOST, timeout='soon')], "ipxe_hosts[0].timeout: must be a whole number of seconds >= 0 (0 waits forever), "
+                 "got 'soon'", id='timeout-word'),
+    pytest.param([dict(ITEMS_HOST, timeout='5\n')], "ipxe_hosts[0].timeout: must be a whole number of seconds >= 0 (0 waits forever), "
+                 "got '5\\n'", id='timeout-trailing-newline'),
+    pytest.param([dict(ITEMS_HOST, timeout=True)], 'ipxe_hosts[0].timeout: must be a whole number of seconds >= 0 (0 waits forever), '
+                 'got True', id='timeout-boolean'),
+    pytest.param([dict(ITEMS_HOST, timeout=1.5)], 'ipxe_hosts[0].timeout: must be a whole number', id='timeout-float'),
+    pytest.param([dict(ITEMS_HOST, default='windows')], "ipxe_hosts[0].default: 'windows' is not the key of one of its items; keys: debian, local",
+                 id='default-unknown'),
+    pytest.param([dict(ITEMS_HOST, default=1)], "ipxe_hosts[0].default: must be the key of one of the entry's items, got 1",
+                 id='default-a-number'),
+    pytest.param([dict(OS_HOST, default='debian')], "ipxe_hosts[0].default: 'debian' is not the key of one of its items; keys: debian-13",
+                 id='default-of-an-os-entry'),
+    pytest.param([dict(OS_HOST, answer_template='')], "ipxe_hosts[0].answer_template: must be the path of a template on the controller, got ''",
+                 id='answer-template-empty'),
+    pytest.param([dict(OS_HOST, answer_template=['a.j2'])], "ipxe_hosts[0].answer_template: must be the path of a template", id='answer-template-list'),
+]
+
+
+@pytest.mark.parametrize('hosts, message', BAD)
+def test_bad_entries_name_the_variable_and_the_value(hosts, message):
+    with pytest.raises(IpxeHostsError) as error:
+        plan(copy.deepcopy(hosts))
+    assert message in str(error.value)
+
+
+def test_messages_name_the_variable_given():
+    with pytest.raises(IpxeHostsError) as error:
+        plan([dict(OS_HOST, hostnmae='web1')], name='lab_hosts')
+    assert str(error.value).startswith('lab_hosts[0]: unknown key(s) hostnmae')
+
+
+def test_errors_are_catalog_errors():
+    assert issubclass(IpxeHostsError, CatalogError)
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template')
+
+
+def test_entries_are_checked_before_any_script_is_rendered():
+    # The bad item of the first entry is found only when rendering; the repeated MAC comes first.
+    hosts = [dict(ITEMS_HOST, items=[{'key': 'x'}]), dict(ITEMS_HOST, mac='52-54-00-12-34-56')]
+    with pytest.raises(IpxeHostsError) as error:
+        plan(hosts)
+    assert str(error.value).startswith('ipxe_hosts[1].mac:')
+
+
+@pytest.mark.parametrize('settings, message', [
+    pytest.param({'base_url': ''}, "base_url: must be the http(s) URL of the HTTP root, got ''", id='base-url-empty'),
+    pytest.param({'base_url': None}, 'base_url: must be the http(s) URL of the HTTP root, got None', id='base-url-missing'),
+    pytest.param({'base_url': 'ftp://10.0.0.2'}, "base_url: must be the http(s) URL of the HTTP root, got 'ftp://10.0.0.2'", id='base-url-ftp'),
+    pytest.param({'base_url': 'http://10.0.0.2/\n'}, "got 'http://10.0.0.2/\\n'", id='base-url-trailing-newline'),
+    pytest.param({'base_url': 'http://10.0.0.2/${x'}, 'base_url has an unclosed ${...} expansion', id='base-url-expansion'),
+    pytest.param({'catalog': {'debian-13': {}}}, 'os catalog: must be a list of entries', id='catalog-not-a-list'),
+    pytest.param({'mirrors': ['http://m']}, "mirrors: must be a mapping, got ['http://m']", id='mirrors-not-a-mapping'),
+    pytest.param({'builtin_mirrors': 'x'}, "builtin_mirrors: must be a mapping, got 'x'", id='builtin-mirrors-not-a-mapping'),
+    pytest.param({'answer_templates': []}, 'answer_templates: must be a mapping', id='answer-templates-not-a-mapping'),
+    pytest.param({'menu_title': '-x'}, 'menu title must not start with "-"', id='menu-title'),
+])
+def test_bad_settings(settings, message):
+    with pytest.raises(IpxeHostsError) as error:
+        plan([ITEMS_HOST], **settings)
+    assert message in str(error.value)
