@@ -269,6 +269,9 @@ def main():
     problem = running_problem(running, key, digest, record, path)
     if problem:
         problems.append(problem)
+    # A file that keeps its content gets its owner, group and mode back here (check mode only reports).
+    if previous == text and module.set_fs_attributes_if_different(kea.file_args(), False):
+        problems.append(f'the owner, group or mode of {path} differ')
     result = {'changed': bool(problems), 'fingerprint': digest, 'problems': problems,
               'applied': 'none', 'previous_hooks': hook_libraries(running, key)}
     if module._diff and previous != text:
@@ -279,10 +282,7 @@ def main():
         if complaint:
             module.fail_json(msg=f'Kea failed to validate the new configuration ({module.params["checker"]} -t): {complaint}',
                              **result)
-    if module.check_mode or not problems:
-        # In check mode this only reports whether owner, group or mode would change.
-        if previous is not None and module.set_fs_attributes_if_different(kea.file_args(), False):
-            result['changed'] = True
+    if module.check_mode or not problems or problems == [f'the owner, group or mode of {path} differ']:
         module.exit_json(**result)
 
     if previous != text:
@@ -290,6 +290,7 @@ def main():
     result['applied'], refusal = kea.load(running is not None)
     refusal = refusal or kea.wait_for(digest)
     if refusal:
+        refusal = refusal.strip().rstrip('.') + '.'
         if previous is not None and previous != text:
             kea.write(previous)
             kea.load(kea.running() is not None)
@@ -298,8 +299,10 @@ def main():
                 kea.wait_for(stamp.group(1))
             module.fail_json(msg=f'Kea DHCPv4 refused the new configuration: {refusal} The previous {path} is back '
                                  'in place and the server keeps serving with it.', **result)
-        module.fail_json(msg=f'Kea DHCPv4 refused the configuration: {refusal} There was no previous configuration '
-                             'to go back to.', **result)
+        if previous is None:
+            module.fail_json(msg=f'Kea DHCPv4 refused the new configuration: {refusal} There was no previous '
+                                 'configuration to go back to.', **result)
+        module.fail_json(msg=f'Kea DHCPv4 refused the configuration in {path}, which it did not run: {refusal}', **result)
     module.exit_json(**result)
 
 
