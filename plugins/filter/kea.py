@@ -7,23 +7,23 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     KeaConfigError,
     ctrl_agent_config,
     dhcp4_config,
     dhcp4_sockets,
     ha_peers_from_hosts,
-    pool_problems,
     pool_signature,
+    shared_pools,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_problems, peer_addresses
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import peer_addresses
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import PxeClassError, boot_files
 
 
-def kea_dhcp4_config(variables, platform, this_server_name='', ha_peers=None):
+def kea_dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_peers_name='ha_peers'):
     try:
-        return dhcp4_config(variables, platform, this_server_name=this_server_name, ha_peers=ha_peers)
+        return dhcp4_config(variables, platform, this_server_name=this_server_name, ha_peers=ha_peers,
+                            ha_peers_name=ha_peers_name)
     except KeaConfigError as exc:
         raise AnsibleFilterError(f'kea_dhcp4_config: {exc}') from exc
 
@@ -42,11 +42,11 @@ def kea_pool_signature(subnets, name='kea_dhcp4_subnets'):
         raise AnsibleFilterError(f'kea_pool_signature: {exc}') from exc
 
 
-def kea_pool_problems(signatures, name='kea_dhcp4_subnets'):
+def kea_ha_shared_pools(signatures, name='kea_dhcp4_subnets'):
     try:
-        return pool_problems(signatures, name=name)
+        return shared_pools(signatures, name=name)
     except KeaConfigError as exc:
-        raise AnsibleFilterError(f'kea_pool_problems: {exc}') from exc
+        raise AnsibleFilterError(f'kea_ha_shared_pools: {exc}') from exc
 
 
 def kea_ha_peers_from_hosts(names, urls, mode, name='kea_dhcp4_ha_group'):
@@ -61,14 +61,6 @@ def kea_dhcp4_sockets(interfaces, facts, ha_url=None):
         return dhcp4_sockets(interfaces, facts, ha_url=ha_url)
     except KeaConfigError as exc:
         raise AnsibleFilterError(f'kea_dhcp4_sockets: {exc}') from exc
-
-
-def kea_subnet_problems(subnets, name='subnets', pxe=True):
-    return subnet_problems(subnets, name=name, pxe=pxe)
-
-
-def kea_ha_problems(peers, this_server_name, mode, name='kea_dhcp4_ha_peers'):
-    return ha_problems(peers, this_server_name, mode, name=name)
 
 
 def kea_ha_peer_addresses(peers):
@@ -92,10 +84,8 @@ class FilterModule:
             'kea_dhcp4_sockets': kea_dhcp4_sockets,
             'kea_ctrl_agent_config': kea_ctrl_agent_config,
             'kea_pool_signature': kea_pool_signature,
-            'kea_pool_problems': kea_pool_problems,
+            'kea_ha_shared_pools': kea_ha_shared_pools,
             'kea_ha_peers_from_hosts': kea_ha_peers_from_hosts,
-            'kea_ha_problems': kea_ha_problems,
             'kea_ha_peer_addresses': kea_ha_peer_addresses,
-            'kea_subnet_problems': kea_subnet_problems,
             'pxe_boot_files': pxe_boot_files,
         }

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import PxeClassError, client_classes
 
@@ -140,13 +141,13 @@ def _pxe_classes(variables):
         raise KeaConfigError(str(exc)) from exc
 
 
-def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers):
+def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name='ha_peers'):
     """lease_cmds and ha hook libraries, with the HA parameters of this server."""
     if not isinstance(this_server_name, str) or not this_server_name:
         raise KeaConfigError(f'this_server_name must be the non-empty peer name of this server with HA, got {this_server_name!r}')
     if peers is None:
         raise KeaConfigError("ha_peers is required with kea_dhcp4_ha_enabled: the peers of Kea's HA hook")
-    problems = ha_problems(peers, this_server_name, variables['kea_dhcp4_ha_mode'], name='ha_peers')
+    problems = ha_problems(peers, this_server_name, variables['kea_dhcp4_ha_mode'], name=peers_name)
     if problems:
         raise KeaConfigError('; '.join(problems))
     parameters = {
@@ -166,15 +167,17 @@ def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers):
     ]
 
 
-def dhcp4_config(variables, platform, this_server_name='', ha_peers=None):
+def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_peers_name='ha_peers'):
     """Return the Kea DHCPv4 document ``{'Dhcp4': {...}}`` of the role kea_dhcp4.
 
     ``variables`` maps each name of ``VARIABLES`` to the role variable's value (all required,
     no others). ``platform`` is ``{'ha_channel': 'listener' or 'ctrl-agent', 'hooks_directory':
     '/usr/lib/.../kea/hooks'}``. With ``kea_dhcp4_ha_enabled``, ``this_server_name`` is this
     server's peer name and ``ha_peers`` the ``peers`` of Kea's HA hook (checked with
-    ``_kea_ha.ha_problems``); without, both are ignored. ``kea_dhcp4_extra_config`` is merged
-    last, replacing whole top-level keys.
+    ``_kea_ha.ha_problems``, naming them ``ha_peers_name``); without, both are ignored. The subnets
+    are checked with ``_dhcp4_subnets.subnet_problems``. ``kea_dhcp4_extra_config`` is merged
+    last, replacing whole top-level keys. Raises KeaConfigError with every problem, each naming
+    the variable and the value.
     """
     _check_variables(variables, VARIABLES, 'the Kea DHCPv4 document')
     _check_platform(platform)
@@ -187,6 +190,9 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None):
     channel = platform['ha_channel']
     ha_enabled = bool(variables['kea_dhcp4_ha_enabled'])
     pxe = bool(variables['kea_dhcp4_pxe_next_server'])
+    problems = subnet_problems(variables['kea_dhcp4_subnets'], name='kea_dhcp4_subnets', pxe=pxe)
+    if problems:
+        raise KeaConfigError('; '.join(problems))
 
     def value(name):
         return copy.deepcopy(variables[name])
@@ -203,7 +209,8 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None):
         'option-data': value('kea_dhcp4_option_data'),
         'client-classes': _pxe_classes(variables) + value('kea_dhcp4_client_classes'),
         'subnet4': value('kea_dhcp4_subnets'),
-        'hooks-libraries': _ha_hooks(variables, channel, platform['hooks_directory'], this_server_name, ha_peers) if ha_enabled else [],
+        'hooks-libraries': _ha_hooks(variables, channel, platform['hooks_directory'], this_server_name, ha_peers,
+                                     ha_peers_name) if ha_enabled else [],
         'loggers': [{
             'name': 'kea-dhcp4',
             'output_options': [{'output': 'stdout'}],
@@ -295,6 +302,14 @@ def pool_problems(signatures, name='kea_dhcp4_subnets'):
         return []
     listing = '; '.join(f'{host}: {signature}' for host, signature in found.items())
     return [f'{name} must have the same ids, subnets and pools on every HA peer, got: {listing}']
+
+
+def shared_pools(signatures, name='kea_dhcp4_subnets'):
+    """The one pool signature every HA peer of ``signatures`` ({host: pool_signature}) has; KeaConfigError otherwise."""
+    problems = pool_problems(signatures, name=name)
+    if problems:
+        raise KeaConfigError('; '.join(problems))
+    return next(iter(signatures.values()), '') or ''
 
 
 def ha_peers_from_hosts(names, urls, mode, name='kea_dhcp4_ha_group'):

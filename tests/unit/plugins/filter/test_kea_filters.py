@@ -45,11 +45,9 @@ def test_filters_are_registered():
         'kea_dhcp4_sockets': kea.kea_dhcp4_sockets,
         'kea_ctrl_agent_config': kea.kea_ctrl_agent_config,
         'kea_pool_signature': kea.kea_pool_signature,
-        'kea_pool_problems': kea.kea_pool_problems,
+        'kea_ha_shared_pools': kea.kea_ha_shared_pools,
         'kea_ha_peers_from_hosts': kea.kea_ha_peers_from_hosts,
-        'kea_ha_problems': kea.kea_ha_problems,
         'kea_ha_peer_addresses': kea.kea_ha_peer_addresses,
-        'kea_subnet_problems': kea.kea_subnet_problems,
         'pxe_boot_files': kea.pxe_boot_files,
     }
 
@@ -61,7 +59,7 @@ def test_filters_chain():
     assert kea.kea_ctrl_agent_config(VARIABLES, URLS[0]) == _kea_config.ctrl_agent_config(VARIABLES, URLS[0])
     signature = kea.kea_pool_signature(VARIABLES['kea_dhcp4_subnets'])
     assert signature == '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)'
-    assert kea.kea_pool_problems({'kea1': signature, 'kea2': signature}) == []
+    assert kea.kea_ha_shared_pools({'kea1': signature, 'kea2': signature}) == signature
 
 
 @pytest.mark.parametrize('call, message', [
@@ -71,8 +69,19 @@ def test_filters_chain():
      "kea_ctrl_agent_config: this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got 'http://10.0.0.2/'"),
     (lambda: kea.kea_pool_signature([{'id': 1}], name='subnets'),
      "kea_pool_signature: subnets[0] must be a mapping with id and subnet, got {'id': 1}"),
-    (lambda: kea.kea_pool_problems('kea1'),
-     "kea_pool_problems: signatures must be a mapping of host to pool signature, got 'kea1'"),
+    (lambda: kea.kea_ha_shared_pools('kea1'),
+     "kea_ha_shared_pools: signatures must be a mapping of host to pool signature, got 'kea1'"),
+    (lambda: kea.kea_ha_shared_pools({'kea1': '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)', 'kea2': ''}),
+     'kea_ha_shared_pools: kea_dhcp4_subnets must have the same ids, subnets and pools on every HA peer, got: '
+     'kea1: 1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199); kea2:'),
+    (lambda: kea.kea_dhcp4_config(dict(VARIABLES, kea_dhcp4_subnets=[{'id': 1, 'subnet': '10.0.0.0/33'}]), PLATFORM, 'kea1'),
+     "kea_dhcp4_config: kea_dhcp4_subnets[0].subnet must be an IPv4 network in CIDR form like 10.0.0.0/24 (host bits zero), "
+     "got '10.0.0.0/33'"),
+    (lambda: kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', [{'name': 'kea1', 'url': URLS[0], 'role': 'primary'}],
+                                  ha_peers_name='kea_dhcp4_ha_peers'),
+     "kea_dhcp4_config: kea_dhcp4_ha_peers must list at least 2 peers for Kea HA, got [{'name': 'kea1', 'url': "
+     "'http://10.0.0.2:8000/', 'role': 'primary'}]; kea_dhcp4_ha_peers needs exactly one peer with role standby for "
+     "kea_dhcp4_ha_mode 'hot-standby', got 0 in roles ['primary']"),
     (lambda: kea.kea_ha_peers_from_hosts(NAMES, URLS[:1], 'hot-standby', name='group kea'),
      "kea_ha_peers_from_hosts: group kea: 2 peer name(s) ['kea1', 'kea2'] but 1 URL(s) ['http://10.0.0.2:8000/']"),
 ])

@@ -15,18 +15,7 @@ HOSTS = [{'name': 'kea1', 'url': URLS[0]}, {'name': 'kea2', 'url': URLS[1]}]
 def test_filters_chain():
     peers = kea.kea_ha_peers_from_hosts(['kea1', 'kea2'], URLS, 'load-balancing')
     assert [peer['role'] for peer in peers] == ['primary', 'secondary']
-    assert kea.kea_ha_problems(peers, 'kea2', 'load-balancing') == []
     assert kea.kea_ha_peer_addresses(peers) == ['10.0.0.2', '10.0.0.3']
-
-
-def test_problems_name_the_variable():
-    problems = kea.kea_ha_problems(HOSTS, 'kea1', 'hot-standby', name='ha_peers')
-    assert problems == ['ha_peers[0].role must be one of primary, secondary, standby, backup, got None',
-                        'ha_peers[1].role must be one of primary, secondary, standby, backup, got None',
-                        "ha_peers needs exactly one peer with role primary for kea_dhcp4_ha_mode 'hot-standby', "
-                        'got 0 in roles [None, None]',
-                        "ha_peers needs exactly one peer with role standby for kea_dhcp4_ha_mode 'hot-standby', "
-                        'got 0 in roles [None, None]']
 
 
 @pytest.mark.parametrize('call, message', [
