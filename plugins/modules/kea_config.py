@@ -274,8 +274,13 @@ def main():
         problems.append(f'the owner, group or mode of {path} differ')
     result = {'changed': bool(problems), 'fingerprint': digest, 'problems': problems,
               'applied': 'none', 'previous_hooks': hook_libraries(running, key)}
-    if module._diff and previous != text:
-        result['diff'] = {'before_header': path, 'after_header': path, 'before': previous or '', 'after': text}
+    if module._diff:
+        result['diff'] = []
+        if previous != text:
+            result['diff'].append({'before_header': path, 'after_header': path, 'before': previous or '', 'after': text})
+        if problem:
+            result['diff'].append({'before_header': 'Kea DHCPv4 (running)', 'after_header': 'Kea DHCPv4 (configured)',
+                                   'before': f'{problem}\n', 'after': f'runs {path} (fingerprint {digest})\n'})
 
     if previous != text:
         complaint = kea.check(text)

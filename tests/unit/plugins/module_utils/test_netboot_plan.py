@@ -33,15 +33,15 @@ SUBNET_KEYS = ['id', 'subnet', 'pools', 'next-server', 'option-data', 'reservati
 MAC1, MAC2, MAC3 = '52:54:00:00:00:01', '52:54:00:00:00:02', '52:54:00:00:00:03'
 
 
-def plan(variables, host_facts=TWO):
-    return netboot_plan(variables, host_facts)
+def plan(variables, host_facts=None):
+    return netboot_plan(variables, TWO if host_facts is None else host_facts)
 
 
-def role_vars(variables, host_facts=TWO):
+def role_vars(variables, host_facts=None):
     return plan(variables, host_facts)['role_vars']
 
 
-def lab_subnet(variables, host_facts=TWO):
+def lab_subnet(variables, host_facts=None):
     return role_vars(variables, host_facts)['kea_dhcp4_subnets'][0]
 
 

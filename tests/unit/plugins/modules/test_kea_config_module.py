@@ -93,7 +93,11 @@ class FakeKea:
 def kea(tmp_path, monkeypatch):
     fake = FakeKea(str(tmp_path / 'kea-dhcp4.conf'))
     monkeypatch.setattr(kea_config, 'send_command', fake.send_command)
-    monkeypatch.setattr(AnsibleModule, 'run_command', lambda module, args, **kwargs: fake.run_command(module, args, **kwargs))
+
+    def run_command(module, args, **kwargs):  # as a method of AnsibleModule: ``module`` is the instance
+        return fake.run_command(module, args, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
     (tmp_path / 'tmp').mkdir()
     return fake
 
@@ -244,8 +248,16 @@ def test_kea_config(tmp_path, capsys, kea, setup, config, args, behaviour, msg, 
         assert kea.running.get('valid-lifetime') == running['Dhcp4'].get('valid-lifetime')
     if file is not None:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
-    if args.get('_ansible_diff') and before != render(config)[0]:
-        assert result['diff'] == {'before_header': path, 'after_header': path, 'before': before or '', 'after': render(config)[0]}
+    if args.get('_ansible_diff'):
+        # The file's diff when it changes, then what the running server differs in, if anything.
+        expected = []
+        if before != render(config)[0]:
+            expected.append({'before_header': path, 'after_header': path, 'before': before or '', 'after': render(config)[0]})
+        running_problems = [problem.format(path=path) for problem in problems or [] if problem not in (DIFFERS, MISSING, MODE)]
+        expected += [{'before_header': 'Kea DHCPv4 (running)', 'after_header': 'Kea DHCPv4 (configured)',
+                      'before': problem + '\n', 'after': f'runs {path} (fingerprint {render(config)[1]})\n'}
+                     for problem in running_problems]
+        assert result['diff'] == expected
     else:
         assert 'diff' not in result
     record = tmp_path / 'lib' / 'kea-dhcp4.loaded'
