@@ -60,8 +60,9 @@ CASES = [
      ['netboot_reservations[0].ip-address', '10.77.99.200', '10.77.99.128 - 10.77.99.254']),
     ('relayed-overlap', {'netboot_relayed_subnets': [{'subnet': '10.77.13.0/25', 'routers': ['10.77.13.1']}]},
      ['kea_dhcp4_subnets[1].subnet', '10.77.13.0/25']),
+    # Refused by the nested argument spec of ipxe_hosts, before the role's own checks.
     ('host-unknown-key', {'ipxe_hosts': [{'mac': MAC, 'os': 'debian-13', 'hostnmae': 'web1'}]},
-     ['ipxe_hosts[0]', 'hostnmae']),
+     ['hostnmae', 'ipxe_hosts']),
     ('boot-file-not-staged', {'netboot_boot_files': {'efi-x64': 'snp-new.efi'}},
      ["ipxe_boot_files['efi-x64']", 'snp-new.efi', 'not staged']),
     ('kea-subnets-and-host-addresses', {'kea_dhcp4_subnets': TWO_SUBNETS},
