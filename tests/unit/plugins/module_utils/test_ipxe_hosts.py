@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
-import yaml
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     KEYS,
@@ -22,9 +20,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     merge_layers,
 )
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
-with open(os.path.join(ROOT, 'roles', 'ipxe', 'vars', 'main.yml'), encoding='utf-8') as handle:
-    ROLE_VARS = yaml.safe_load(handle)
+from role_data import role_vars
+
+ROLE_VARS = role_vars('ipxe')
 BUILTIN_MIRRORS = ROLE_VARS['__ipxe_os_builtin_mirrors']
 ANSWER_TEMPLATES = ROLE_VARS['__ipxe_answer_templates']
 ANSWER_URL_FILES = ROLE_VARS['__ipxe_answer_url_files']

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
-import yaml
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
@@ -20,9 +18,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     merge_layers,
 )
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
-with open(os.path.join(ROOT, 'roles', 'ipxe', 'vars', 'main.yml'), encoding='utf-8') as handle:
-    ROLE_VARS = yaml.safe_load(handle)
+from role_data import role_vars
+
+ROLE_VARS = role_vars('ipxe')
 BUILTIN = ROLE_VARS['__ipxe_os_builtin_entries']
 BUILTIN_MIRRORS = ROLE_VARS['__ipxe_os_builtin_mirrors']
 
