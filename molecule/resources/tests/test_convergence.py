@@ -126,7 +126,7 @@ def test_a_run_killed_inside_the_kea_role_is_repaired(server, client, lab, dhcp)
     assert dhcp(0)['ack']['options']['lease_time'] == '3600', repair.stdout[-2000:]
 
 
-def test_daemons_restarted_by_hand_with_another_configuration_are_repaired(server, server_ansible, client, lab, dhcp):
+def test_daemons_changed_restarted_or_stopped_by_hand_are_repaired(server, server_ansible, client, lab, dhcp):
     # tftpd-hpa restarted on every address, then its file put back as it was (same content
     # and times): only the running daemon differs.
     server.check_output(f'cp -p {TFTPD_DEFAULTS} /root/tftpd-hpa.saved && printf \'{FOREIGN_TFTPD}\' > {TFTPD_DEFAULTS} '
@@ -140,16 +140,13 @@ def test_daemons_restarted_by_hand_with_another_configuration_are_repaired(serve
                                     check=False)
     assert answer['result'] == 0, answer
     assert dhcp(7)['ack']['file'] == '', 'Kea still hands out boot files'
+    # nginx stopped and disabled.
+    server.check_output('systemctl disable --now nginx')
     output = check_reports('netboot.pxe.tftpd : Run tftpd-hpa with the configuration on disk',
-                           'netboot.pxe.kea_dhcp4 : Apply the Kea DHCPv4 configuration')
+                           'netboot.pxe.kea_dhcp4 : Apply the Kea DHCPv4 configuration',
+                           'netboot.pxe.nginx : Run nginx with the configuration on disk')
     assert 'started before /etc/default/tftpd-hpa changed' in output or 'listens on udp/0.0.0.0:69' in output
     assert "Kea's running configuration is not the one it loaded from /etc/kea/kea-dhcp4.conf" in output
+    assert 'is not running (inactive)' in output
     repair_and_settle(server, client, lab, dhcp)
 
-
-def test_services_stopped_and_disabled_by_hand_are_repaired(server, client, lab, dhcp):
-    server.check_output('systemctl disable --now nginx kea-dhcp4-server tftpd-hpa')
-    check_reports('netboot.pxe.nginx : Run nginx with the configuration on disk',
-                  'netboot.pxe.tftpd : Run tftpd-hpa with the configuration on disk',
-                  'netboot.pxe.kea_dhcp4 : Keep Kea DHCPv4 enabled, running')
-    repair_and_settle(server, client, lab, dhcp)
