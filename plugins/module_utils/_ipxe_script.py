@@ -66,6 +66,8 @@ def check_text(where, value):
             raise IpxeScriptError(f'{where} has unbalanced {quote} quoting: {value!r}')
     if has_unclosed_expansion(value):
         raise IpxeScriptError(f'{where} has an unclosed ${{...}} expansion: {value!r}')
+    if value.endswith('\\'):
+        raise IpxeScriptError(f'{where} ends with a backslash, which joins the next line of the script to it: {value!r}')
     for word in value.split():
         if word in SEPARATORS:
             raise IpxeScriptError(f'{where} has the word {word!r}, which iPXE reads as the start of another command: {value!r}')
@@ -105,14 +107,14 @@ def normalize_item(item, index, base_url=None, name='menu items'):
     if kind == 'gap':
         return {'type': kind, 'label': check_text(f'{where}: label', item.get('label', ''))}
     key = item.get('key')
-    if not isinstance(key, str) or not _KEY.match(key) or key in RESERVED_KEYS:
+    if not isinstance(key, str) or not _KEY.fullmatch(key) or key in RESERVED_KEYS:
         raise IpxeScriptError(
             f'{where}: key must be letters, digits, ".", "-" or "_" (not {", ".join(RESERVED_KEYS)}), got {key!r}')
     where = f'{where} (key {key!r})'
     result = {'type': kind, 'key': key, 'label': check_text(f'{where}: label', item.get('label', '')) or key}
     shortcut = item.get('shortcut')
     if shortcut is not None:
-        if not isinstance(shortcut, str) or not re.match(r'^[A-Za-z0-9]$', shortcut):
+        if not isinstance(shortcut, str) or not re.fullmatch(r'[A-Za-z0-9]', shortcut):
             raise IpxeScriptError(f'{where}: shortcut must be one letter or digit, got {shortcut!r}')
         result['shortcut'] = shortcut
     if kind == 'boot':

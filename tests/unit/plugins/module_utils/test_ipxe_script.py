@@ -133,6 +133,10 @@ def test_default_is_the_first_selectable_item():
     ([LOCAL], {'timeout': -1}, 'got -1'),
     ([LOCAL], {'timeout': '5'}, "got '5'"),
     ([LOCAL], {'title': 'a\x1bb'}, 'menu title contains a control character'),
+    ([{'key': 'inst\n', 'label': 'chain http://elsewhere/x', 'type': 'exit'}], {}, "got 'inst\\n'"),
+    ([{'key': 'a', 'label': 'Debian \\', 'type': 'exit'}], {}, 'label ends with a backslash, which joins the next line'),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet \\'}], {}, 'args ends with a backslash'),
+    ([{'key': 'a', 'type': 'exit', 'shortcut': 'x\n'}], {}, "shortcut must be one letter or digit"),
 ])
 def test_refused_input(items, kwargs, message):
     with pytest.raises(IpxeScriptError) as error:
