@@ -28,6 +28,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import AR
 ROLE_VARS = (
     'tftpd_address',
     'nginx_listen_address',
+    'nginx_allowed_networks',
     'ipxe_base_url',
     'ipxe_boot_files',
     'kea_dhcp4_interfaces',
@@ -231,6 +232,7 @@ def netboot_plan(variables, facts):
     derived = {
         'tftpd_address': lab['address'],
         'nginx_listen_address': lab['address'],
+        'nginx_allowed_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
         'ipxe_base_url': http,
         'ipxe_boot_files': boot_files,
         'kea_dhcp4_interfaces': [lab['interface']],

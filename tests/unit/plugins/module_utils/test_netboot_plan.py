@@ -53,6 +53,7 @@ ONE_INTERFACE_PLAN = {
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
+        'nginx_allowed_networks': ['10.0.0.0/24'],
         'ipxe_base_url': 'http://10.0.0.2',
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': ['eth0'],
@@ -104,6 +105,7 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
     assert {name: value for name, value in result['role_vars'].items() if name != 'kea_dhcp4_subnets'} == {
         'tftpd_address': address,
         'nginx_listen_address': address,
+        'nginx_allowed_networks': [expected['subnet']],
         'ipxe_base_url': http,
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': [expected['interface']],
@@ -585,6 +587,8 @@ OLD_JINJA = {
 # among those it stages (netboot_boot_files only picks or leaves some out), and Kea takes its boot
 # settings from what the ipxe role publishes (its ipxe_staged fact), so the plan leaves them None.
 NOT_AS_IN_JINJA = {
+    # New: nginx answers the served subnet and the subnets behind relays only.
+    'nginx_allowed_networks': ['10.77.50.0/24', '10.77.51.0/24'],
     'ipxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,
