@@ -80,9 +80,10 @@ def _url(where, value, base_url):
     check_text(where, value)
     if not value or any(c.isspace() for c in value):
         raise IpxeScriptError(f'{where} must be a non-empty URL or path without spaces, got {value!r}')
-    if _SCHEME.match(value) or not base_url:
-        return value
-    return base_url.rstrip('/') + '/' + value.lstrip('/')
+    url = value if _SCHEME.match(value) or not base_url else base_url.rstrip('/') + '/' + value.lstrip('/')
+    if url.startswith('-'):
+        raise IpxeScriptError(f'{where} must not start with "-" (iPXE would read an option), got {value!r}')
+    return url
 
 
 def _basename(url):
@@ -186,8 +187,8 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     if not isinstance(items, list) or not items:
         raise IpxeScriptError(f'{name}: must be a non-empty list, got {items!r}')
     check_text('menu title', title)
-    if title.startswith('-'):
-        raise IpxeScriptError(f'menu title must not start with "-" (iPXE would read an option), got {title!r}')
+    if title.lstrip().startswith('-'):
+        raise IpxeScriptError(f'menu title must not start with "-", even after spaces (iPXE would read an option), got {title!r}')
     if base_url is not None:
         _url('menu base_url', base_url, None)
     memdisk_url = _url('menu memdisk_url', DEFAULT_MEMDISK if memdisk_url is None else memdisk_url, base_url)

@@ -166,6 +166,11 @@ def test_safe_text_passes(value):
     ([{'key': 'a', 'kernel': '#k'}], {}, 'kernel has a word starting with "#"'),
     ([LOCAL], {'title': 'a ; shell'}, "menu title has the word ';'"),
     ([LOCAL], {'title': '--name x'}, 'menu title must not start with "-"'),
+    ([LOCAL], {'title': ' --name x'}, 'menu title must not start with "-", even after spaces'),
+    ([{'key': 'a', 'kernel': 'k', 'initrd': '-x'}], {}, "(key 'a'): initrd must not start with \"-\" (iPXE would read an option)"),
+    ([{'key': 'a', 'type': 'chain', 'chain': '--replace'}], {}, "(key 'a'): chain must not start with \"-\""),
+    ([LOCAL], {'base_url': '-x'}, 'menu base_url must not start with "-"'),
+    ([LOCAL], {'memdisk_url': '--name=x'}, 'menu memdisk_url must not start with "-"'),
     ([LOCAL], {'memdisk_url': 'a b'}, 'menu memdisk_url must be a non-empty URL'),
     ([{'key': '.a', 'type': 'exit'}], {}, "got '.a'"),
 ])
