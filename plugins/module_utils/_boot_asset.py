@@ -70,7 +70,7 @@ def _strip_dot_slash(name):
 
 
 def _hex_ok(algorithm, digest):
-    return HEX_LENGTHS.get(len(digest)) == algorithm and re.match(r'^[0-9a-fA-F]+$', digest) is not None
+    return HEX_LENGTHS.get(len(digest)) == algorithm and re.fullmatch(r'[0-9a-fA-F]+', digest) is not None
 
 
 def format_checksum(algorithm, digest):
@@ -249,7 +249,7 @@ def read_text(url, timeout=30, validate_certs=True, retries=3, sleep=time.sleep,
 
 
 def _content_range_start(value):
-    match = re.match(r'^\s*bytes\s+(\d+)-\d+/(?:\d+|\*)\s*$', value or '')
+    match = re.fullmatch(r'\s*bytes\s+(\d+)-\d+/(?:\d+|\*)\s*', value or '')
     return int(match.group(1)) if match else None
 
 

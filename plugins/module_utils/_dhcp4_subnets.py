@@ -11,35 +11,12 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import ipaddress
-import re
 
-_MAC = re.compile(r'^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$')
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac, parse_pool
+
 # Reservation fields that would override the PXE classes and break the PXE -> iPXE chain.
 PXE_BREAKING_FIELDS = ('boot-file-name', 'client-classes', 'next-server', 'server-hostname')
 _IDENTIFIERS = ('hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id')
-
-
-def normalize_mac(value):
-    """Return ``value`` as lower-case colon-separated hex, or None when it is not a MAC."""
-    if not isinstance(value, str) or not _MAC.match(value):
-        return None
-    return value.lower().replace('-', ':')
-
-
-def parse_pool(value):
-    """Return (first, last) IPv4Address of a Kea pool, "a - b" or CIDR; ValueError if malformed."""
-    if not isinstance(value, str):
-        raise ValueError(value)
-    if '/' in value:
-        network = ipaddress.IPv4Network(value.strip())
-        return network.network_address, network.broadcast_address
-    parts = value.split('-')
-    if len(parts) != 2:
-        raise ValueError(value)
-    first, last = (ipaddress.IPv4Address(part.strip()) for part in parts)
-    if first > last:
-        raise ValueError(value)
-    return first, last
 
 
 def _pools(subnet, where, problems):
@@ -81,12 +58,13 @@ def _pool_ranges(pools):
     return ranges
 
 
-def reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True, other_subnets=()):
+def reservation_problems(reservations, subnet, pools=(), name='reservations', pxe=True, other_subnets=(), fixed=None):
     """Problems of a list of Kea host reservations in ``subnet`` (CIDR) with ``pools``.
 
     With ``pxe``, fields that override the PXE client classes are refused. An address may also
     be in one of ``other_subnets`` (dicts with ``subnet`` and ``pool`` or ``pools``), outside
-    that subnet's pools.
+    that subnet's pools. No address may be one of ``fixed`` (for
+    example the server and the routers), a list of (what it is, IPv4Address).
     """
     problems = []
     if reservations is None:
@@ -138,11 +116,27 @@ def reservation_problems(reservations, subnet, pools=(), name='reservations', px
                 text = pool.get('pool') if isinstance(pool, dict) else pool
                 problems.append(f'{where}.ip-address {str(address)!r} is inside the dynamic pool {text!r}; '
                                 f'reserve an address outside the pool')
+        for role, taken in fixed or ():
+            if address == taken and holding:  # the network and broadcast addresses are reported above
+                problems.append(f'{where}.ip-address {str(address)!r} is {role}')
         if address in seen_ips:
             problems.append(f'{where}.ip-address {str(address)!r} is already reserved by {name}[{seen_ips[address]}]')
         else:
             seen_ips[address] = index
     return problems
+
+
+def _fixed_addresses(subnet, network):
+    """[(what it is, address)] of the addresses of ``network`` that no client may get."""
+    fixed = []
+    if network.prefixlen < 31:
+        fixed += [('the network address', network.network_address), ('the broadcast address', network.broadcast_address)]
+    routers = [part.strip() for option in subnet.get('option-data') or []
+               if isinstance(option, dict) and option.get('name') == 'routers' for part in str(option.get('data', '')).split(',')]
+    for role, text in [('the boot server (next-server)', subnet.get('next-server'))] + [('the router', router) for router in routers]:
+        if is_ipv4(text) and ipaddress.IPv4Address(text) in network:
+            fixed.append((role, ipaddress.IPv4Address(text)))
+    return fixed
 
 
 def subnet_problems(subnets, name='subnets', pxe=True):
@@ -173,12 +167,18 @@ def subnet_problems(subnets, name='subnets', pxe=True):
             continue
         networks.append((where, str(network), network.network_address, network.broadcast_address))
         pools = _pools(subnet, where, problems)
+        fixed = _fixed_addresses(subnet, network)
         for pool_where, text, first, last in pools:
             if first not in network or last not in network:
                 problems.append(f'{pool_where}.pool {text!r} is not inside the subnet {network}')
+                continue
+            for role, address in fixed:
+                if first <= address <= last:
+                    problems.append(f'{pool_where}.pool {text!r} holds {role} {address}')
         all_pools += pools
         problems += reservation_problems(subnet.get('reservations'), str(network),
-                                         [{'pool': pool[1]} for pool in pools], f'{where}.reservations', pxe)
+                                         [{'pool': pool[1]} for pool in pools], f'{where}.reservations', pxe,
+                                         fixed=fixed)
     for first, second in _overlaps(networks):
         problems.append(f'{second[0]}.subnet {second[1]!r} overlaps {first[0]}.subnet {first[1]!r}')
     for first, second in _overlaps(all_pools):

@@ -129,8 +129,42 @@ def _script(items, entry, where, items_name, menu_title, base_url):
         raise IpxeHostsError(str(exc)) from exc
 
 
+# The answers shared by every unattended install, as each answer file (preseed, autoinstall
+# user-data, kickstart) can hold them without quoting: one word each, SSH keys one line each.
+ANSWERS = {
+    'ipxe_answer_locale': r'[A-Za-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]{1,16})?(@[a-z]{1,16})?',
+    'ipxe_answer_keyboard': r'[A-Za-z0-9_-]{1,32}',
+    'ipxe_answer_timezone': r'[A-Za-z0-9_+-]{1,32}(/[A-Za-z0-9_+-]{1,32}){0,2}',
+    'ipxe_answer_domain': r'[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*',
+    'ipxe_answer_user': r'[a-z_][a-z0-9_-]{0,31}',
+    'ipxe_answer_password_hash': r'[A-Za-z0-9./$=,*!+_-]{1,512}',
+}
+SSH_KEY = re.compile(r'(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com'
+                     r'|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,16384}={0,3}( [A-Za-z0-9@._+:=,-]{1,256})*')
+
+
+def answer_problems(answers):
+    """Problems of the answers shared by the unattended installs (``{variable: value}``), naming each."""
+    problems = []
+    for variable, pattern in ANSWERS.items():
+        if variable in answers and not (isinstance(answers[variable], str) and re.fullmatch(pattern, answers[variable])):
+            problems.append(f'{variable} must match {pattern} (one word, no quotes or line breaks), got {answers[variable]!r}')
+    keys = answers.get('ipxe_answer_ssh_keys', [])
+    if not isinstance(keys, list):
+        problems.append(f'ipxe_answer_ssh_keys must be a list of SSH public keys, got {keys!r}')
+        keys = []
+    for index, key in enumerate(keys):
+        if not isinstance(key, str) or not SSH_KEY.fullmatch(key):
+            problems.append(f'ipxe_answer_ssh_keys[{index}] must be one SSH public key line like "ssh-ed25519 AAAA... user@host" '
+                            f'(a comment of letters, digits and @._+:=,-), got {key!r}')
+    unknown = sorted(set(answers) - set(ANSWERS) - {'ipxe_answer_ssh_keys'})
+    if unknown:
+        problems.append(f'answers: unknown variable(s) {", ".join(unknown)}')
+    return problems
+
+
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
-              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts'):
+              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -147,8 +181,12 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     ``index`` (in ``hosts``), ``os``, ``hostname``, ``kind`` (the answer kind),
     ``files``, ``mirror``, ``template`` ('' for the role's) and ``url`` (of the
     answer file).  Raises IpxeHostsError (a CatalogError) on the first entry that
-    cannot be used, naming it ``name[index]``.
+    cannot be used, naming it ``name[index]``, and on ``answers`` (the ipxe_answer_*
+    variables) that could add a line or a directive to an answer file.
     """
+    problems = answer_problems(answers or {})
+    if problems:
+        raise IpxeHostsError('; '.join(problems))
     if hosts is None:
         hosts = []
     if not isinstance(hosts, list):

@@ -66,6 +66,8 @@ def check_text(where, value):
             raise IpxeScriptError(f'{where} has unbalanced {quote} quoting: {value!r}')
     if has_unclosed_expansion(value):
         raise IpxeScriptError(f'{where} has an unclosed ${{...}} expansion: {value!r}')
+    if value.endswith('\\'):
+        raise IpxeScriptError(f'{where} ends with a backslash, which joins the next line of the script to it: {value!r}')
     for word in value.split():
         if word in SEPARATORS:
             raise IpxeScriptError(f'{where} has the word {word!r}, which iPXE reads as the start of another command: {value!r}')
@@ -78,9 +80,10 @@ def _url(where, value, base_url):
     check_text(where, value)
     if not value or any(c.isspace() for c in value):
         raise IpxeScriptError(f'{where} must be a non-empty URL or path without spaces, got {value!r}')
-    if _SCHEME.match(value) or not base_url:
-        return value
-    return base_url.rstrip('/') + '/' + value.lstrip('/')
+    url = value if _SCHEME.match(value) or not base_url else base_url.rstrip('/') + '/' + value.lstrip('/')
+    if url.startswith('-'):
+        raise IpxeScriptError(f'{where} must not start with "-" (iPXE would read an option), got {value!r}')
+    return url
 
 
 def _basename(url):
@@ -105,14 +108,14 @@ def normalize_item(item, index, base_url=None, name='menu items'):
     if kind == 'gap':
         return {'type': kind, 'label': check_text(f'{where}: label', item.get('label', ''))}
     key = item.get('key')
-    if not isinstance(key, str) or not _KEY.match(key) or key in RESERVED_KEYS:
+    if not isinstance(key, str) or not _KEY.fullmatch(key) or key in RESERVED_KEYS:
         raise IpxeScriptError(
             f'{where}: key must be letters, digits, ".", "-" or "_" (not {", ".join(RESERVED_KEYS)}), got {key!r}')
     where = f'{where} (key {key!r})'
     result = {'type': kind, 'key': key, 'label': check_text(f'{where}: label', item.get('label', '')) or key}
     shortcut = item.get('shortcut')
     if shortcut is not None:
-        if not isinstance(shortcut, str) or not re.match(r'^[A-Za-z0-9]$', shortcut):
+        if not isinstance(shortcut, str) or not re.fullmatch(r'[A-Za-z0-9]', shortcut):
             raise IpxeScriptError(f'{where}: shortcut must be one letter or digit, got {shortcut!r}')
         result['shortcut'] = shortcut
     if kind == 'boot':
@@ -184,8 +187,8 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     if not isinstance(items, list) or not items:
         raise IpxeScriptError(f'{name}: must be a non-empty list, got {items!r}')
     check_text('menu title', title)
-    if title.startswith('-'):
-        raise IpxeScriptError(f'menu title must not start with "-" (iPXE would read an option), got {title!r}')
+    if title.lstrip().startswith('-'):
+        raise IpxeScriptError(f'menu title must not start with "-", even after spaces (iPXE would read an option), got {title!r}')
     if base_url is not None:
         _url('menu base_url', base_url, None)
     memdisk_url = _url('menu memdisk_url', DEFAULT_MEMDISK if memdisk_url is None else memdisk_url, base_url)

@@ -167,6 +167,20 @@ def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name
     ]
 
 
+def _timer_problems(variables):
+    """Lease times: positive whole seconds, renew before rebind before the end of the lease."""
+    names = ('kea_dhcp4_renew_timer', 'kea_dhcp4_rebind_timer', 'kea_dhcp4_valid_lifetime')
+    values = [variables[name] for name in names]
+    wrong = [f'{name} must be a positive whole number of seconds, got {value!r}' for name, value in zip(names, values)
+             if isinstance(value, bool) or not isinstance(value, int) or value <= 0]
+    if wrong:
+        return wrong
+    if not values[0] < values[1] < values[2]:
+        return [f'{names[0]} ({values[0]}) < {names[1]} ({values[1]}) < {names[2]} ({values[2]}) must hold: a client '
+                'renews its lease, then rebinds, before it ends']
+    return []
+
+
 def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_peers_name='ha_peers'):
     """Return the Kea DHCPv4 document ``{'Dhcp4': {...}}`` of the role kea_dhcp4.
 
@@ -190,7 +204,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     channel = platform['ha_channel']
     ha_enabled = bool(variables['kea_dhcp4_ha_enabled'])
     pxe = bool(variables['kea_dhcp4_pxe_next_server'])
-    problems = subnet_problems(variables['kea_dhcp4_subnets'], name='kea_dhcp4_subnets', pxe=pxe)
+    problems = subnet_problems(variables['kea_dhcp4_subnets'], name='kea_dhcp4_subnets', pxe=pxe) + _timer_problems(variables)
     if problems:
         raise KeaConfigError('; '.join(problems))
 

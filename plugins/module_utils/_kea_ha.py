@@ -28,14 +28,14 @@ def _host(value):
     labels = value.rstrip('.').split('.')
     if labels[-1].isdigit():  # all-numeric top label: only an IPv4 address fits
         return str(ipaddress.IPv4Address(value))
-    if len(value) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(value) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise ValueError(value)
     return value.rstrip('.').lower()
 
 
 def parse_url(value):
     """Return (scheme, host, port) of a Kea HA peer URL; ValueError if malformed."""
-    match = _URL.match(value) if isinstance(value, str) else None
+    match = _URL.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(value)
     port = int(match.group(3))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, parse_pool
+
 
 class LabNetworkError(ValueError):
     """The facts and settings do not describe one served IPv4 network."""
@@ -28,27 +30,44 @@ def _interfaces(facts):
                 yield name, address['address'], address['netmask']
 
 
-def _default_pool(network, server):
-    hosts = list(network.hosts()) if network.num_addresses <= 65536 else None
-    if hosts is None:
-        first, last = network.network_address + 1, network.broadcast_address - 1
-        hosts = [first + (network.num_addresses // 2), last]
-        return f'{hosts[0]} - {hosts[1]}'
-    if len(hosts) < 4:
+def _default_pool(network, *avoid):
+    """The upper half of the subnet, or else the lower half without its first host (often the
+    router), whichever holds none of ``avoid`` (the server, routers); when both hold one, the
+    longest run of addresses between them."""
+    if network.num_addresses < 8:
         raise LabNetworkError(f'subnet {network} is too small for a dynamic pool; set netboot_pool')
-    upper = hosts[len(hosts) // 2:]
-    lower = hosts[1:len(hosts) // 2]
-    pool = lower if server in upper else upper
-    return f'{pool[0]} - {pool[-1]}'
+    middle = network.network_address + network.num_addresses // 2
+    halves = [(middle, network.broadcast_address - 1), (network.network_address + 2, middle - 1)]
+    for low, high in halves:
+        if not any(address is not None and low <= address <= high for address in avoid):
+            return f'{low} - {high}'
+    best = None
+    for low, high in halves:
+        start = low
+        for stop in sorted({address for address in avoid if address is not None and low <= address <= high}) + [high + 1]:
+            if stop - 1 >= start and (best is None or int(stop - 1) - int(start) > int(best[1]) - int(best[0])):
+                best = (start, stop - 1)
+            start = stop + 1
+    if best is None:
+        raise LabNetworkError(f'subnet {network} has no room for a dynamic pool; set netboot_pool')
+    return f'{best[0]} - {best[1]}'
 
 
 def _parse_pool(pool, network, variable='netboot_pool'):
     try:
-        start, end = (ipaddress.IPv4Address(part.strip()) for part in str(pool).split('-'))
+        if '/' in str(pool):
+            raise ValueError(pool)
+        start, end = parse_pool(pool)
     except ValueError as exc:
+        if isinstance(pool, str) and pool.count('-') == 1 and all(is_ipv4(part.strip(' ')) for part in pool.split('-')):
+            raise LabNetworkError(f'{variable} {pool!r} must be an ascending range inside the subnet {network}') from exc
         raise LabNetworkError(f'{variable} must look like "10.0.0.100 - 10.0.0.199", got {pool!r}') from exc
-    if start > end or start not in network or end not in network:
+    if start not in network or end not in network:
         raise LabNetworkError(f'{variable} {pool!r} must be an ascending range inside the subnet {network}')
+    if network.prefixlen < 31:
+        for role, address in (('network', network.network_address), ('broadcast', network.broadcast_address)):
+            if start <= address <= end:
+                raise LabNetworkError(f'{variable} {pool!r} holds the {role} address {address} of the subnet {network}')
     return f'{start} - {end}'
 
 
@@ -91,12 +110,13 @@ def lab_network(facts, interface=None, address=None, subnet=None, pool=None):
             raise LabNetworkError(f'netboot_subnet {subnet!r} does not contain the server address {server}')
     else:
         network = own
-    pool_range = _parse_pool(pool, network) if pool else _default_pool(network, server_ip)
+    default = facts.get('default_ipv4') or {}
+    router = default.get('gateway') if default.get('interface') == name else None
+    pool_range = _parse_pool(pool, network) if pool else _default_pool(
+        network, server_ip, ipaddress.IPv4Address(router) if is_ipv4(router) else None)
     start, end = (ipaddress.IPv4Address(p.strip()) for p in pool_range.split('-'))
     if start <= server_ip <= end:
         raise LabNetworkError(f'netboot_pool {pool_range!r} contains the server address {server}')
-    default = facts.get('default_ipv4') or {}
-    router = default.get('gateway') if default.get('interface') == name else None
     return {
         'interface': name,
         'address': server,
@@ -158,7 +178,7 @@ def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2, reserv
         if entry.get('pool'):
             pool = _parse_pool(entry['pool'], network, f'{where}.pool')
         else:
-            pool = _default_pool(network, ipaddress.IPv4Address(routers[0]))
+            pool = _default_pool(network, *(ipaddress.IPv4Address(router) for router in routers))
         start, end = (ipaddress.IPv4Address(part.strip()) for part in pool.split('-'))
         inside = [router for router in routers if start <= ipaddress.IPv4Address(router) <= end]
         if inside:

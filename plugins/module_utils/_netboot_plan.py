@@ -19,6 +19,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
     lab_network,
     relayed_networks,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import ARCHITECTURES, PxeClassError, client_classes
 
 # The role variables the plan derives, in the order of the result; each one the host's
@@ -27,6 +28,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import AR
 ROLE_VARS = (
     'tftpd_address',
     'nginx_listen_address',
+    'nginx_allowed_networks',
     'ipxe_base_url',
     'ipxe_boot_files',
     'kea_dhcp4_interfaces',
@@ -63,18 +65,8 @@ def _flag(value, variable):
     raise PlanError(f'{variable} must be a boolean (true/false, yes/no, on/off, 1/0), got {value!r}')
 
 
-def _is_ipv4(value):
-    if not isinstance(value, str):
-        return False
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _address_list_problems(value, variable):
-    if isinstance(value, (list, tuple)) and all(_is_ipv4(item) for item in value):
+    if isinstance(value, (list, tuple)) and all(is_ipv4(item) for item in value):
         return []
     return [f'{variable} must be a list of IPv4 addresses, got {value!r}']
 
@@ -95,6 +87,12 @@ def _host_reservations(hosts, problems):
     return reservations
 
 
+def _kea_reservations(hosts):
+    """The reservations as Kea takes them: any common MAC notation written as 52:54:00:12:34:56."""
+    return [dict(host, **{'hw-address': normalize_mac(host['hw-address'])}) if normalize_mac(host.get('hw-address')) else host
+            for host in hosts]
+
+
 def _options(routers, dns_servers):
     """Kea option-data for routers and name servers, each left out when empty."""
     options = []
@@ -105,9 +103,19 @@ def _options(routers, dns_servers):
     return options
 
 
-def _fixed_address_problems(own, host_reservations, lab, relayed):
+def _taken(lab, routers, relayed):
+    """[(what it is, address)] of the server's own address and the routers, which no machine may get."""
+    taken = [('the address of this server', ipaddress.IPv4Address(lab['address']))]
+    for router in list(routers) + [router for net in relayed for router in net['routers']]:
+        if is_ipv4(router):
+            taken.append(('a router', ipaddress.IPv4Address(router)))
+    return taken
+
+
+def _fixed_address_problems(own, host_reservations, lab, relayed, routers):
     """The checks of the fixed addresses: each source alone, then both together (duplicates across them)."""
-    where = {'subnet': lab['subnet'], 'pools': [lab['pool']], 'other_subnets': relayed}
+    where = {'subnet': lab['subnet'], 'pools': [lab['pool']], 'other_subnets': relayed,
+             'fixed': _taken(lab, routers if isinstance(routers, (list, tuple)) else [], relayed)}
     if own is None:
         own_problems = [f'{_OWN_NAME} must be a list of reservations, got None']
     else:
@@ -192,7 +200,7 @@ def netboot_plan(variables, facts):
     problems += _address_list_problems(routers, 'netboot_routers')
     problems += _address_list_problems(dns_servers, 'netboot_dns_servers')
     problems += _boot_file_problems(variables, http, lab['address'])
-    problems += _fixed_address_problems(own, host_reservations, lab, relayed)
+    problems += _fixed_address_problems(own, host_reservations, lab, relayed, routers)
     ipv6 = False
     try:
         ipv6 = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements')
@@ -210,7 +218,7 @@ def netboot_plan(variables, facts):
         'pools': [{'pool': lab['pool']}],
         'next-server': lab['address'],
         'option-data': _options(routers, dns_servers),
-        'reservations': [host for host in reservations if host not in relayed_reservations],
+        'reservations': _kea_reservations([host for host in reservations if host not in relayed_reservations]),
     }]
     for net in relayed:
         subnets.append({
@@ -219,11 +227,12 @@ def netboot_plan(variables, facts):
             'pools': [{'pool': net['pool']}],
             'next-server': lab['address'],
             'option-data': _options(net['routers'], net['dns_servers'] if net['dns_servers'] is not None else dns_servers),
-            'reservations': net['reservations'],
+            'reservations': _kea_reservations(net['reservations']),
         })
     derived = {
         'tftpd_address': lab['address'],
         'nginx_listen_address': lab['address'],
+        'nginx_allowed_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
         'ipxe_base_url': http,
         'ipxe_boot_files': boot_files,
         'kea_dhcp4_interfaces': [lab['interface']],

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4
+
 IPXE_CLASS = 'ipxe'
 IPXE_TEST = "substring(option[77].hex,0,4) == 'iPXE'"
 
@@ -69,7 +71,7 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
     if not isinstance(ipxe_script_url, str) or not _URL.fullmatch(ipxe_script_url):
         raise PxeClassError(f'ipxe_script_url must be an http(s) URL, got {ipxe_script_url!r}')
-    if not isinstance(next_server, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", next_server):
+    if not isinstance(next_server, str) or not is_ipv4(next_server):
         raise PxeClassError(f'next_server must be an IPv4 address, got {next_server!r}')
     unknown = sorted(str(name) for name in boot_files if name not in ARCHITECTURES)
     if unknown:

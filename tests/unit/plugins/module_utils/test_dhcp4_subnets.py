@@ -18,7 +18,7 @@ GOOD = [
     {'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}],
      'reservations': [{'hw-address': '52:54:00:00:00:01', 'ip-address': '10.0.0.10'},
                       {'hw-address': '52-54-00-00-00-02', 'ip-address': '10.0.0.11', 'hostname': 'b'}]},
-    {'id': 2, 'subnet': '10.0.1.0/24', 'pools': [{'pool': '10.0.1.128/25'}]},
+    {'id': 2, 'subnet': '10.0.1.0/24', 'pools': [{'pool': '10.0.1.128/26'}]},
 ]
 
 
@@ -32,7 +32,10 @@ def with_change(path, value):
     ('52:54:00:ab:cd', None),
     ('52:54:00-ab:cd:01', None),
     ('52:54:00:ab:cd:0g', None),
-    ('5254.00ab.cd01', None),
+    ('5254.00ab.cd01', '52:54:00:ab:cd:01'),
+    ('525400ABCD01', '52:54:00:ab:cd:01'),
+    ('52:54:00:ab:cd:01\n', None),
+    ('5254.00ab.cd01.', None),
     (525400, None),
 ])
 def test_normalize_mac(value, expected):
@@ -151,3 +154,33 @@ def test_reservations_may_be_in_other_subnets(address, message):
         assert problems == []
     else:
         assert len(problems) == 1 and problems[0].startswith(message), problems
+
+
+SERVED = {'id': 1, 'subnet': '10.0.0.0/24', 'next-server': '10.0.0.2', 'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}],
+          'option-data': [{'name': 'routers', 'data': '10.0.0.1, 10.0.0.254'}],
+          'reservations': [{'hw-address': '52:54:00:00:00:01', 'ip-address': '10.0.0.10'}]}
+
+
+@pytest.mark.parametrize('path, value, message', [
+    (('pools',), [{'pool': '10.0.0.200 - 10.0.0.255'}],
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.200 - 10.0.0.255' holds the broadcast address 10.0.0.255"),
+    (('pools',), [{'pool': '10.0.0.0 - 10.0.0.9'}],
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.0 - 10.0.0.9' holds the network address 10.0.0.0"),
+    (('pools',), [{'pool': '10.0.0.2 - 10.0.0.9'}],
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.2 - 10.0.0.9' holds the boot server (next-server) 10.0.0.2"),
+    (('pools',), [{'pool': '10.0.0.200 - 10.0.0.254'}],
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.200 - 10.0.0.254' holds the router 10.0.0.254"),
+    (('pools',), [{'pool': '10.0.0.0/25'}],
+     "kea_dhcp4_subnets[0].pools[0].pool '10.0.0.0/25' holds the network address 10.0.0.0"),
+    (('reservations', 0, 'ip-address'), '10.0.0.2',
+     "kea_dhcp4_subnets[0].reservations[0].ip-address '10.0.0.2' is the boot server (next-server)"),
+    (('reservations', 0, 'ip-address'), '10.0.0.1',
+     "kea_dhcp4_subnets[0].reservations[0].ip-address '10.0.0.1' is the router"),
+])
+def test_no_client_gets_the_server_a_router_or_the_subnet_addresses(path, value, message):
+    problems = subnet_problems(changed_copy([SERVED], (0, *path), value), name='kea_dhcp4_subnets')
+    assert problems and problems[0].startswith(message), problems
+
+
+def test_a_served_subnet_with_server_and_routers_outside_the_pool_passes():
+    assert not subnet_problems([SERVED], name='kea_dhcp4_subnets')

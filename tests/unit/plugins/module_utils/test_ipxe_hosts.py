@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     KEYS,
     IpxeHostsError,
+    answer_problems,
     host_plan,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
@@ -339,3 +340,46 @@ def test_bad_settings(settings, message):
     with pytest.raises(IpxeHostsError) as error:
         plan([ITEMS_HOST], **settings)
     assert message in str(error.value)
+
+
+GOOD_ANSWERS = {
+    'ipxe_answer_locale': 'en_US.UTF-8', 'ipxe_answer_keyboard': 'us', 'ipxe_answer_timezone': 'America/New_York',
+    'ipxe_answer_domain': 'lab.example', 'ipxe_answer_user': 'netboot',
+    'ipxe_answer_password_hash': '$6$salt$0123456789abcdefABCDEF./',
+    'ipxe_answer_ssh_keys': ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@lab'],
+}
+
+
+def test_good_answers_pass():
+    assert answer_problems(GOOD_ANSWERS) == []
+    assert answer_problems({'ipxe_answer_password_hash': '!'}) == []
+
+
+@pytest.mark.parametrize('variable, value', [
+    ('ipxe_answer_ssh_keys', ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0 admin\nd-i preseed/late_command string id']),
+    ('ipxe_answer_ssh_keys', ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0 it\'s-me']),
+    ('ipxe_answer_ssh_keys', ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0\r']),
+    ('ipxe_answer_ssh_keys', ['not a key']),
+    ('ipxe_answer_ssh_keys', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0'),
+    ('ipxe_answer_user', 'root\nd-i preseed/late_command string id'),
+    ('ipxe_answer_user', 'Admin User'),
+    ('ipxe_answer_password_hash', '$6$salt$hash with space'),
+    ('ipxe_answer_password_hash', '$6$x"; rm -rf /'),
+    ('ipxe_answer_locale', 'en_US.UTF-8\n'),
+    ('ipxe_answer_timezone', 'Etc/UTC; reboot'),
+    ('ipxe_answer_domain', 'lab.'),
+    ('ipxe_answer_keyboard', ''),
+])
+def test_answers_that_could_inject_are_refused(variable, value):
+    problems = answer_problems(dict(GOOD_ANSWERS, **{variable: value}))
+    assert len(problems) == 1 and problems[0].startswith(variable), problems
+    assert repr(value[0] if isinstance(value, list) else value) in problems[0]
+
+
+def test_unknown_answer_variables_are_refused():
+    assert answer_problems({'ipxe_answer_hostname': 'x'}) == ['answers: unknown variable(s) ipxe_answer_hostname']
+
+
+def test_host_plan_refuses_bad_answers_first():
+    with pytest.raises(IpxeHostsError, match="ipxe_answer_user must match"):
+        host_plan([], [], base_url='http://10.0.0.2', answers={'ipxe_answer_user': 'a\nb'})

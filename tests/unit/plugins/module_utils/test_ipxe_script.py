@@ -133,6 +133,10 @@ def test_default_is_the_first_selectable_item():
     ([LOCAL], {'timeout': -1}, 'got -1'),
     ([LOCAL], {'timeout': '5'}, "got '5'"),
     ([LOCAL], {'title': 'a\x1bb'}, 'menu title contains a control character'),
+    ([{'key': 'inst\n', 'label': 'chain http://elsewhere/x', 'type': 'exit'}], {}, "got 'inst\\n'"),
+    ([{'key': 'a', 'label': 'Debian \\', 'type': 'exit'}], {}, 'label ends with a backslash, which joins the next line'),
+    ([{'key': 'a', 'kernel': 'k', 'args': 'quiet \\'}], {}, 'args ends with a backslash'),
+    ([{'key': 'a', 'type': 'exit', 'shortcut': 'x\n'}], {}, "shortcut must be one letter or digit"),
 ])
 def test_refused_input(items, kwargs, message):
     with pytest.raises(IpxeScriptError) as error:
@@ -162,6 +166,11 @@ def test_safe_text_passes(value):
     ([{'key': 'a', 'kernel': '#k'}], {}, 'kernel has a word starting with "#"'),
     ([LOCAL], {'title': 'a ; shell'}, "menu title has the word ';'"),
     ([LOCAL], {'title': '--name x'}, 'menu title must not start with "-"'),
+    ([LOCAL], {'title': ' --name x'}, 'menu title must not start with "-", even after spaces'),
+    ([{'key': 'a', 'kernel': 'k', 'initrd': '-x'}], {}, "(key 'a'): initrd must not start with \"-\" (iPXE would read an option)"),
+    ([{'key': 'a', 'type': 'chain', 'chain': '--replace'}], {}, "(key 'a'): chain must not start with \"-\""),
+    ([LOCAL], {'base_url': '-x'}, 'menu base_url must not start with "-"'),
+    ([LOCAL], {'memdisk_url': '--name=x'}, 'menu memdisk_url must not start with "-"'),
     ([LOCAL], {'memdisk_url': 'a b'}, 'menu memdisk_url must be a non-empty URL'),
     ([{'key': '.a', 'type': 'exit'}], {}, "got '.a'"),
 ])

@@ -499,3 +499,16 @@ def test_lists_the_sockets_kea_holds(interfaces, ha_url, expected):
 def test_refuses_an_ha_url_without_an_address():
     with pytest.raises(KeaConfigError, match="'http://kea-1.lab:8000/' must have an IPv4 address"):
         dhcp4_sockets(['eth1'], FACTS, ha_url='http://kea-1.lab:8000/')
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'kea_dhcp4_valid_lifetime': 0}, 'kea_dhcp4_valid_lifetime must be a positive whole number of seconds, got 0'),
+    ({'kea_dhcp4_renew_timer': -5}, 'kea_dhcp4_renew_timer must be a positive whole number of seconds, got -5'),
+    ({'kea_dhcp4_rebind_timer': True}, 'kea_dhcp4_rebind_timer must be a positive whole number of seconds, got True'),
+    ({'kea_dhcp4_renew_timer': 1800}, 'kea_dhcp4_renew_timer (1800) < kea_dhcp4_rebind_timer (1800) < kea_dhcp4_valid_lifetime (3600) must hold'),
+    ({'kea_dhcp4_valid_lifetime': 600}, 'kea_dhcp4_renew_timer (900) < kea_dhcp4_rebind_timer (1800) < kea_dhcp4_valid_lifetime (600)'),
+])
+def test_lease_times_must_be_in_order(changes, message):
+    with pytest.raises(KeaConfigError) as error:
+        dhcp4_config({**DEFAULTS, **changes}, LISTENER)
+    assert message in str(error.value)

@@ -53,6 +53,7 @@ ONE_INTERFACE_PLAN = {
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
+        'nginx_allowed_networks': ['10.0.0.0/24'],
         'ipxe_base_url': 'http://10.0.0.2',
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': ['eth0'],
@@ -104,6 +105,7 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
     assert {name: value for name, value in result['role_vars'].items() if name != 'kea_dhcp4_subnets'} == {
         'tftpd_address': address,
         'nginx_listen_address': address,
+        'nginx_allowed_networks': [expected['subnet']],
         'ipxe_base_url': http,
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': [expected['interface']],
@@ -585,6 +587,8 @@ OLD_JINJA = {
 # among those it stages (netboot_boot_files only picks or leaves some out), and Kea takes its boot
 # settings from what the ipxe role publishes (its ipxe_staged fact), so the plan leaves them None.
 NOT_AS_IN_JINJA = {
+    # New: nginx answers the served subnet and the subnets behind relays only.
+    'nginx_allowed_networks': ['10.77.50.0/24', '10.77.51.0/24'],
     'ipxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,
@@ -603,3 +607,40 @@ def test_typical_server_gets_what_the_play_computed_in_jinja():
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS, SUBNET_KEYS]
     assert [list(option) for subnet in result['role_vars']['kea_dhcp4_subnets'] for option in subnet['option-data']] == [
         ['name', 'data']] * 4
+
+
+@pytest.mark.parametrize('variables, message', [
+    ({'netboot_reservations': [{'hw-address': MAC1, 'ip-address': '10.0.0.2'}]},
+     "netboot_reservations[0].ip-address '10.0.0.2' is the address of this server"),
+    ({'netboot_routers': ['10.0.0.1'], 'netboot_reservations': [{'hw-address': MAC1, 'ip-address': '10.0.0.1'}]},
+     "netboot_reservations[0].ip-address '10.0.0.1' is a router"),
+    ({'ipxe_hosts': [{'mac': MAC1, 'ip': '10.0.0.2', 'os': 'debian-13'}]},
+     "ipxe_hosts (the entries with an ip)[0].ip-address '10.0.0.2' is the address of this server"),
+    ({'netboot_relayed_subnets': [{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}],
+      'netboot_reservations': [{'hw-address': MAC1, 'ip-address': '10.1.0.1'}]},
+     "netboot_reservations[0].ip-address '10.1.0.1' is a router"),
+    ({'netboot_pool': '10.0.0.128 - 10.0.0.255'}, "netboot_pool '10.0.0.128 - 10.0.0.255' holds the broadcast address 10.0.0.255"),
+    ({'netboot_pool': '10.0.0.128 - 10.0.0.200\n'}, 'netboot_pool must look like "10.0.0.100 - 10.0.0.199"'),
+    ({'netboot_pool': '10.0.0.128/25'}, 'netboot_pool must look like "10.0.0.100 - 10.0.0.199"'),
+])
+def test_no_machine_gets_the_server_a_router_or_the_broadcast_address(variables, message):
+    with pytest.raises(PlanError) as error:
+        plan({'netboot_interface': 'eth1', **variables})
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('mac', ['52-54-00-00-00-01', '5254.0000.0001', '525400000001', '52:54:00:00:00:01'])
+def test_kea_gets_every_mac_notation_as_colons(mac):
+    variables = {'netboot_interface': 'eth1', 'netboot_reservations': [{'hw-address': mac, 'ip-address': '10.0.0.10'}],
+                 'ipxe_hosts': [{'mac': mac.replace('1', '2'), 'ip': '10.0.0.11', 'os': 'debian-13'}]}
+    reservations = lab_subnet(variables)['reservations']
+    assert [host['hw-address'] for host in reservations] == [MAC1, MAC2]
+
+
+@pytest.mark.parametrize('host_facts, pool', [
+    (facts(('eth0', '10.0.0.254'), eth0=('10.0.0.2', '255.255.255.0')), '10.0.0.128 - 10.0.0.253'),
+    (facts(('eth0', '10.0.0.1'), eth0=('10.0.0.2', '255.255.255.0')), '10.0.0.128 - 10.0.0.254'),
+    (facts(('eth0', '10.0.0.1'), eth0=('10.0.0.200', '255.255.255.0')), '10.0.0.2 - 10.0.0.127'),
+])
+def test_the_derived_pool_leaves_out_the_server_and_the_router(host_facts, pool):
+    assert plan({'netboot_interface': 'eth0'}, host_facts)['lab']['pool'] == pool
