@@ -149,4 +149,3 @@ def test_daemons_changed_restarted_or_stopped_by_hand_are_repaired(server, serve
     assert "Kea's running configuration is not the one it loaded from /etc/kea/kea-dhcp4.conf" in output
     assert 'is not running (inactive)' in output
     repair_and_settle(server, client, lab, dhcp)
-
