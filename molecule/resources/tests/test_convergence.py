@@ -121,7 +121,7 @@ def test_a_run_killed_inside_the_nginx_role_is_repaired(server, client, lab, dhc
 
 def test_a_run_killed_inside_the_kea_role_is_repaired(server, client, lab, dhcp):
     kill_at('netboot.pxe.kea_dhcp4 : Apply the Kea DHCPv4 configuration',
-            '-e', json.dumps({'kea_dhcp4_valid_lifetime': 600}))
+            '-e', json.dumps({'kea_dhcp4_valid_lifetime': 7200}))
     repair = repair_and_settle(server, client, lab, dhcp)
     assert dhcp(0)['ack']['options']['lease_time'] == '3600', repair.stdout[-2000:]
 
