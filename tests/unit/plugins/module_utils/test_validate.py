@@ -35,6 +35,7 @@ def test_is_ipv4(value, expected):
     ('52:54:00:ab:cd', None),
     ('52:54:00:ab:cd:0g', None),
     ('5254:00ab:cd01', None),
+    ('5254.00ab.cd01.', None),
     ('', None),
     (525400, None),
     (None, None),
@@ -56,6 +57,7 @@ def test_parse_pool(value, expected):
 @pytest.mark.parametrize('value', [
     '10.0.0.199 - 10.0.0.100', '10.0.0.100 - 10.0.0.199\n', '10.0.0.100\t- 10.0.0.199', '10.0.0.100 to 10.0.0.199',
     '10.0.0.100 - 10.0.0.199 - 10.0.0.250', '010.0.0.1 - 10.0.0.9', '10.0.0.1/33', '', None, ['10.0.0.1', '10.0.0.9'],
+    '10.0.0.1', '10.0.0.300 - 10.0.0.301', '10.0.0.1/24',
 ])
 def test_parse_pool_refuses(value):
     with pytest.raises(ValueError):
