@@ -13,6 +13,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     dhcp4_config,
     dhcp4_sockets,
     ha_peers_from_hosts,
+    ha_tls,
     pool_signature,
     shared_pools,
 )
@@ -33,6 +34,13 @@ def kea_ctrl_agent_config(variables, this_url):
         return ctrl_agent_config(variables, this_url)
     except KeaConfigError as exc:
         raise AnsibleFilterError(f'kea_ctrl_agent_config: {exc}') from exc
+
+
+def kea_ha_tls(variables):
+    try:
+        return ha_tls(variables)
+    except KeaConfigError as exc:
+        raise AnsibleFilterError(f'kea_ha_tls: {exc}') from exc
 
 
 def kea_pool_signature(subnets, name='kea_dhcp4_subnets'):
@@ -87,5 +95,6 @@ class FilterModule:
             'kea_ha_shared_pools': kea_ha_shared_pools,
             'kea_ha_peers_from_hosts': kea_ha_peers_from_hosts,
             'kea_ha_peer_addresses': kea_ha_peer_addresses,
+            'kea_ha_tls': kea_ha_tls,
             'pxe_boot_files': pxe_boot_files,
         }

@@ -46,6 +46,11 @@ VARIABLES = (
     'kea_dhcp4_ha_max_response_delay',
     'kea_dhcp4_ha_max_ack_delay',
     'kea_dhcp4_ha_max_unacked_clients',
+    'kea_dhcp4_ha_firewall',
+    'kea_dhcp4_ha_tls',
+    'kea_dhcp4_ha_tls_ca_file',
+    'kea_dhcp4_ha_tls_cert_file',
+    'kea_dhcp4_ha_tls_key_file',
 )
 # Role variables that only feed the HA peers (ha_peers_from_hosts) and this server's name.
 PEER_VARIABLES = (
@@ -54,10 +59,22 @@ PEER_VARIABLES = (
     'kea_dhcp4_ha_this_server_name',
     'kea_dhcp4_ha_address',
     'kea_dhcp4_ha_port',
-    'kea_dhcp4_ha_firewall',
 )
 # The variables of VARIABLES the Kea control agent document needs.
-CTRL_AGENT_VARIABLES = ('kea_dhcp4_control_socket', 'kea_dhcp4_log_severity', 'kea_dhcp4_log_debuglevel')
+CTRL_AGENT_VARIABLES = ('kea_dhcp4_control_socket', 'kea_dhcp4_log_severity', 'kea_dhcp4_log_debuglevel',
+                        'kea_dhcp4_ha_tls', 'kea_dhcp4_ha_tls_ca_file', 'kea_dhcp4_ha_tls_cert_file',
+                        'kea_dhcp4_ha_tls_key_file')
+# The HA channel's TLS files (a CA per pair, a certificate per peer) and the password of its
+# HTTP basic authentication, where the role makes them; kea_dhcp4_ha_tls_*_file name others.
+HA_TLS_DIRECTORY = '/etc/kea/tls'
+HA_TLS_FILES = {'trust-anchor': 'ca.crt', 'cert-file': 'peer.crt', 'key-file': 'peer.key'}
+HA_TLS_VARIABLES = {'trust-anchor': 'kea_dhcp4_ha_tls_ca_file', 'cert-file': 'kea_dhcp4_ha_tls_cert_file',
+                    'key-file': 'kea_dhcp4_ha_tls_key_file'}
+HA_PASSWORD_FILE = 'ha-password'
+# The user the peers authenticate as on the control agent (Kea 2.6's HA listener has no
+# HTTP authentication of its own: there, the client certificate is what authenticates).
+HA_USER = 'netboot-pxe-ha'
+HA_REALM = 'netboot.pxe HA'
 
 # How the HA peers reach each other: Kea's own HTTP listener (Kea 2.4 and later, with
 # multi-threading) or the Kea control agent (Kea 2.2).
@@ -90,6 +107,8 @@ MULTIARCH = {
 _ARCHITECTURE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
 _ABSOLUTE_PATH = re.compile(r'/[^\s]*')
 _URL_SCHEMES = ('http', 'https')
+# A file path Kea and the TLS tasks take as it is: absolute, no spaces, quotes or control characters.
+_TLS_PATH = re.compile(r'/[A-Za-z0-9._+@/-]+')
 
 
 class KeaConfigError(ValueError):
@@ -141,6 +160,48 @@ def _pxe_classes(variables):
         raise KeaConfigError(str(exc)) from exc
 
 
+def ha_tls(variables):
+    """How the HA channel is secured, from the role variables of HA_TLS_VARIABLES and kea_dhcp4_ha_tls.
+
+    ``{'enabled': bool, 'generated': bool, 'directory': ..., 'files': {'trust-anchor': ...,
+    'cert-file': ..., 'key-file': ...}, 'password-file': ..., 'user': ...}``: with ``enabled``
+    the peers talk HTTPS and show each other a certificate of the pair's CA; ``generated`` when
+    the role makes that CA and the certificates (none of kea_dhcp4_ha_tls_*_file is set), else
+    the three files are the user's. The basic authentication password is always the role's.
+    """
+    _check_variables(variables, CTRL_AGENT_VARIABLES, 'the HA channel settings')
+    enabled = variables['kea_dhcp4_ha_tls']
+    if not isinstance(enabled, bool):
+        raise KeaConfigError(f'kea_dhcp4_ha_tls must be true or false, got {enabled!r}')
+    given = {key: variables[name] for key, name in HA_TLS_VARIABLES.items()}
+    problems = [f'{HA_TLS_VARIABLES[key]} must be an absolute path without spaces or quotes, got {value!r}'
+                for key, value in given.items() if value != '' and not (isinstance(value, str) and _TLS_PATH.fullmatch(value))]
+    named = [HA_TLS_VARIABLES[key] for key, value in given.items() if value != '']
+    if not problems and named and len(named) != len(given):
+        problems.append(f'{", ".join(named)} set without {_names(set(HA_TLS_VARIABLES.values()) - set(named))}: '
+                        'give the CA certificate, this peer\'s certificate and its key together, or none of them')
+    if not problems and named and not enabled:
+        problems.append(f'{", ".join(named)} set, but kea_dhcp4_ha_tls is false: the files would not be used')
+    if problems:
+        raise KeaConfigError('; '.join(problems))
+    files = {key: given[key] or f'{HA_TLS_DIRECTORY}/{name}' for key, name in HA_TLS_FILES.items()}
+    return {
+        'enabled': enabled,
+        'generated': enabled and not named,
+        'directory': HA_TLS_DIRECTORY,
+        'files': files,
+        'password-file': f'{HA_TLS_DIRECTORY}/{HA_PASSWORD_FILE}',
+        'user': HA_USER,
+    }
+
+
+def _scheme_problems(urls, tls):
+    """Each URL of ``urls`` ({where: url}) must be https with TLS, http without."""
+    scheme = 'https' if tls else 'http'
+    return [f'{where} {url!r} must start with {scheme}:// {"with" if tls else "without"} kea_dhcp4_ha_tls'
+            for where, url in urls.items() if urlsplit(url).scheme != scheme]
+
+
 def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name='ha_peers'):
     """lease_cmds and ha hook libraries, with the HA parameters of this server."""
     if not isinstance(this_server_name, str) or not this_server_name:
@@ -150,6 +211,21 @@ def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name
     problems = ha_problems(peers, this_server_name, variables['kea_dhcp4_ha_mode'], name=peers_name)
     if problems:
         raise KeaConfigError('; '.join(problems))
+    security = ha_tls(_only(variables, CTRL_AGENT_VARIABLES))
+    if not security['enabled'] and variables['kea_dhcp4_ha_firewall'] is not True:
+        raise KeaConfigError('kea_dhcp4_ha_firewall: false needs kea_dhcp4_ha_tls: true; without either, anyone '
+                             "on the network could send commands to Kea's HA channel")
+    problems = _scheme_problems({f'{peers_name}[{index}].url': peer['url'] for index, peer in enumerate(peers)},
+                                security['enabled'])
+    if problems:
+        raise KeaConfigError('; '.join(problems))
+    peers = copy.deepcopy(peers)
+    for peer in peers:
+        if security['enabled']:
+            peer.update(security['files'])
+        if channel == 'ctrl-agent':
+            peer['basic-auth-user'] = security['user']
+            peer['basic-auth-password-file'] = security['password-file']
     parameters = {
         'this-server-name': this_server_name,
         'mode': variables['kea_dhcp4_ha_mode'],
@@ -157,14 +233,22 @@ def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name
         'max-response-delay': variables['kea_dhcp4_ha_max_response_delay'],
         'max-ack-delay': variables['kea_dhcp4_ha_max_ack_delay'],
         'max-unacked-clients': variables['kea_dhcp4_ha_max_unacked_clients'],
-        'peers': copy.deepcopy(peers),
+        'peers': peers,
     }
     if channel == 'listener':
         parameters['multi-threading'] = dict(HA_LISTENER_THREADS)
+        # The listener takes only the commands the peers send each other (no config-set, shutdown...).
+        parameters['restrict-commands'] = True
+        if security['enabled']:
+            parameters['require-client-certs'] = True
     return [
         {'library': f'{hooks_dir}/libdhcp_lease_cmds.so'},
         {'library': f'{hooks_dir}/libdhcp_ha.so', 'parameters': {'high-availability': [parameters]}},
     ]
+
+
+def _only(variables, names):
+    return {name: variables[name] for name in names}
 
 
 def _timer_problems(variables):
@@ -250,7 +334,9 @@ def ctrl_agent_config(variables, this_url):
     """Return the Kea control agent document ``{'Control-agent': {...}}`` of the role kea_dhcp4.
 
     The agent listens on the host and port of ``this_url``, this server's HA peer URL, and
-    passes commands to Kea DHCPv4's control socket. ``variables`` may be the same mapping as
+    passes commands to Kea DHCPv4's control socket. It asks for HTTP basic authentication (the
+    password file of ``ha_tls``) and, with kea_dhcp4_ha_tls, for HTTPS with a client
+    certificate of the pair's CA. ``variables`` may be the same mapping as
     for dhcp4_config; only the names of ``CTRL_AGENT_VARIABLES`` are required.
     """
     _check_variables(variables, CTRL_AGENT_VARIABLES, 'the Kea control agent document')
@@ -265,10 +351,24 @@ def ctrl_agent_config(variables, this_url):
             host = None
     if not host or port is None:
         raise KeaConfigError(f'this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got {this_url!r}')
+    security = ha_tls(_only(variables, CTRL_AGENT_VARIABLES))
+    problems = _scheme_problems({'this_url': this_url}, security['enabled'])
+    if problems:
+        raise KeaConfigError(problems[0])
+    tls = {}
+    if security['enabled']:
+        tls = dict(security['files'], **{'cert-required': True})
     return {
         'Control-agent': {
             'http-host': host,
             'http-port': port,
+            **tls,
+            'authentication': {
+                'type': 'basic',
+                'realm': HA_REALM,
+                'directory': security['directory'],
+                'clients': [{'user': security['user'], 'password-file': HA_PASSWORD_FILE}],
+            },
             'control-sockets': {
                 'dhcp4': {
                     'socket-type': 'unix',

@@ -15,6 +15,8 @@ import re
 
 MODES = ('hot-standby', 'load-balancing')
 ROLES = ('primary', 'secondary', 'standby', 'backup')
+# What a peer of kea_dhcp4_ha_peers may say; the role adds the channel's TLS and authentication.
+PEER_KEYS = ('name', 'url', 'role', 'auto-failover')
 # Role of the second server in each mode; the first is primary, any further one backup.
 _PARTNER = {'hot-standby': 'standby', 'load-balancing': 'secondary'}
 # http(s)://HOST:PORT with an optional trailing slash and nothing after it.
@@ -103,6 +105,9 @@ def ha_problems(peers, this_server_name, mode, name='kea_dhcp4_ha_peers'):
         if not isinstance(peer, dict):
             problems.append(f'{where} must be a mapping with name, url and role, got {peer!r}')
             continue
+        unknown = sorted(str(key) for key in peer if key not in PEER_KEYS)
+        if unknown:
+            problems.append(f'{where} has unknown key(s) {", ".join(unknown)}; a peer takes {", ".join(PEER_KEYS)}')
         peer_name = peer.get('name')
         if not isinstance(peer_name, str) or not peer_name.strip():
             problems.append(f'{where}.name must be a non-empty string, got {peer_name!r}')

@@ -45,24 +45,85 @@ def test_the_peers_take_their_roles_from_the_inventory_order(peers):
         assert local['role'] == role, peer.name
 
 
-def channel_request(host, address):
-    """From ``host``, send ha-heartbeat to a peer's HA channel; the exit code and output."""
-    request = json.dumps({'command': 'ha-heartbeat', 'service': ['dhcp4']})
-    script = ('import sys, urllib.request\n'
-              'req = urllib.request.Request(sys.argv[1], sys.argv[2].encode(), {"Content-Type": "application/json"})\n'
-              'print(urllib.request.urlopen(req, timeout=4).read().decode())')
-    return host.run('python3 -c %s %s %s', script, f'http://{address}:{PAIR_CHANNEL_PORT}/', request)
+# Sends a command to a peer's HA channel over HTTPS, as a peer does: with this host's certificate
+# of the pair's CA and the pair's password, unless told not to ('no'). Prints the answer.
+CHANNEL_CLIENT = """
+import base64, os, ssl, sys, urllib.request
+url, body, certificate, password = sys.argv[1:5]
+tls = '/etc/kea/tls/'
+if os.path.exists(tls + 'ca.crt'):
+    context = ssl.create_default_context(cafile=tls + 'ca.crt')
+else:
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+if certificate == 'yes' and os.path.exists(tls + 'peer.crt'):
+    context.load_cert_chain(tls + 'peer.crt', tls + 'peer.key')
+headers = {'Content-Type': 'application/json'}
+if password == 'yes' and os.path.exists(tls + 'ha-password'):
+    secret = open(tls + 'ha-password', 'rb').read()
+    headers['Authorization'] = 'Basic ' + base64.b64encode(b'netboot-pxe-ha:' + secret).decode()
+request = urllib.request.Request(url, body.encode(), headers)
+print(urllib.request.urlopen(request, context=context, timeout=4).read().decode())
+"""
+
+
+def channel_request(host, address, command='ha-heartbeat', certificate=True, password=True):
+    """From ``host``, send ``command`` to a peer's HA channel; the exit code and output."""
+    request = json.dumps({'command': command, 'service': ['dhcp4']})
+    return host.run('python3 -c %s %s %s %s %s', CHANNEL_CLIENT, f'https://{address}:{PAIR_CHANNEL_PORT}/', request,
+                    'yes' if certificate else 'no', 'yes' if password else 'no')
+
+
+def channel_answer(result):
+    assert result.rc == 0, result.stderr
+    answer = json.loads(result.stdout)
+    return answer[0] if isinstance(answer, list) else answer
 
 
 def test_only_the_peers_reach_the_ha_channel(peers, client):
     for peer, other in (peers, reversed(peers)):
         assert peer.host.socket(f'tcp://{peer.address}:{PAIR_CHANNEL_PORT}').is_listening
-        from_peer = channel_request(other.host, peer.address)
-        assert from_peer.rc == 0, from_peer.stderr
-        answer = json.loads(from_peer.stdout)
-        assert (answer[0] if isinstance(answer, list) else answer)['result'] == 0, answer
+        answer = channel_answer(channel_request(other.host, peer.address))
+        assert answer['result'] == 0, answer
         from_client = channel_request(client, peer.address)
         assert from_client.rc != 0 and 'timed out' in from_client.stderr, from_client.stdout
+
+
+# TLS 1.3: the server's alert may arrive after the client sent its request, which then fails
+# on a closed connection instead.
+NO_CERTIFICATE = ('CERTIFICATE_REQUIRED', 'Broken pipe', 'Connection reset', 'EOF occurred')
+
+
+def test_the_ha_channel_refuses_a_peer_without_its_certificate(peers):
+    for peer, other in (peers, reversed(peers)):
+        refused = channel_request(other.host, peer.address, certificate=False)
+        assert refused.rc != 0 and not refused.stdout, (refused.stdout, refused.stderr)
+        assert 'HTTP Error' not in refused.stderr and any(sign in refused.stderr for sign in NO_CERTIFICATE), refused.stderr
+
+
+def test_the_ha_channel_refuses_what_a_peer_may_not_send(peers):
+    """The control agent (Kea 2.2) asks for the pair's password; Kea's own listener (Kea 2.6),
+    which has no HTTP authentication, takes only the commands the peers send each other."""
+    for peer, other in (peers, reversed(peers)):
+        if peer.host.service('kea-ctrl-agent').is_running:
+            refused = channel_request(other.host, peer.address, password=False)
+            assert refused.rc != 0 and 'HTTP Error 401' in refused.stderr, (refused.stdout, refused.stderr)
+        else:
+            refused = channel_request(other.host, peer.address, command='config-get')
+            assert refused.rc != 0 and 'HTTP Error 403' in refused.stderr, (refused.stdout, refused.stderr)
+
+
+def test_the_ha_channels_secrets_are_private(peers):
+    for peer in peers:
+        tls = peer.host.file('/etc/kea/tls')
+        assert (tls.user, tls.group, tls.mode) == ('root', '_kea', 0o750), peer.name
+        assert peer.host.file('/etc/kea/tls/peer.key').mode == 0o640, peer.name
+        assert peer.host.file('/run/kea').mode == 0o750, peer.name
+        password = peer.host.file('/etc/kea/tls/ha-password')
+        assert not password.exists or password.mode == 0o640, peer.name
+    keeper = peers[0].host.file('/etc/kea/tls/ca.key')
+    assert (keeper.user, keeper.mode) == ('root', 0o600)
+    assert not peers[1].host.file('/etc/kea/tls/ca.key').exists
 
 
 @pytest.mark.parametrize('arch, boot_file', [(BIOS, 'undionly.kpxe'), (UEFI_X64, 'snponly.efi')])
@@ -183,6 +244,7 @@ def test_a_server_that_leaves_ha_takes_its_channel_down(peers, dhcp):
     for peer in peers:
         assert not peer.host.socket(f'tcp://{peer.address}:{PAIR_CHANNEL_PORT}').is_listening, peer.name
         assert not peer.host.file('/etc/kea/ha-firewall.nft').exists
+        assert not peer.host.file('/etc/kea/tls').exists
         assert 'netboot_kea_ha' not in peer.host.check_output('nft list tables')
         assert 'high-availability' not in peer.kea('status-get')['arguments']
     answer = dhcp(mac='52:54:00:41:04:01')

@@ -21,8 +21,8 @@ TWO_SUBNETS = [
     {'id': 1, 'subnet': '10.77.13.0/24', 'pools': [{'pool': '10.77.13.128 - 10.77.13.254'}]},
     {'id': 2, 'subnet': '10.77.99.0/24', 'pools': [{'pool': '10.77.99.100 - 10.77.99.199'}]},
 ]
-HA_SELF = {'name': 'netboot-server-13', 'url': 'http://10.77.13.2:8000/', 'role': 'primary'}
-HA_PEER = {'name': 'netboot-peer', 'url': 'http://10.77.13.9:8000/', 'role': 'standby'}
+HA_SELF = {'name': 'netboot-server-13', 'url': 'https://10.77.13.2:8000/', 'role': 'primary'}
+HA_PEER = {'name': 'netboot-peer', 'url': 'https://10.77.13.9:8000/', 'role': 'standby'}
 
 
 # (case id, extra vars, strings the failure message must contain: the variable and the value)
@@ -53,8 +53,12 @@ CASES = [
     ('ha-mode', {'kea_dhcp4_ha_enabled': True, 'kea_dhcp4_ha_mode': 'active-active'},
      ['kea_dhcp4_ha_mode', 'active-active']),
     ('ha-address-not-own', {'kea_dhcp4_ha_enabled': True,
-                            'kea_dhcp4_ha_peers': [dict(HA_SELF, url='http://10.77.13.50:8000/'), HA_PEER]},
+                            'kea_dhcp4_ha_peers': [dict(HA_SELF, url='https://10.77.13.50:8000/'), HA_PEER]},
      ['kea_dhcp4_ha_peers', '10.77.13.50']),
+    ('ha-open-channel', {'kea_dhcp4_ha_enabled': True, 'kea_dhcp4_ha_tls': False, 'kea_dhcp4_ha_firewall': False,
+                         'kea_dhcp4_ha_peers': [dict(HA_SELF, url='http://10.77.13.2:8000/'),
+                                                dict(HA_PEER, url='http://10.77.13.9:8000/')]},
+     ['kea_dhcp4_ha_firewall: false needs kea_dhcp4_ha_tls: true']),
     ('relayed-reservation-in-pool', {'netboot_relayed_subnets': [{'subnet': '10.77.99.0/24', 'routers': ['10.77.99.1']}],
                                      'netboot_reservations': [{'hw-address': MAC, 'ip-address': '10.77.99.200'}]},
      ['netboot_reservations[0].ip-address', '10.77.99.200', '10.77.99.128 - 10.77.99.254']),

@@ -33,10 +33,15 @@ VARIABLES = {
     'kea_dhcp4_ha_max_response_delay': 60000,
     'kea_dhcp4_ha_max_ack_delay': 10000,
     'kea_dhcp4_ha_max_unacked_clients': 10,
+    'kea_dhcp4_ha_firewall': True,
+    'kea_dhcp4_ha_tls': True,
+    'kea_dhcp4_ha_tls_ca_file': '',
+    'kea_dhcp4_ha_tls_cert_file': '',
+    'kea_dhcp4_ha_tls_key_file': '',
 }
 PLATFORM = {'ha_channel': 'listener', 'hooks_directory': '/usr/lib/x86_64-linux-gnu/kea/hooks'}
 NAMES = ['kea1', 'kea2']
-URLS = ['http://10.0.0.2:8000/', 'http://10.0.0.3:8000/']
+URLS = ['https://10.0.0.2:8000/', 'https://10.0.0.3:8000/']
 
 
 def test_filters_are_registered():
@@ -48,6 +53,7 @@ def test_filters_are_registered():
         'kea_ha_shared_pools': kea.kea_ha_shared_pools,
         'kea_ha_peers_from_hosts': kea.kea_ha_peers_from_hosts,
         'kea_ha_peer_addresses': kea.kea_ha_peer_addresses,
+        'kea_ha_tls': kea.kea_ha_tls,
         'pxe_boot_files': kea.pxe_boot_files,
     }
 
@@ -57,6 +63,7 @@ def test_filters_chain():
     assert peers == _kea_config.ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
     assert kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers) == _kea_config.dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers)
     assert kea.kea_ctrl_agent_config(VARIABLES, URLS[0]) == _kea_config.ctrl_agent_config(VARIABLES, URLS[0])
+    assert kea.kea_ha_tls(VARIABLES) == _kea_config.ha_tls(VARIABLES)
     signature = kea.kea_pool_signature(VARIABLES['kea_dhcp4_subnets'])
     assert signature == '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)'
     assert kea.kea_ha_shared_pools({'kea1': signature, 'kea2': signature}) == signature
@@ -65,8 +72,10 @@ def test_filters_chain():
 @pytest.mark.parametrize('call, message', [
     (lambda: kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1'),
      "kea_dhcp4_config: ha_peers is required with kea_dhcp4_ha_enabled: the peers of Kea's HA hook"),
-    (lambda: kea.kea_ctrl_agent_config(VARIABLES, 'http://10.0.0.2/'),
-     "kea_ctrl_agent_config: this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got 'http://10.0.0.2/'"),
+    (lambda: kea.kea_ctrl_agent_config(VARIABLES, 'https://10.0.0.2/'),
+     "kea_ctrl_agent_config: this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got 'https://10.0.0.2/'"),
+    (lambda: kea.kea_ha_tls(dict(VARIABLES, kea_dhcp4_ha_tls_key_file='key.pem')),
+     "kea_ha_tls: kea_dhcp4_ha_tls_key_file must be an absolute path without spaces or quotes, got 'key.pem'"),
     (lambda: kea.kea_pool_signature([{'id': 1}], name='subnets'),
      "kea_pool_signature: subnets[0] must be a mapping with id and subnet, got {'id': 1}"),
     (lambda: kea.kea_ha_shared_pools('kea1'),
@@ -80,10 +89,10 @@ def test_filters_chain():
     (lambda: kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', [{'name': 'kea1', 'url': URLS[0], 'role': 'primary'}],
                                   ha_peers_name='kea_dhcp4_ha_peers'),
      "kea_dhcp4_config: kea_dhcp4_ha_peers must list at least 2 peers for Kea HA, got [{'name': 'kea1', 'url': "
-     "'http://10.0.0.2:8000/', 'role': 'primary'}]; kea_dhcp4_ha_peers needs exactly one peer with role standby for "
+     "'https://10.0.0.2:8000/', 'role': 'primary'}]; kea_dhcp4_ha_peers needs exactly one peer with role standby for "
      "kea_dhcp4_ha_mode 'hot-standby', got 0 in roles ['primary']"),
     (lambda: kea.kea_ha_peers_from_hosts(NAMES, URLS[:1], 'hot-standby', name='group kea'),
-     "kea_ha_peers_from_hosts: group kea: 2 peer name(s) ['kea1', 'kea2'] but 1 URL(s) ['http://10.0.0.2:8000/']"),
+     "kea_ha_peers_from_hosts: group kea: 2 peer name(s) ['kea1', 'kea2'] but 1 URL(s) ['https://10.0.0.2:8000/']"),
 ])
 def test_filter_errors_are_filter_errors(call, message):
     with pytest.raises(AnsibleFilterError) as info:

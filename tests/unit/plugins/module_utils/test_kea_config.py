@@ -21,6 +21,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     dhcp4_config,
     dhcp4_sockets,
     ha_peers_from_hosts,
+    ha_tls,
     hooks_directory,
     pool_problems,
     pool_signature,
@@ -55,6 +56,11 @@ DEFAULTS = {
     'kea_dhcp4_ha_max_response_delay': 60000,
     'kea_dhcp4_ha_max_ack_delay': 10000,
     'kea_dhcp4_ha_max_unacked_clients': 10,
+    'kea_dhcp4_ha_firewall': True,
+    'kea_dhcp4_ha_tls': True,
+    'kea_dhcp4_ha_tls_ca_file': '',
+    'kea_dhcp4_ha_tls_cert_file': '',
+    'kea_dhcp4_ha_tls_key_file': '',
 }
 USER_CLASS = {'name': 'lab', 'test': "substring(option[60].hex,0,4) == 'Labx'"}
 # The defaults plus the PXE settings of a lab server.
@@ -78,9 +84,15 @@ HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks'
 LISTENER = {'ha_channel': 'listener', 'hooks_directory': HOOKS}
 CTRL_AGENT = {'ha_channel': 'ctrl-agent', 'hooks_directory': HOOKS}
 PEERS = [
-    {'name': 'kea1', 'url': 'http://10.0.0.2:8000/', 'role': 'primary', 'auto-failover': True},
-    {'name': 'kea2', 'url': 'http://10.0.0.3:8000/', 'role': 'standby', 'auto-failover': True},
+    {'name': 'kea1', 'url': 'https://10.0.0.2:8000/', 'role': 'primary', 'auto-failover': True},
+    {'name': 'kea2', 'url': 'https://10.0.0.3:8000/', 'role': 'standby', 'auto-failover': True},
 ]
+# What the role adds to every peer: the pair's TLS files, and on the control agent's channel
+# the basic authentication.
+TLS_FILES = {'trust-anchor': '/etc/kea/tls/ca.crt', 'cert-file': '/etc/kea/tls/peer.crt', 'key-file': '/etc/kea/tls/peer.key'}
+BASIC_AUTH = {'basic-auth-user': 'netboot-pxe-ha', 'basic-auth-password-file': '/etc/kea/tls/ha-password'}
+LISTENER_PEERS = [{**peer, **TLS_FILES} for peer in PEERS]
+AGENT_PEERS = [{**peer, **TLS_FILES, **BASIC_AUTH} for peer in PEERS]
 
 IPXE_OPTION_DEFS = [
     {'space': 'dhcp4', 'name': 'ipxe-encap-opts', 'code': 175, 'type': 'empty', 'encapsulate': 'ipxe'},
@@ -141,9 +153,12 @@ HA_PARAMETERS = {
     'max-response-delay': 60000,
     'max-ack-delay': 10000,
     'max-unacked-clients': 10,
-    'peers': PEERS,
+    'peers': LISTENER_PEERS,
 }
 LISTENER_THREADS = {'enable-multi-threading': True, 'http-dedicated-listener': True, 'http-listener-threads': 0, 'http-client-threads': 0}
+# Kea's own listener: only the HA commands, only from a client with a certificate of the pair's CA.
+LISTENER_HA = {**HA_PARAMETERS, 'multi-threading': LISTENER_THREADS, 'restrict-commands': True, 'require-client-certs': True}
+AGENT_HA = {**HA_PARAMETERS, 'peers': AGENT_PEERS}
 
 
 def ha_hooks(parameters):
@@ -185,9 +200,8 @@ def test_document_for_the_defaults_and_pxe_settings(platform):
 
 
 @pytest.mark.parametrize('platform, hooks, additions', [
-    pytest.param(LISTENER, ha_hooks({**HA_PARAMETERS, 'multi-threading': LISTENER_THREADS}),
-                 [('multi-threading', {'enable-multi-threading': True})], id='listener'),
-    pytest.param(CTRL_AGENT, ha_hooks(HA_PARAMETERS), [], id='ctrl-agent'),
+    pytest.param(LISTENER, ha_hooks(LISTENER_HA), [('multi-threading', {'enable-multi-threading': True})], id='listener'),
+    pytest.param(CTRL_AGENT, ha_hooks(AGENT_HA), [], id='ctrl-agent'),
 ])
 def test_document_with_ha_hot_standby(platform, hooks, additions):
     variables = {**PXE, 'kea_dhcp4_ha_enabled': True}
@@ -204,7 +218,7 @@ def test_ha_settings_reach_the_parameters():
     result = dhcp4_config(variables, CTRL_AGENT, this_server_name='kea2', ha_peers=peers)
     assert ordered(result['Dhcp4']['hooks-libraries'][1]['parameters']) == ordered({'high-availability': [{
         'this-server-name': 'kea2', 'mode': 'load-balancing', 'heartbeat-delay': 5000, 'max-response-delay': 20000,
-        'max-ack-delay': 3000, 'max-unacked-clients': 0, 'peers': peers,
+        'max-ack-delay': 3000, 'max-unacked-clients': 0, 'peers': [{**peer, **TLS_FILES, **BASIC_AUTH} for peer in peers],
     }]})
 
 
@@ -221,7 +235,7 @@ def test_peers_are_ignored_without_ha():
     pytest.param({'decline-probation-period': 600, 'option-def': []}, False, [('option-def', [])], [('decline-probation-period', 600)],
                  id='new-key-last'),
     pytest.param({'multi-threading': {'enable-multi-threading': True, 'thread-pool-size': 4}}, True,
-                 [('hooks-libraries', ha_hooks({**HA_PARAMETERS, 'multi-threading': LISTENER_THREADS}))],
+                 [('hooks-libraries', ha_hooks(LISTENER_HA))],
                  [('multi-threading', {'enable-multi-threading': True, 'thread-pool-size': 4})], id='ha-multi-threading'),
 ])
 def test_extra_config_replaces_top_level_keys(extra, ha, changes, additions):
@@ -350,20 +364,40 @@ CTRL_AGENT_EXPECTED = {
     'Control-agent': {
         'http-host': '10.0.0.2',
         'http-port': 8000,
+        **TLS_FILES,
+        'cert-required': True,
+        'authentication': {'type': 'basic', 'realm': 'netboot.pxe HA', 'directory': '/etc/kea/tls',
+                           'clients': [{'user': 'netboot-pxe-ha', 'password-file': 'ha-password'}]},
         'control-sockets': {'dhcp4': {'socket-type': 'unix', 'socket-name': '/run/kea/kea4-ctrl-socket'}},
         'loggers': [{'name': 'kea-ctrl-agent', 'output_options': [{'output': 'stdout'}], 'severity': 'INFO', 'debuglevel': 0}],
     },
 }
-CTRL_AGENT_VARIABLES = {'kea_dhcp4_control_socket': '/run/kea/kea4-ctrl-socket', 'kea_dhcp4_log_severity': 'INFO', 'kea_dhcp4_log_debuglevel': 0}
+TLS_VARIABLES = {'kea_dhcp4_ha_tls': True, 'kea_dhcp4_ha_tls_ca_file': '', 'kea_dhcp4_ha_tls_cert_file': '',
+                 'kea_dhcp4_ha_tls_key_file': ''}
+CTRL_AGENT_VARIABLES = {'kea_dhcp4_control_socket': '/run/kea/kea4-ctrl-socket', 'kea_dhcp4_log_severity': 'INFO',
+                        'kea_dhcp4_log_debuglevel': 0, **TLS_VARIABLES}
+USER_FILES = {'kea_dhcp4_ha_tls_ca_file': '/etc/pki/lab-ca.pem', 'kea_dhcp4_ha_tls_cert_file': '/etc/pki/kea1.pem',
+              'kea_dhcp4_ha_tls_key_file': '/etc/pki/private/kea1.key'}
 
 
 @pytest.mark.parametrize('variables', [CTRL_AGENT_VARIABLES, PXE], ids=['needed', 'all'])
 def test_ctrl_agent_config(variables):
-    assert ordered(ctrl_agent_config(variables, 'http://10.0.0.2:8000/')) == ordered(CTRL_AGENT_EXPECTED)
+    assert ordered(ctrl_agent_config(variables, 'https://10.0.0.2:8000/')) == ordered(CTRL_AGENT_EXPECTED)
+
+
+def test_ctrl_agent_without_tls_still_asks_for_the_password():
+    agent = ctrl_agent_config({**CTRL_AGENT_VARIABLES, 'kea_dhcp4_ha_tls': False}, 'http://10.0.0.2:8000/')['Control-agent']
+    assert 'cert-required' not in agent and 'trust-anchor' not in agent
+    assert agent['authentication'] == CTRL_AGENT_EXPECTED['Control-agent']['authentication']
+
+
+def test_ctrl_agent_takes_the_users_certificates():
+    agent = ctrl_agent_config({**CTRL_AGENT_VARIABLES, **USER_FILES}, 'https://10.0.0.2:8000/')['Control-agent']
+    assert [agent[key] for key in ('trust-anchor', 'cert-file', 'key-file')] == list(USER_FILES.values())
 
 
 @pytest.mark.parametrize('url, host, port', [
-    ('http://10.0.0.3:8001', '10.0.0.3', 8001),
+    ('https://10.0.0.3:8001', '10.0.0.3', 8001),
     ('https://Kea1.Lab.Example:8443/', 'kea1.lab.example', 8443),
 ])
 def test_ctrl_agent_listens_on_this_url(url, host, port):
@@ -374,25 +408,91 @@ def test_ctrl_agent_listens_on_this_url(url, host, port):
     assert agent['loggers'][0]['debuglevel'] == 99
 
 
-@pytest.mark.parametrize('url', ['http://10.0.0.2/', 'ftp://10.0.0.2:8000/', 'http://10.0.0.2:80000/', 'http://:8000/',
-                                 'http://10.0.0.2:8000/\n', '10.0.0.2:8000', '', None])
+@pytest.mark.parametrize('url', ['https://10.0.0.2/', 'ftp://10.0.0.2:8000/', 'https://10.0.0.2:80000/', 'https://:8000/',
+                                 'https://10.0.0.2:8000/\n', '10.0.0.2:8000', '', None])
 def test_ctrl_agent_config_refuses_urls(url):
     with pytest.raises(KeaConfigError) as error:
         ctrl_agent_config(CTRL_AGENT_VARIABLES, url)
     assert str(error.value) == f'this_url must be the http(s)://HOST:PORT/ URL of this HA peer, got {url!r}'
 
 
-@pytest.mark.parametrize('variables, message', [
-    ({'kea_dhcp4_log_severity': 'INFO', 'kea_dhcp4_log_debuglevel': 0},
+@pytest.mark.parametrize('variables, url, message', [
+    ({'kea_dhcp4_log_severity': 'INFO', 'kea_dhcp4_log_debuglevel': 0, **TLS_VARIABLES}, 'https://10.0.0.2:8000/',
      'the Kea control agent document is missing the role variable(s) kea_dhcp4_control_socket'),
-    ({**CTRL_AGENT_VARIABLES, 'kea_dhcp4_ha_address': '10.0.0.2'},
+    ({**CTRL_AGENT_VARIABLES, 'kea_dhcp4_ha_address': '10.0.0.2'}, 'https://10.0.0.2:8000/',
      'the Kea control agent document got unknown role variable(s) kea_dhcp4_ha_address '
      '(the HA peer settings come in as ha_peers and this_server_name)'),
+    (CTRL_AGENT_VARIABLES, 'http://10.0.0.2:8000/',
+     "this_url 'http://10.0.0.2:8000/' must start with https:// with kea_dhcp4_ha_tls"),
+    ({**CTRL_AGENT_VARIABLES, 'kea_dhcp4_ha_tls': False}, 'https://10.0.0.2:8000/',
+     "this_url 'https://10.0.0.2:8000/' must start with http:// without kea_dhcp4_ha_tls"),
 ])
-def test_ctrl_agent_config_errors(variables, message):
+def test_ctrl_agent_config_errors(variables, url, message):
     with pytest.raises(KeaConfigError) as error:
-        ctrl_agent_config(variables, 'http://10.0.0.2:8000/')
+        ctrl_agent_config(variables, url)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize('changes, generated, files', [
+    ({}, True, TLS_FILES),
+    (USER_FILES, False, {'trust-anchor': '/etc/pki/lab-ca.pem', 'cert-file': '/etc/pki/kea1.pem',
+                         'key-file': '/etc/pki/private/kea1.key'}),
+    ({'kea_dhcp4_ha_tls': False}, False, TLS_FILES),
+])
+def test_ha_tls_files(changes, generated, files):
+    security = ha_tls({**CTRL_AGENT_VARIABLES, **changes})
+    assert security == {'enabled': changes.get('kea_dhcp4_ha_tls', True), 'generated': generated, 'directory': '/etc/kea/tls',
+                        'files': files, 'password-file': '/etc/kea/tls/ha-password', 'user': 'netboot-pxe-ha'}
+
+
+@pytest.mark.parametrize('changes, messages', [
+    ({'kea_dhcp4_ha_tls': 'yes'}, ["kea_dhcp4_ha_tls must be true or false, got 'yes'"]),
+    ({'kea_dhcp4_ha_tls_cert_file': '/etc/pki/kea1.pem'},
+     ['kea_dhcp4_ha_tls_cert_file set without kea_dhcp4_ha_tls_ca_file, kea_dhcp4_ha_tls_key_file']),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls_key_file': 'kea1.key'},
+     ["kea_dhcp4_ha_tls_key_file must be an absolute path without spaces or quotes, got 'kea1.key'"]),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls_ca_file': '/etc/pki/ca.pem\n'}, ['kea_dhcp4_ha_tls_ca_file', "'/etc/pki/ca.pem\\n'"]),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls_ca_file': '/etc/pki/lab ca.pem'}, ['kea_dhcp4_ha_tls_ca_file', "'/etc/pki/lab ca.pem'"]),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls_ca_file': '/etc/pki/"ca".pem'}, ['kea_dhcp4_ha_tls_ca_file']),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls_cert_file': None}, ['kea_dhcp4_ha_tls_cert_file must be an absolute path', 'got None']),
+    ({**USER_FILES, 'kea_dhcp4_ha_tls': False},
+     ['kea_dhcp4_ha_tls_ca_file, kea_dhcp4_ha_tls_cert_file, kea_dhcp4_ha_tls_key_file set, but kea_dhcp4_ha_tls is false']),
+])
+def test_ha_tls_refuses(changes, messages):
+    with pytest.raises(KeaConfigError) as error:
+        ha_tls({**CTRL_AGENT_VARIABLES, **changes})
+    for message in messages:
+        assert message in str(error.value)
+
+
+HTTP_PEERS = [{**peer, 'url': peer['url'].replace('https:', 'http:')} for peer in PEERS]
+
+
+@pytest.mark.parametrize('changes, peers, message', [
+    ({'kea_dhcp4_ha_tls': False, 'kea_dhcp4_ha_firewall': False}, HTTP_PEERS,
+     'kea_dhcp4_ha_firewall: false needs kea_dhcp4_ha_tls: true'),
+    ({}, HTTP_PEERS, "ha_peers[0].url 'http://10.0.0.2:8000/' must start with https:// with kea_dhcp4_ha_tls; "
+                     "ha_peers[1].url 'http://10.0.0.3:8000/' must start with https:// with kea_dhcp4_ha_tls"),
+    ({'kea_dhcp4_ha_tls': False}, PEERS, "ha_peers[0].url 'https://10.0.0.2:8000/' must start with http:// without"),
+    ({}, changed_copy(PEERS, [1, 'basic-auth-password'], 'secret'),
+     'ha_peers[1] has unknown key(s) basic-auth-password; a peer takes name, url, role, auto-failover'),
+    ({}, changed_copy(PEERS, [0, 'cert-file'], '/tmp/x.pem'), 'ha_peers[0] has unknown key(s) cert-file'),
+])
+def test_ha_channel_security_refusals(changes, peers, message):
+    variables = {**PXE, 'kea_dhcp4_ha_enabled': True, **changes}
+    with pytest.raises(KeaConfigError) as error:
+        dhcp4_config(variables, LISTENER, this_server_name='kea1', ha_peers=peers)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('platform, expected_peers', [(LISTENER, HTTP_PEERS),
+                                                      (CTRL_AGENT, [{**peer, **BASIC_AUTH} for peer in HTTP_PEERS])])
+def test_ha_without_tls_behind_the_firewall(platform, expected_peers):
+    variables = {**PXE, 'kea_dhcp4_ha_enabled': True, 'kea_dhcp4_ha_tls': False}
+    parameters = dhcp4_config(variables, platform, this_server_name='kea1', ha_peers=HTTP_PEERS)['Dhcp4']['hooks-libraries'][1]
+    ha = parameters['parameters']['high-availability'][0]
+    assert ha['peers'] == expected_peers
+    assert 'require-client-certs' not in ha
 
 
 @pytest.mark.parametrize('subnets, signature', [
@@ -462,7 +562,7 @@ def test_ha_peers_from_hosts(names, urls, mode, roles):
 
 
 def test_ha_peers_from_hosts_are_the_peers_of_the_role():
-    assert ha_peers_from_hosts(['kea1', 'kea2'], URLS[:2], 'hot-standby', name='kea_dhcp4_ha_group netboot_servers') == PEERS
+    assert ha_peers_from_hosts(['kea1', 'kea2'], URLS[:2], 'hot-standby', name='kea_dhcp4_ha_group netboot_servers') == HTTP_PEERS
 
 
 @pytest.mark.parametrize('names, urls, mode, message', [
