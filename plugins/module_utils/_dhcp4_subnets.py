@@ -17,6 +17,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ip
 # Reservation fields that would override the PXE classes and break the PXE -> iPXE chain.
 PXE_BREAKING_FIELDS = ('boot-file-name', 'client-classes', 'next-server', 'server-hostname')
 _IDENTIFIERS = ('hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id')
+# What a Kea DHCPv4 host reservation may hold; anything else is a typing mistake.
+RESERVATION_KEYS = _IDENTIFIERS + ('ip-address', 'hostname', 'option-data', 'boot-file-name', 'client-classes',
+                                   'next-server', 'server-hostname', 'user-context', 'comment')
 
 
 def _pools(subnet, where, problems):
@@ -82,6 +85,10 @@ def reservation_problems(reservations, subnet, pools=(), name='reservations', px
         if not isinstance(host, dict):
             problems.append(f'{where} must be a mapping with hw-address and ip-address, got {host!r}')
             continue
+        unknown = sorted(str(key) for key in host if key not in RESERVATION_KEYS)
+        if unknown:
+            problems.append(f'{where} has unknown key(s) {", ".join(unknown)}; a reservation takes '
+                            f'{", ".join(RESERVATION_KEYS)}')
         if not any(key in host for key in _IDENTIFIERS):
             problems.append(f'{where} needs an identifier ({", ".join(_IDENTIFIERS)}), got {host!r}')
         if 'hw-address' in host:

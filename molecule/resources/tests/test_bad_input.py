@@ -29,6 +29,8 @@ HA_PEER = {'name': 'netboot-peer', 'url': 'https://10.77.13.9:8000/', 'role': 's
 CASES = [
     ('mac-malformed', {'netboot_reservations': [{'hw-address': '52:54:00:zz:13:01', 'ip-address': '10.77.13.20'}]},
      ['netboot_reservations[0].hw-address', '52:54:00:zz:13:01']),
+    ('reservation-unknown-key', {'netboot_reservations': [{'hw-address': MAC, 'ip-adress': '10.77.13.20'}]},
+     ['netboot_reservations[0]', 'unknown key(s) ip-adress']),
     ('pool-holds-server', {'netboot_pool': '10.77.13.1 - 10.77.13.50'}, ['netboot_pool', '10.77.13.1 - 10.77.13.50']),
     ('arch-unknown', {'netboot_boot_files': {'bios': 'undionly.kpxe', 'efi-x65': 'snponly.efi'}},
      ['netboot_boot_files', 'efi-x65']),

@@ -92,6 +92,10 @@ def test_every_problem_is_reported_at_once():
      'netboot_reservations[0] sets client-classes'),
     ('52:54:00:00:00:01', "netboot_reservations must be a list of reservations, got '52:54:00:00:00:01'"),
     (['52:54:00:00:00:01'], 'netboot_reservations[0] must be a mapping'),
+    ([{'hw-address': '52:54:00:00:00:01', 'ip-adress': '10.0.0.20'}],
+     'netboot_reservations[0] has unknown key(s) ip-adress; a reservation takes hw-address, client-id'),
+    ([{'hw-address': '52:54:00:00:00:01', 'hostname': 'web1', 'Hostname': 'web2'}],
+     'netboot_reservations[0] has unknown key(s) Hostname;'),
 ])
 def test_reservations_of_one_subnet(reservations, message):
     problems = reservation_problems(reservations, '10.0.0.0/24', ['10.0.0.100 - 10.0.0.199'],
