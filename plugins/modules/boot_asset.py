@@ -163,33 +163,93 @@ diff:
 """
 
 import os
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import (
     BootAssetError,
     ChecksumMismatchError,
     default_checksum_name,
+    dest_kind,
+    dpkg_checksum,
+    ensure_work_dir,
     fetch_verified,
     file_digest,
     find_checksum,
     format_checksum,
+    install_file,
     is_supported_source,
     parse_checksum,
     parse_checksum_list,
-    read_text,
+    part_path,
+    read_bytes,
+    url_options,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import (
+    SignatureError,
+    check_against_release,
+    verify_clearsigned,
 )
 
+URL_OPTIONS = ('timeout', 'validate_certs', 'headers', 'url_username', 'url_password', 'force_basic_auth',
+               'use_proxy', 'client_cert', 'client_key')
 
-def expected_checksum(params):
-    """Return (algorithm, hex digest) from ``checksum`` or the ``checksum_url`` list."""
+
+def _runner(module):
+    def run(argv):
+        return module.run_command(argv, encoding=None, expand_user_and_vars=False, environ_update={'LC_ALL': 'C'})
+    return run
+
+
+def expected_checksum(module, options):
+    """Return (algorithm, hex digest, authenticity) from checksum, dpkg or the checksum_url list."""
+    params = module.params
+    url = params['url']
+    if params['checksum'] == 'dpkg':
+        if '://' in url and not url.lower().startswith('file://'):
+            raise BootAssetError(f'checksum dpkg is for a local file from a Debian package, got url {url!r}')
+        return dpkg_checksum(url, lambda argv: module.run_command(argv, expand_user_and_vars=False,
+                                                                     environ_update={'LC_ALL': 'C'})) + ('dpkg',)
     if params['checksum']:
-        return parse_checksum(params['checksum'])
+        return parse_checksum(params['checksum']) + ('checksum',)
     list_url = params['checksum_url']
-    if not is_supported_source(list_url):
-        raise BootAssetError(f'checksum_url must be an http(s):// or file:// URL or an absolute path, got {list_url!r}')
-    text = read_text(list_url, params['timeout'], params['validate_certs'], params['retries'])
-    name = params['checksum_name'] or default_checksum_name(params['url'])
-    return find_checksum(parse_checksum_list(text), name, list_url)
+    for option in ('checksum_url', 'release_url'):
+        if params[option] is not None and not is_supported_source(params[option]):
+            raise BootAssetError(f'{option} must be an http(s):// or file:// URL or an absolute path, got {params[option]!r}')
+    retries = params['retries']
+    data = read_bytes(list_url, options, retries)
+    try:
+        if params['release_url']:
+            release = read_bytes(params['release_url'], options, retries)
+            signed = verify_clearsigned(release, params['keyring'], f'release_url {params["release_url"]}', _runner(module))
+            check_against_release(data, signed, params['release_url'], list_url)
+            text, authenticity = data.decode('utf-8', errors='replace'), 'signed-release'
+        elif params['keyring']:
+            text = verify_clearsigned(data, params['keyring'], f'checksum_url {list_url}', _runner(module))
+            authenticity = 'signed-checksums'
+        else:
+            text, authenticity = data.decode('utf-8', errors='replace'), 'unsigned-checksums'
+    except SignatureError as exc:
+        raise BootAssetError(str(exc)) from exc
+    name = params['checksum_name'] or default_checksum_name(url)
+    return find_checksum(parse_checksum_list(text), name, list_url) + (authenticity,)
+
+
+def _defaults(params, dest, kind):
+    """Owner, group and mode for the new file: the task's, else those of the regular file it replaces."""
+    args = dict(params)
+    if kind == 'file':
+        info = os.lstat(dest)
+        if args['mode'] is None:
+            args['mode'] = f'{stat.S_IMODE(info.st_mode):04o}'
+        if os.geteuid() == 0:
+            args['owner'] = args['owner'] or str(info.st_uid)
+            args['group'] = args['group'] or str(info.st_gid)
+    elif args['mode'] is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        args['mode'] = f'{0o666 & ~umask:04o}'
+    return args
 
 
 def main():
@@ -200,12 +260,24 @@ def main():
             'checksum': {'type': 'str'},
             'checksum_url': {'type': 'str'},
             'checksum_name': {'type': 'str'},
+            'release_url': {'type': 'str'},
+            'keyring': {'type': 'path'},
+            'work_dir': {'type': 'path', 'default': '/var/cache/netboot-pxe/boot-asset'},
+            'max_size': {'type': 'int'},
             'timeout': {'type': 'int', 'default': 30},
             'retries': {'type': 'int', 'default': 3},
             'validate_certs': {'type': 'bool', 'default': True},
+            'headers': {'type': 'dict'},
+            'url_username': {'type': 'str'},
+            'url_password': {'type': 'str', 'no_log': True},
+            'force_basic_auth': {'type': 'bool', 'default': False},
+            'use_proxy': {'type': 'bool', 'default': True},
+            'client_cert': {'type': 'path'},
+            'client_key': {'type': 'path'},
         },
-        mutually_exclusive=[('checksum', 'checksum_url')],
+        mutually_exclusive=[('checksum', 'checksum_url'), ('checksum', 'keyring'), ('checksum', 'release_url')],
         required_one_of=[('checksum', 'checksum_url')],
+        required_by={'release_url': ['checksum_url', 'keyring'], 'keyring': ['checksum_url'], 'checksum_name': ['checksum_url']},
         add_file_common_args=True,
         supports_check_mode=True,
     )
@@ -214,19 +286,37 @@ def main():
     result = {'changed': False, 'dest': dest, 'url': url, 'downloaded': False, 'resumed': False}
     if not is_supported_source(url):
         module.fail_json(msg=f'url must be an http(s):// or file:// URL or an absolute path, got {url!r}', **result)
-    if params['timeout'] <= 0 or params['retries'] < 0:
-        module.fail_json(msg='timeout must be positive and retries not negative', **result)
+    if params['timeout'] <= 0:
+        module.fail_json(msg=f'timeout must be positive, got {params["timeout"]}', **result)
+    if params['retries'] < 0:
+        module.fail_json(msg=f'retries must not be negative, got {params["retries"]}', **result)
+    if params['max_size'] is not None and params['max_size'] <= 0:
+        module.fail_json(msg=f'max_size must be a positive number of bytes, got {params["max_size"]}', **result)
+    if params['headers'] and not all(isinstance(v, str) for v in params['headers'].values()):
+        module.fail_json(msg='headers must map header names to strings', **result)
+    if not os.path.isabs(params['work_dir']):
+        module.fail_json(msg=f'work_dir must be an absolute path, got {params["work_dir"]!r}', **result)
     parent = os.path.dirname(dest) or '.'
     if not os.path.isdir(parent):
         module.fail_json(msg=f'directory {parent} of dest does not exist', **result)
-    if os.path.isdir(dest):
+    kind = dest_kind(dest)
+    if kind == 'directory':
         module.fail_json(msg=f'dest {dest} is a directory', **result)
+    if kind == 'other':
+        module.fail_json(msg=f'dest {dest} is not a regular file', **result)
+    if os.path.realpath(params['work_dir']) == os.path.realpath(parent):
+        module.fail_json(msg=f'work_dir {params["work_dir"]} must not be the directory of dest', **result)
+    options = url_options(**{key: params[key] for key in URL_OPTIONS})
 
     try:
-        algorithm, expected = expected_checksum(params)
-        current = file_digest(dest, algorithm) if os.path.exists(dest) else None
+        algorithm, expected, authenticity = expected_checksum(module, options)
+        # A symbolic link at dest is never read through: it is replaced by the file.
+        current = file_digest(dest, algorithm, nofollow=True) if kind == 'file' else None
     except BootAssetError as exc:
         module.fail_json(msg=str(exc), **result)
+    result['authenticity'] = authenticity
+    if kind == 'link':
+        module.warn(f'dest {dest} is a symbolic link; it is replaced by the file, never written through')
     after = format_checksum(algorithm, expected)
     before = format_checksum(algorithm, current) if current else None
     diff = {'before': {'checksum': before}, 'after': {'checksum': after}, 'before_header': dest, 'after_header': dest}
@@ -235,9 +325,17 @@ def main():
         result.update(changed=True, checksum=after, diff=diff)
         if module.check_mode:
             module.exit_json(**result)
+        args = _defaults(params, dest, kind)
+
+        def prepare(path):
+            module.set_fs_attributes_if_different(module.load_file_common_arguments(args, path=path), False)
+
         try:
-            download = fetch_verified(url, dest + '.part', algorithm, expected, params['timeout'],
-                                      params['validate_certs'], params['retries'])
+            ensure_work_dir(params['work_dir'])
+            part = part_path(params['work_dir'], url, dest)
+            download = fetch_verified(url, part, algorithm, expected, options, params['retries'],
+                                      max_size=params['max_size'])
+            install_file(download.path, dest, algorithm, expected, prepare)
         except ChecksumMismatchError as exc:
             result.update(changed=False, expected=exc.expected, actual=exc.actual)
             result.pop('checksum')
@@ -246,7 +344,6 @@ def main():
             result.update(changed=False)
             result.pop('checksum')
             module.fail_json(msg=str(exc), **result)
-        module.atomic_move(download.path, dest, unsafe_writes=params['unsafe_writes'])
         result.update(downloaded=True, resumed=download.resumed)
 
     file_args = module.load_file_common_arguments(params, path=dest)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pathlib
 import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -137,8 +139,25 @@ def dest_dir(tmp_path):
     return path
 
 
+@pytest.fixture(autouse=True)
+def work_dir(tmp_path, monkeypatch):
+    """The private download directory of every run (never the default under /var/cache)."""
+    path = tmp_path / 'cache' / 'boot-asset'
+    monkeypatch.setattr(sys.modules[__name__], 'WORK_DIR', str(path))
+    return path
+
+
+WORK_DIR = None
+
+
+def part_of(url, dest):
+    """The partial file the module uses for ``url`` -> ``dest``."""
+    return pathlib.Path(_boot_asset.part_path(WORK_DIR, url, str(dest)))
+
+
 def run(capsys, **args):
     """Run the module; return its result."""
+    args.setdefault('work_dir', WORK_DIR)
     with patch_module_args(args), pytest.raises(SystemExit):
         boot_asset.main()
     return json.loads(capsys.readouterr().out)
@@ -154,7 +173,8 @@ def test_download_then_nothing_to_do(server, dest_dir, capsys):
     assert result['dest'] == str(dest) and result['url'] == server.url('vmlinuz')
     assert dest.read_bytes() == KERNEL
     assert oct(dest.stat().st_mode & 0o777) == '0o644'
-    assert not (dest_dir / 'vmlinuz.part').exists()
+    assert not part_of(args['url'], dest).exists()
+    assert os.listdir(dest_dir) == ['vmlinuz']
     assert server.requests == [('/vmlinuz', None)]
 
     again = run(capsys, **args)
@@ -229,18 +249,20 @@ def test_checksum_list_not_found(server, dest_dir, capsys):
 
 def test_resume_part_with_range(server, dest_dir, capsys):
     dest = dest_dir / 'initrd.img'
-    (dest_dir / 'initrd.img.part').write_bytes(INITRD[:1234567])
+    part_of(server.url('initrd.img'), dest).parent.mkdir(parents=True)
+    part_of(server.url('initrd.img'), dest).write_bytes(INITRD[:1234567])
     result = run(capsys, url=server.url('initrd.img'), dest=str(dest), checksum=sha(INITRD, 'sha512'))
     assert result['changed'] is True and result['downloaded'] is True and result['resumed'] is True
     assert server.requests == [('/initrd.img', 'bytes=1234567-')]
     assert dest.read_bytes() == INITRD
-    assert not (dest_dir / 'initrd.img.part').exists()
+    assert not part_of(server.url('initrd.img'), dest).exists()
 
 
 def test_server_ignoring_range_restarts(server, dest_dir, capsys):
     server.honor_range = False
     dest = dest_dir / 'initrd.img'
-    (dest_dir / 'initrd.img.part').write_bytes(INITRD[:1000])
+    part_of(server.url('initrd.img'), dest).parent.mkdir(parents=True)
+    part_of(server.url('initrd.img'), dest).write_bytes(INITRD[:1000])
     result = run(capsys, url=server.url('initrd.img'), dest=str(dest), checksum=sha(INITRD))
     assert result['changed'] is True and result['resumed'] is False
     assert server.requests == [('/initrd.img', 'bytes=1000-')]
@@ -249,7 +271,8 @@ def test_server_ignoring_range_restarts(server, dest_dir, capsys):
 
 def test_stale_part_is_dropped_and_downloaded_again(server, dest_dir, capsys):
     dest = dest_dir / 'vmlinuz'
-    (dest_dir / 'vmlinuz.part').write_bytes(b'x' * 1000)   # from another version of the file
+    part_of(server.url('vmlinuz'), dest).parent.mkdir(parents=True)
+    part_of(server.url('vmlinuz'), dest).write_bytes(b'x' * 1000)   # from another version of the file
     result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL))
     assert result['changed'] is True and result['resumed'] is False
     assert server.requests == [('/vmlinuz', 'bytes=1000-'), ('/vmlinuz', None)]
@@ -259,7 +282,8 @@ def test_stale_part_is_dropped_and_downloaded_again(server, dest_dir, capsys):
 @pytest.mark.parametrize('size', [len(KERNEL), len(KERNEL) + 10])
 def test_complete_or_too_long_part(server, dest_dir, capsys, size):
     dest = dest_dir / 'vmlinuz'
-    (dest_dir / 'vmlinuz.part').write_bytes((KERNEL + b'0123456789')[:size])
+    part_of(server.url('vmlinuz'), dest).parent.mkdir(parents=True)
+    part_of(server.url('vmlinuz'), dest).write_bytes((KERNEL + b'0123456789')[:size])
     result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL))
     assert result['changed'] is True and dest.read_bytes() == KERNEL
     if size == len(KERNEL):   # an earlier run finished the download but did not move it into place
@@ -300,7 +324,8 @@ def test_network_failure_keeps_part_for_next_run(server, dest_dir, capsys):
     result = run(capsys, url=server.url('initrd.img'), dest=str(dest), checksum=sha(INITRD), retries=0)
     assert result['failed'] is True and 'connection closed after' in result['msg']
     assert not dest.exists()
-    assert (dest_dir / 'initrd.img.part').read_bytes() == INITRD[:len(INITRD) // 2]
+    assert part_of(server.url('initrd.img'), dest).read_bytes() == INITRD[:len(INITRD) // 2]
+    assert os.listdir(dest_dir) == []
 
     result = run(capsys, url=server.url('initrd.img'), dest=str(dest), checksum=sha(INITRD), retries=0)
     assert result['changed'] is True and result['resumed'] is True
@@ -321,6 +346,7 @@ def test_check_mode_writes_nothing(server, dest_dir, capsys, existing, changed):
     assert result['diff']['after'] == {'checksum': sha(KERNEL)}
     assert server.asset_requests('vmlinuz') == []
     assert os.listdir(dest_dir) == ([] if existing is None else ['vmlinuz'])
+    assert not os.path.exists(WORK_DIR)
     if existing is not None:
         assert dest.read_bytes() == existing
 
@@ -356,7 +382,14 @@ def test_local_sources(www, dest_dir, capsys, form):
     ({'checksum_url': 'http://127.0.0.1:9/SHA256SUMS'}, 'mutually exclusive'),
     ({'checksum': None}, 'one of the following is required'),
     ({'dest': '/nonexistent/dir/vmlinuz'}, 'directory /nonexistent/dir of dest does not exist'),
-    ({'retries': -1}, 'retries not negative'),
+    ({'retries': -1}, 'retries must not be negative, got -1'),
+    ({'timeout': 0}, 'timeout must be positive, got 0'),
+    ({'max_size': 0}, 'max_size must be a positive number of bytes, got 0'),
+    ({'work_dir': 'cache'}, "work_dir must be an absolute path, got 'cache'"),
+    ({'checksum': 'dpkg'}, "checksum dpkg is for a local file from a Debian package, got url 'http://127.0.0.1:9/vmlinuz'"),
+    ({'keyring': '/k.gpg'}, 'mutually exclusive: checksum|keyring'),
+    ({'checksum': None, 'checksum_url': 'http://127.0.0.1:9/S', 'release_url': 'http://127.0.0.1:9/InRelease'}, 'missing parameter(s) required by \'release_url\': keyring'),
+    ({'url': '/etc/hostname', 'checksum': None}, 'one of the following is required: checksum, checksum_url'),
     ({'url': '/nonexistent/vmlinuz'}, 'cannot read /nonexistent/vmlinuz'),
 ])
 def test_invalid_arguments(dest_dir, capsys, args, message):
