@@ -320,6 +320,8 @@ def main():
     after = format_checksum(algorithm, expected)
     before = format_checksum(algorithm, current) if current else None
     diff = {'before': {'checksum': before}, 'after': {'checksum': after}, 'before_header': dest, 'after_header': dest}
+    if kind == 'link':
+        diff['before']['state'], diff['after']['state'] = 'link', 'file'
 
     if current != expected:
         result.update(changed=True, checksum=after, diff=diff)

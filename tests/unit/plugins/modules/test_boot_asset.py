@@ -488,8 +488,8 @@ def test_symlink_at_dest_is_replaced_never_written_through(server, dest_dir, tmp
     dest.symlink_to(victim)
     result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL), mode='0644')
     assert result['changed'] is True and result['downloaded'] is True
-    assert result['diff']['before'] == {'checksum': None}
-    assert 'is a symbolic link; it is replaced' in json.dumps(result['warnings']), result['warnings']
+    assert result['diff']['before'] == {'checksum': None, 'state': 'link'}
+    assert result['diff']['after'] == {'checksum': sha(KERNEL), 'state': 'file'}
     assert not dest.is_symlink() and dest.read_bytes() == KERNEL
     assert victim.read_bytes() == KERNEL and oct(victim.stat().st_mode & 0o777) == mode
     assert server.requests == [('/vmlinuz', None)]
