@@ -4,8 +4,10 @@
 """Fetch a boot file (kernel, initrd, ISO) and verify it against a checksum.
 
 Checksum lists in three formats (GNU coreutils, BSD tag, ``.treeinfo``), digests
-computed while streaming, downloads that resume a ``.part`` file with an HTTP
-range request and retry transient network errors.
+computed while streaming, downloads into a private partial file (created
+exclusively, never through a symbolic link) that resume with an HTTP range
+request and retry transient network errors, a size cap, a redirect policy,
+and the dpkg md5sums of local package files.
 
 Private module: its API may change without notice.
 """
