@@ -311,8 +311,9 @@ def expected_checksum(module, options):
     if params['checksum'] == 'dpkg':
         if '://' in url and not url.lower().startswith('file://'):
             raise BootAssetError(f'checksum dpkg is for a local file from a Debian package, got url {url!r}')
-        return dpkg_checksum(url, lambda argv: module.run_command(argv, expand_user_and_vars=False,
-                                                                     environ_update={'LC_ALL': 'C'})) + ('dpkg',)
+        def run_text(argv):
+            return module.run_command(argv, expand_user_and_vars=False, environ_update={'LC_ALL': 'C'})
+        return dpkg_checksum(url, run_text) + ('dpkg',)
     if params['checksum']:
         return parse_checksum(params['checksum']) + ('checksum',)
     list_url = params['checksum_url']

@@ -422,7 +422,8 @@ def test_local_sources(www, dest_dir, capsys, form):
     ({'work_dir': 'cache'}, "work_dir must be an absolute path, got 'cache'"),
     ({'checksum': 'dpkg'}, "checksum dpkg is for a local file from a Debian package, got url 'http://127.0.0.1:9/vmlinuz'"),
     ({'keyring': '/k.gpg'}, 'mutually exclusive: checksum|keyring'),
-    ({'checksum': None, 'checksum_url': 'http://127.0.0.1:9/S', 'release_url': 'http://127.0.0.1:9/InRelease'}, 'missing parameter(s) required by \'release_url\': keyring'),
+    ({'checksum': None, 'checksum_url': 'http://127.0.0.1:9/S', 'release_url': 'http://127.0.0.1:9/InRelease'},
+     "missing parameter(s) required by 'release_url': keyring"),
     ({'url': '/etc/hostname', 'checksum': None}, 'one of the following is required: checksum, checksum_url'),
     ({'url': '/nonexistent/vmlinuz'}, 'cannot read /nonexistent/vmlinuz'),
 ])
