@@ -423,7 +423,7 @@ def test_install_file_prepares_before_the_name(tmp_path, monkeypatch, cross_devi
 def installed_file():
     """A file of an installed package with its MD5 from the package's md5sums."""
     for path, package in [('/usr/share/doc/coreutils/copyright', 'coreutils'), ('/bin/ls', 'coreutils')]:
-        sums = subprocess.run(['dpkg-query', '--control-path', package, 'md5sums'], capture_output=True, text=True).stdout.strip()
+        sums = subprocess.run(['dpkg-query', '--control-path', package, 'md5sums'], capture_output=True, text=True, check=False).stdout.strip()
         if os.path.isfile(path) and sums:
             with open(sums) as f:
                 for line in f:
@@ -452,7 +452,7 @@ def test_dpkg_checksum_refuses_a_tampered_file(tmp_path):
         # dpkg-query really runs; the tampered copy stands in for the package's file,
         # in the answers and in a copy of the package's real md5sums.
         argv = [path if arg == str(copy) else arg for arg in argv]
-        proc = subprocess.run(argv, capture_output=True, text=True)
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
         out = proc.stdout.replace(path, str(copy))
         if '--control-path' in argv:
             sums = tmp_path / 'md5sums'
