@@ -298,9 +298,10 @@ URL_OPTIONS = ('timeout', 'validate_certs', 'headers', 'url_username', 'url_pass
                'use_proxy', 'client_cert', 'client_key')
 
 
-def _runner(module):
+def _runner(module, encoding=None):
+    """run(argv) -> (rc, stdout, stderr), without a shell; bytes unless ``encoding`` is given."""
     def run(argv):
-        return module.run_command(argv, encoding=None, expand_user_and_vars=False, environ_update={'LC_ALL': 'C'})
+        return module.run_command(argv, encoding=encoding, expand_user_and_vars=False, environ_update={'LC_ALL': 'C'})
     return run
 
 
@@ -311,9 +312,7 @@ def expected_checksum(module, options):
     if params['checksum'] == 'dpkg':
         if '://' in url and not url.lower().startswith('file://'):
             raise BootAssetError(f'checksum dpkg is for a local file from a Debian package, got url {url!r}')
-        def run_text(argv):
-            return module.run_command(argv, expand_user_and_vars=False, environ_update={'LC_ALL': 'C'})
-        return dpkg_checksum(url, run_text) + ('dpkg',)
+        return dpkg_checksum(url, _runner(module, 'utf-8')) + ('dpkg',)
     if params['checksum']:
         return parse_checksum(params['checksum']) + ('checksum',)
     list_url = params['checksum_url']
