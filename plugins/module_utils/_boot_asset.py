@@ -4,19 +4,25 @@
 """Fetch a boot file (kernel, initrd, ISO) and verify it against a checksum.
 
 Checksum lists in three formats (GNU coreutils, BSD tag, ``.treeinfo``), digests
-computed while streaming, downloads that resume a ``.part`` file with an HTTP
-range request and retry transient network errors.
+computed while streaming, downloads into a private partial file (created
+exclusively, never through a symbolic link) that resume with an HTTP range
+request and retry transient network errors, a size cap, a redirect policy,
+and the dpkg md5sums of local package files.
 
 Private module: its API may change without notice.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
 import re
+import secrets
 import ssl
+import stat
+import subprocess
 import time
 import urllib.error
 from collections import namedtuple
@@ -170,16 +176,64 @@ def is_supported_source(url):
     return scheme in ('http', 'https', 'file') or (not scheme and os.path.isabs(url))
 
 
-def file_digest(path, algorithm, chunk_size=CHUNK_SIZE):
-    """Hex digest of the file at ``path``, read in chunks."""
+def file_digest(path, algorithm, chunk_size=CHUNK_SIZE, nofollow=False):
+    """Hex digest of the file at ``path``, read in chunks.
+
+    With ``nofollow`` a symbolic link (or anything but a regular file) at ``path`` is refused
+    rather than read through.
+    """
     hasher = hashlib.new(algorithm)
+    flags = os.O_RDONLY | (os.O_NOFOLLOW | os.O_NONBLOCK if nofollow else 0)
     try:
-        with open(path, 'rb') as f:
+        fd = os.open(path, flags)
+        with os.fdopen(fd, 'rb') as f:
+            if nofollow and not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise BootAssetError(f'{path} is not a regular file')
             for chunk in iter(lambda: f.read(chunk_size), b''):
                 hasher.update(chunk)
     except OSError as exc:
         raise BootAssetError(f'cannot read {path}: {exc}') from exc
     return hasher.hexdigest()
+
+
+def dest_kind(path):
+    """What is at ``path``, not following a symbolic link: absent, file, link, directory or other."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return 'absent'
+    if stat.S_ISLNK(mode):
+        return 'link'
+    if stat.S_ISREG(mode):
+        return 'file'
+    return 'directory' if stat.S_ISDIR(mode) else 'other'
+
+
+def ensure_work_dir(path):
+    """Create the private download directory (mode 0700) or check an existing one.
+
+    It must be a real directory (no symbolic link) owned by this user; a looser mode is
+    tightened to 0700.
+    """
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError as exc:
+        raise BootAssetError(f'work_dir {path}: cannot create it: {exc}') from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise BootAssetError(f'work_dir {path} is not a directory (a symbolic link is refused)')
+    if info.st_uid != os.geteuid():
+        raise BootAssetError(f'work_dir {path} is owned by uid {info.st_uid}, not by uid {os.geteuid()} who runs this')
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def part_path(work_dir, url, dest):
+    """The partial file of ``url`` -> ``dest`` in ``work_dir``; stable, so a later run resumes it."""
+    key = hashlib.sha256(f'{url}\0{dest}'.encode('utf-8', 'surrogateescape')).hexdigest()[:32]
+    name = re.sub(r'[^A-Za-z0-9._-]', '_', os.path.basename(dest))[:64]
+    return os.path.join(work_dir, f'{key}-{name}.part')
 
 
 def _is_http(url):
@@ -205,19 +259,80 @@ def _network_error(url, exc):
 _NETWORK_ERRORS = (OSError, http.client.HTTPException, UrlsConnectionError, ValueError)
 
 
-def _open(url, headers, timeout, validate_certs):
-    """Open ``url`` (or a local path) for reading; return (stream, HTTP status or None, headers)."""
+# URL options as ansible.module_utils.urls takes them; the defaults of the module.
+URL_DEFAULTS = {
+    'timeout': 30, 'validate_certs': True, 'headers': None, 'url_username': None, 'url_password': None,
+    'force_basic_auth': False, 'use_proxy': True, 'client_cert': None, 'client_key': None,
+}
+MAX_REDIRECTS = 10
+# Headers that carry credentials; not sent on after a redirect to another host.
+_SECRET_HEADERS = ('authorization', 'proxy-authorization', 'cookie')
+
+
+def url_options(**options):
+    """URL_DEFAULTS updated with ``options`` (unknown names are refused)."""
+    unknown = sorted(set(options) - set(URL_DEFAULTS))
+    if unknown:
+        raise TypeError(f'unknown URL options: {", ".join(unknown)}')
+    result = dict(URL_DEFAULTS)
+    result.update((key, value) for key, value in options.items() if value is not None or key == 'headers')
+    return result
+
+
+def _origin(url):
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    return scheme, (parsed.hostname or '').lower(), parsed.port or {'http': 80, 'https': 443}.get(scheme)
+
+
+def check_redirect(old, new):
+    """Refuse a redirect to anything but http(s), and from https to plain http."""
+    scheme = _scheme(new)
+    if scheme not in ('http', 'https'):
+        raise BootAssetError(f'refusing the redirect from {old} to {new}: only http:// and https:// are followed')
+    if _scheme(old) == 'https' and scheme == 'http':
+        raise BootAssetError(f'refusing the redirect from {old} to {new}: it goes from https to plain http')
+
+
+def _open(url, headers, options):
+    """Open ``url`` (or a local path) for reading; return (stream, HTTP status or None, headers).
+
+    Redirects are followed here, at most MAX_REDIRECTS, each checked by check_redirect;
+    on a redirect to another host the credentials are not sent on.
+    """
     if not _scheme(url):
         try:
             return open(url, 'rb'), None, {}
         except OSError as exc:
             raise BootAssetError(f'cannot read {url}: {exc}') from exc
-    try:
-        response = open_url(url, headers=headers, timeout=timeout, validate_certs=validate_certs,
-                            http_agent=HTTP_AGENT, decompress=False)
-    except _NETWORK_ERRORS as exc:
-        raise _network_error(url, exc) from exc
-    return response, response.getcode(), response.headers
+    options = options or URL_DEFAULTS
+    sent = dict(options['headers'] or {})
+    sent.update(headers or {})
+    auth = {key: options[key] for key in ('url_username', 'url_password', 'force_basic_auth')}
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            response = open_url(current, headers=sent, timeout=options['timeout'], validate_certs=options['validate_certs'],
+                                use_proxy=options['use_proxy'], client_cert=options['client_cert'],
+                                client_key=options['client_key'], http_agent=HTTP_AGENT, decompress=False,
+                                follow_redirects='none', **auth)
+        except urllib.error.HTTPError as exc:
+            if not 300 <= exc.code < 400 or exc.code == 304:
+                raise _network_error(current, exc) from exc
+            target = exc.geturl()
+            exc.close()
+            if not target or target == current:
+                raise BootAssetError(f'{current}: HTTP {exc.code} redirect without a usable Location') from exc
+            check_redirect(current, target)
+            if _origin(target) != _origin(current):
+                sent = {key: value for key, value in sent.items() if key.lower() not in _SECRET_HEADERS}
+                auth = {'url_username': None, 'url_password': None, 'force_basic_auth': False}
+            current = target
+            continue
+        except _NETWORK_ERRORS as exc:
+            raise _network_error(current, exc) from exc
+        return response, response.getcode(), response.headers
+    raise BootAssetError(f'{url}: more than {MAX_REDIRECTS} redirects')
 
 
 def _retrying(url, retries, attempt_fn, sleep):
@@ -233,10 +348,10 @@ def _retrying(url, retries, attempt_fn, sleep):
     raise BootAssetError(f'giving up on {url} after {retries + 1} attempts: {last}')
 
 
-def read_text(url, timeout=30, validate_certs=True, retries=3, sleep=time.sleep, max_size=MAX_LIST_SIZE):
-    """Return the content of a small text file (a checksum list) at ``url`` or a local path."""
+def read_bytes(url, options=None, retries=3, sleep=time.sleep, max_size=MAX_LIST_SIZE):
+    """Return the content of a small file (a checksum list, a Release file) at ``url`` or a local path."""
     def attempt():
-        stream = _open(url, None, timeout, validate_certs)[0]
+        stream = _open(url, None, options)[0]
         try:
             with stream:
                 data = stream.read(max_size + 1)
@@ -244,17 +359,51 @@ def read_text(url, timeout=30, validate_certs=True, retries=3, sleep=time.sleep,
             raise _network_error(url, exc) from exc
         if len(data) > max_size:
             raise BootAssetError(f'{url} is larger than {max_size} bytes: not a checksum list')
-        return data.decode('utf-8', errors='replace')
+        return data
     return _retrying(url, retries, attempt, sleep)
 
 
+def read_text(url, options=None, retries=3, sleep=time.sleep, max_size=MAX_LIST_SIZE):
+    """read_bytes, decoded as UTF-8 (invalid bytes replaced)."""
+    return read_bytes(url, options, retries, sleep, max_size).decode('utf-8', errors='replace')
+
+
+def _content_range(value):
+    """(start, total or None) of a Content-Range header, or None."""
+    match = re.fullmatch(r'\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*', value or '')
+    if not match:
+        return None
+    return int(match.group(1)), None if match.group(2) == '*' else int(match.group(2))
+
+
 def _content_range_start(value):
-    match = re.fullmatch(r'\s*bytes\s+(\d+)-\d+/(?:\d+|\*)\s*', value or '')
-    return int(match.group(1)) if match else None
+    parsed = _content_range(value)
+    return parsed[0] if parsed else None
+
+
+class SizeLimitError(BootAssetError):
+    """The file is larger than max_size."""
+
+
+def _size_check(url, size, max_size, how):
+    if max_size is not None and size > max_size:
+        raise SizeLimitError(f'{url} is larger than max_size {max_size} bytes ({how} {size})')
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+
+
+def _check_own_file(fd, path):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+        raise BootAssetError(f'{path} is not a regular file of uid {os.geteuid()}; remove it')
 
 
 class _PartialFile:
-    """The ``.part`` file being written and the digest of what it holds so far."""
+    """The partial file being written and the digest of what it holds so far.
+
+    Opened without following a symbolic link; a new one is created exclusively, mode 0600.
+    """
 
     def __init__(self, path, algorithm):
         self.path = path
@@ -266,7 +415,9 @@ class _PartialFile:
         """Hash an existing part file; afterwards a download can continue it."""
         hasher = hashlib.new(self.algorithm)
         size = 0
-        with open(self.path, 'rb') as f:
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, 'rb') as f:
+            _check_own_file(f.fileno(), self.path)
             for chunk in iter(lambda: f.read(chunk_size), b''):
                 hasher.update(chunk)
                 size += len(chunk)
@@ -276,17 +427,37 @@ class _PartialFile:
         self.hasher = hashlib.new(self.algorithm)
         self.size = 0
 
+    def remove(self):
+        self.reset()
+        try:
+            os.unlink(self.path)   # a symbolic link is removed, never followed
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise BootAssetError(f'cannot remove {self.path}: {exc}') from exc
+
     def digest(self):
         return self.hasher.hexdigest()
 
-    def copy_from(self, url, stream, expected_length, chunk_size):
+    def _open_for_writing(self):
+        if self.size:
+            fd = os.open(self.path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            try:
+                _check_own_file(fd, self.path)
+                os.ftruncate(fd, self.size)
+                os.lseek(fd, self.size, os.SEEK_SET)
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd
+        self.remove()
+        return os.open(self.path, _CREATE, 0o600)
+
+    def copy_from(self, url, stream, expected_length, chunk_size, max_size=None):
         """Append ``stream`` at the current size, hashing as it goes."""
         received = 0
-        mode = 'r+b' if self.size else 'wb'
         try:
-            with open(self.path, mode) as out:
-                out.seek(self.size)
-                out.truncate()
+            with os.fdopen(self._open_for_writing(), 'wb') as out:
                 while True:
                     try:
                         chunk = stream.read(chunk_size)
@@ -294,35 +465,42 @@ class _PartialFile:
                         raise _network_error(url, exc) from exc
                     if not chunk:
                         break
+                    _size_check(url, self.size + len(chunk), max_size, 'received at least')
                     out.write(chunk)
                     self.hasher.update(chunk)
                     self.size += len(chunk)
                     received += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
         except OSError as exc:
             raise BootAssetError(f'cannot write {self.path}: {exc}') from exc
         if expected_length is not None and received < expected_length:
             raise TransientError(f'{url}: connection closed after {received} of {expected_length} bytes')
 
 
-def download(url, part_path, algorithm, timeout=30, validate_certs=True, retries=3, resume=True,
-             expected=None, sleep=time.sleep, chunk_size=CHUNK_SIZE):
+def download(url, part_path, algorithm, options=None, retries=3, resume=True, expected=None,
+             sleep=time.sleep, chunk_size=CHUNK_SIZE, max_size=None):
     """Download ``url`` (or copy a local path) into ``part_path``, hashing while streaming.
 
     An existing ``part_path`` is continued with an HTTP range request when ``resume`` is true
     and the source is http(s); a server that answers 200 instead of 206 gets a download from
     the start. Transient errors are retried ``retries`` times with a growing delay, resuming
-    from what was already written. ``part_path`` is kept on network failure.
+    from what was already written. ``part_path`` is kept on network failure, and removed
+    when the file is larger than ``max_size`` bytes (by Content-Length or by the bytes read).
     A part that already has the ``expected`` digest is used without a request.
+    ``part_path`` is never followed if it is a symbolic link: such a link is removed.
     Returns Download(path, digest, size, resumed); ``resumed`` is true when bytes from an
     earlier attempt were kept.
     """
     part = _PartialFile(part_path, algorithm)
     state = {'resumed': False}
-    if resume and _is_http(url) and os.path.isfile(part_path):
+    if resume and _is_http(url) and os.path.lexists(part_path):
         try:
             part.load(chunk_size)
-        except OSError:
-            part.reset()
+        except (OSError, BootAssetError):
+            part.remove()
+        if max_size is not None and part.size > max_size:
+            part.remove()
         if part.size and part.digest() == expected:
             return Download(part_path, expected, part.size, True)
 
@@ -333,7 +511,7 @@ def download(url, part_path, algorithm, timeout=30, validate_certs=True, retries
             if offset:
                 headers['Range'] = f'bytes={offset}-'
             try:
-                stream, status, response_headers = _open(url, headers, timeout, validate_certs)
+                stream, status, response_headers = _open(url, headers, options)
             except BootAssetError as exc:
                 cause = exc.__cause__
                 if offset and isinstance(cause, urllib.error.HTTPError) and cause.code == 416:
@@ -352,15 +530,23 @@ def download(url, part_path, algorithm, timeout=30, validate_certs=True, retries
                     state['resumed'] = False
                 length = response_headers.get('Content-Length')
                 expected_length = int(length) if length and length.isdigit() else None
-                part.copy_from(url, stream, expected_length, chunk_size)
+                if status is None:
+                    _size_check(url, os.fstat(stream.fileno()).st_size, max_size, 'size')
+                elif expected_length is not None:
+                    _size_check(url, part.size + expected_length, max_size, 'Content-Length says')
+                part.copy_from(url, stream, expected_length, chunk_size, max_size)
             return
 
-    _retrying(url, retries, attempt, sleep)
+    try:
+        _retrying(url, retries, attempt, sleep)
+    except SizeLimitError:
+        part.remove()
+        raise
     return Download(part_path, part.digest(), part.size, state['resumed'])
 
 
-def fetch_verified(url, part_path, algorithm, expected, timeout=30, validate_certs=True, retries=3,
-                   sleep=time.sleep, chunk_size=CHUNK_SIZE):
+def fetch_verified(url, part_path, algorithm, expected, options=None, retries=3, sleep=time.sleep,
+                   chunk_size=CHUNK_SIZE, max_size=None):
     """Download ``url`` into ``part_path`` and check its digest against ``expected``.
 
     A complete ``part_path`` left by an earlier run is used without a request. When a
@@ -368,9 +554,10 @@ def fetch_verified(url, part_path, algorithm, expected, timeout=30, validate_cer
     file), the part is dropped and the download restarted once from zero. On mismatch
     ``part_path`` is removed and ChecksumMismatchError raised.
     """
-    result = download(url, part_path, algorithm, timeout, validate_certs, retries, True, expected, sleep, chunk_size)
+    args = (options, retries)
+    result = download(url, part_path, algorithm, *args, True, expected, sleep, chunk_size, max_size)
     if result.digest != expected and result.resumed:
-        result = download(url, part_path, algorithm, timeout, validate_certs, retries, False, None, sleep, chunk_size)
+        result = download(url, part_path, algorithm, *args, False, None, sleep, chunk_size, max_size)
     if result.digest != expected:
         try:
             os.remove(part_path)
@@ -378,3 +565,103 @@ def fetch_verified(url, part_path, algorithm, expected, timeout=30, validate_cer
             pass
         raise ChecksumMismatchError(url, format_checksum(algorithm, expected), format_checksum(algorithm, result.digest))
     return result
+
+
+def install_file(part_path, dest, algorithm, expected, prepare, chunk_size=CHUNK_SIZE):
+    """Give the verified ``part_path`` the name ``dest``, atomically.
+
+    ``prepare(path)`` sets owner, group and mode before the file gets its name. A rename
+    replaces whatever is at ``dest`` (a symbolic link included) and never writes through
+    it. Across filesystems the file is copied into a new file in the directory of ``dest``,
+    created exclusively with mode 0600, checked again, prepared, then renamed over ``dest``.
+    """
+    prepare(part_path)
+    try:
+        os.rename(part_path, dest)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise BootAssetError(f'cannot move {part_path} to {dest}: {exc}') from exc
+    directory, name = os.path.split(dest)
+    temp = os.path.join(directory or '.', f'.{name}.{secrets.token_hex(8)}.tmp')
+    hasher = hashlib.new(algorithm)
+    try:
+        source = os.open(part_path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(source, 'rb') as src, os.fdopen(os.open(temp, _CREATE, 0o600), 'wb') as out:
+            for chunk in iter(lambda: src.read(chunk_size), b''):
+                hasher.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if hasher.hexdigest() != expected:
+            raise BootAssetError(f'{temp} changed while it was copied from {part_path}')
+        prepare(temp)
+        os.replace(temp, dest)
+    except BaseException as exc:
+        if os.path.lexists(temp):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise BootAssetError(f'cannot copy {part_path} to {dest}: {exc}') from exc
+        raise
+    os.unlink(part_path)
+
+
+_DPKG_PATH = re.compile(r'/[^\s*?\[\]\\]*')
+
+
+def _run_argv(argv):
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                          env=dict(os.environ, LC_ALL='C'))
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+
+
+def _dpkg_owners(path, run):
+    rc, out, err = run(['dpkg-query', '--search', '--', path])
+    owners = []
+    for line in out.splitlines():
+        if line.startswith('diversion by '):
+            continue
+        packages, sep, owned = line.rpartition(': ')
+        if sep and owned == path:
+            owners.extend(p.strip() for p in packages.split(','))
+    return owners
+
+
+def dpkg_checksum(url, run=None):
+    """('md5', digest) of a local file as recorded by the package that installed it.
+
+    The file is looked up with ``dpkg-query --search`` (its path, then the path with symbolic
+    links resolved) and its MD5 read from the package's md5sums, whose path
+    ``dpkg-query --control-path`` gives. apt checked the package's signature when it was
+    installed. ``run(argv)`` returns (rc, stdout, stderr).
+    """
+    run = run or _run_argv
+    path = unquote(urlparse(url).path) if _scheme(url) == 'file' else url
+    if _scheme(url) not in ('', 'file') or not _DPKG_PATH.fullmatch(path):
+        raise BootAssetError(f'checksum dpkg needs an absolute local path without whitespace or *?[]\\, got url {url!r}')
+    candidates = [path] + ([os.path.realpath(path)] if os.path.realpath(path) != path else [])
+    for candidate in candidates:
+        owners = _dpkg_owners(candidate, run)
+        if owners:
+            break
+    else:
+        raise BootAssetError(f'checksum dpkg: {path} belongs to no installed package; give checksum or checksum_url')
+    digests = set()
+    for package in owners:
+        rc, out, err = run(['dpkg-query', '--control-path', package, 'md5sums'])
+        sums = out.strip()
+        if rc != 0 or not sums:
+            continue
+        try:
+            with open(sums, encoding='utf-8', errors='surrogateescape') as f:
+                for line in f:
+                    digest, sep, name = line.rstrip('\n').partition('  ')
+                    if sep and name == candidate.lstrip('/') and re.fullmatch(r'[0-9a-f]{32}', digest):
+                        digests.add(digest)
+        except OSError as exc:
+            raise BootAssetError(f'checksum dpkg: cannot read {sums}: {exc}') from exc
+    if not digests:
+        raise BootAssetError(f'checksum dpkg: no MD5 of {candidate} in the md5sums of {", ".join(owners)}')
+    if len(digests) > 1:
+        raise BootAssetError(f'checksum dpkg: the packages {", ".join(owners)} list different MD5s for {candidate}')
+    return 'md5', digests.pop()

@@ -31,7 +31,10 @@ STATES = ('present', 'absent')
 ASSET_FIELDS = ('kernel', 'kernel_efi', 'initrd', 'iso', 'chain')
 ASSET_KEYS = ('url', 'checksum', 'checksum_url', 'checksum_name')
 FIELDS = ('name', 'label', 'family', 'version', 'architecture') + ASSET_FIELDS + (
-    'args', 'answer', 'answer_args', 'download', 'enabled', 'mirror', 'packages', 'state')
+    'args', 'answer', 'answer_args', 'download', 'enabled', 'mirror', 'packages', 'release_url', 'keyring',
+    'authenticity', 'state')
+# How the files of an entry are vouched for (computed, see _authenticity).
+AUTHENTICITY = ('authenticated', 'unauthenticated', 'not-downloaded')
 ARGS_PLACEHOLDERS = ('base_url', 'entry_url', 'iso_url', 'mirror')
 ANSWER_PLACEHOLDERS = ARGS_PLACEHOLDERS + ('answer_url',)
 OS_DIR = 'os'
@@ -44,6 +47,7 @@ _FILE_URL = re.compile(r'^file:///\S*$')
 _FILE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+~-]*$')
 _PACKAGE = re.compile(r'^[a-z0-9][a-z0-9+.-]+$')
 _MIRROR_PREFIX = '{mirror}'
+_KEYRING = re.compile(r'^/[A-Za-z0-9._+@/-]+$')
 
 
 class CatalogError(ValueError):
@@ -243,7 +247,48 @@ def normalize_entry(fields, origins, where):
         mirror=mirror,
         packages=list(packages),
     )
+    _signature_fields(result, fields, origins, at_entry)
+    computed = _authenticity(result)
+    given = fields.get('authenticity')
+    if given is not None and given != computed:
+        raise CatalogError(f'{_where(origins, "authenticity", at_entry)}: is computed from the entry ({computed}), got {given!r}')
+    result['authenticity'] = computed
     return result
+
+
+def _signature_fields(result, fields, origins, at_entry):
+    """Validate keyring and release_url into ``result``."""
+    keyring = fields.get('keyring')
+    if keyring is not None:
+        at = _where(origins, 'keyring', at_entry)
+        if not isinstance(keyring, str) or not _KEYRING.fullmatch(keyring) or _has_dotdot(keyring):
+            raise CatalogError(f'{at}: must be the absolute path of an OpenPGP keyring on the server, got {keyring!r}')
+        result['keyring'] = keyring
+    release_url = fields.get('release_url')
+    if release_url is None:
+        return
+    at = _where(origins, 'release_url', at_entry)
+    result['release_url'] = _check_location(at, release_url, True)
+    if keyring is None:
+        raise CatalogError(f'{at}: {release_url!r} needs a keyring to check its signature')
+    base = posixpath.dirname(release_url) + '/'
+    for field, asset in _assets(result):
+        if 'checksum_url' in asset and not asset['checksum_url'].startswith(base):
+            raise CatalogError(f'{_where(origins, field, at_entry)}.checksum_url: {asset["checksum_url"]!r} is not below '
+                               f'the directory of release_url {release_url!r}')
+
+
+def _authenticity(entry):
+    """authenticated: every copied file is checked through a signature (release_url and keyring, or a
+    keyring for clearsigned checksum lists), a checksum written in the catalog, or the dpkg
+    database; unauthenticated: some file is checked only against an unsigned checksum list;
+    not-downloaded: nothing is copied to the server."""
+    if not entry['download']:
+        return 'not-downloaded'
+    for _field, asset in _assets(entry):
+        if 'checksum_url' in asset and 'keyring' not in entry:
+            return 'unauthenticated'
+    return 'authenticated'
 
 
 def _assets(entry):
@@ -372,9 +417,11 @@ def asset_list(catalog, http_root, mirrors=None, name='os catalog', mirrors_name
 
     Each has ``entry`` (the entry name), ``url``, ``dest``
     (``<http_root>/os/<name>/<file name>``) and ``checksum``, or
-    ``checksum_url`` and, when set, ``checksum_name`` - the parameters of the
-    boot_asset module.  Files already on the server (absolute paths or file://
-    URLs, for example from a Debian package) may have neither checksum field.
+    ``checksum_url`` and, when set, ``checksum_name``, ``release_url`` and
+    ``keyring`` - the parameters of the boot_asset module.  Files already on the
+    server (absolute paths or file:// URLs) without a checksum get
+    ``checksum: dpkg``: they are checked against the md5sums of the Debian
+    package that installed them.
     """
     root = _http_root(http_root)
     mirrors = _mirrors(mirrors, mirrors_name)
@@ -389,8 +436,15 @@ def asset_list(catalog, http_root, mirrors=None, name='os catalog', mirrors_name
                     'dest': posixpath.join(root, OS_DIR, entry['name'], _basename(url))}
             if 'checksum' in asset:
                 item['checksum'] = asset['checksum']
+            elif 'checksum_url' not in asset:
+                item['checksum'] = 'dpkg'   # a local file without a checksum: from a Debian package
             if 'checksum_url' in asset:
                 item['checksum_url'] = _resolve(f'{where}.checksum_url', asset['checksum_url'], entry, mirrors, mirrors_name)
+                if 'release_url' in entry:
+                    item['release_url'] = _resolve(f'{name}[{index}].release_url', entry['release_url'], entry,
+                                                   mirrors, mirrors_name)
+                if 'keyring' in entry:
+                    item['keyring'] = entry['keyring']
             if 'checksum_name' in asset:
                 item['checksum_name'] = asset['checksum_name']
             result.append(item)

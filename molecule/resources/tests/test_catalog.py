@@ -68,27 +68,37 @@ def test_second_run_downloads_nothing(client):
     requests = client.check_output(f'journalctl -u netboot-test-mirror --since @{since} --no-pager -o cat')
     fetched = [line for line in requests.splitlines() if '"GET ' in line]
     assert fetched, 'the checksum lists are read on every run'
-    assert all('SHA256SUMS' in line or '.treeinfo' in line for line in fetched), fetched
+    assert all('SHA256SUMS' in line or '.treeinfo' in line or 'InRelease' in line for line in fetched), fetched
 
 
-def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client):
+@pytest.mark.parametrize('resign', [True, False])
+def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client, resign):
     kernel = f'{DEBIAN_IMAGES}/netboot/debian-installer/amd64/linux'
+    release = f'{MIRROR}/debian/dists/trixie/InRelease'
     before = sha256(server, '/srv/netboot/os/debian-13/linux')
-    client.check_output(f'cp {kernel} /tmp/linux.good && cp {DEBIAN_IMAGES}/SHA256SUMS /tmp/SHA256SUMS.good')
+    client.check_output(f'cp {kernel} /tmp/linux.good && cp {DEBIAN_IMAGES}/SHA256SUMS /tmp/SHA256SUMS.good'
+                        f' && cp {release} /tmp/InRelease.good')
     try:
         # The list announces a new kernel, but the mirror serves other bytes.
         client.check_output(f'head -c 1M /dev/urandom > {kernel}')
         announced = 'a' * 64
         client.check_output(f"sed -i 's|^[0-9a-f]*  ./netboot/debian-installer/amd64/linux$|{announced}  "
                             f"./netboot/debian-installer/amd64/linux|' {DEBIAN_IMAGES}/SHA256SUMS")
+        if resign:   # the signed InRelease vouches for the new list: the file itself mismatches
+            client.check_output(f'/usr/local/bin/netboot-sign-release {MIRROR}/debian/dists trixie')
         result = run_site()
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
-        assert 'checksum' in output and announced in output, output[-3000:]
+        if resign:
+            assert 'checksum' in output and announced in output, output[-3000:]
+        else:        # the changed list no longer matches the signed InRelease
+            assert 'does not match release_url' in output, output[-3000:]
         assert sha256(server, '/srv/netboot/os/debian-13/linux') == before
         assert server.run('ls /srv/netboot/os/debian-13/linux.part').rc != 0
+        assert server.run('ls /srv/netboot/os/debian-13/ | grep -v -x -e linux -e initrd.gz').rc != 0
     finally:
-        client.check_output(f'cp /tmp/linux.good {kernel} && cp /tmp/SHA256SUMS.good {DEBIAN_IMAGES}/SHA256SUMS')
+        client.check_output(f'cp /tmp/linux.good {kernel} && cp /tmp/SHA256SUMS.good {DEBIAN_IMAGES}/SHA256SUMS'
+                            f' && cp /tmp/InRelease.good {release}')
 
 
 @pytest.mark.parametrize('last, answer, expected', [

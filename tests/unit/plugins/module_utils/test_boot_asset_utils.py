@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
+import os
+import shutil
 import ssl
+import subprocess
 import urllib.error
 
 import pytest
@@ -15,11 +19,18 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import (
     BootAssetError,
     ChecksumEntry,
     ChecksumMismatchError,
+    SizeLimitError,
     TransientError,
+    check_redirect,
     default_checksum_name,
+    dest_kind,
     download,
+    dpkg_checksum,
+    ensure_work_dir,
     fetch_verified,
     file_digest,
+    install_file,
+    part_path,
     find_checksum,
     is_supported_source,
     parse_checksum,
@@ -271,3 +282,198 @@ def test_retrying_does_not_retry_permanent_errors():
 ])
 def test_content_range_start(value, start):
     assert _boot_asset._content_range_start(value) == start
+
+
+@pytest.mark.parametrize('old, new, message', [
+    ('https://m/x', 'http://m/x', 'refusing the redirect from https://m/x to http://m/x: it goes from https to plain http'),
+    ('HTTPS://m/x', 'HTTP://other/x', 'from https to plain http'),
+    ('http://m/x', 'ftp://m/x', 'refusing the redirect from http://m/x to ftp://m/x: only http:// and https://'),
+    ('https://m/x', 'file:///etc/shadow', 'only http:// and https://'),
+    ('http://m/x', 'http://other/x', None),
+    ('http://m/x', 'https://m/x', None),
+    ('https://m/x', 'https://other/x', None),
+])
+def test_check_redirect(old, new, message):
+    if message is None:
+        assert check_redirect(old, new) is None
+    else:
+        with pytest.raises(BootAssetError, match=message):
+            check_redirect(old, new)
+
+
+def test_file_digest_nofollow_refuses_links_and_fifos(tmp_path):
+    target = tmp_path / 'target'
+    target.write_bytes(b'secret')
+    (tmp_path / 'link').symlink_to(target)
+    os.mkfifo(tmp_path / 'fifo')
+    assert file_digest(str(tmp_path / 'link'), 'sha256') == hashlib.sha256(b'secret').hexdigest()
+    with pytest.raises(BootAssetError, match='cannot read .*link'):
+        file_digest(str(tmp_path / 'link'), 'sha256', nofollow=True)
+    with pytest.raises(BootAssetError, match='fifo is not a regular file'):
+        file_digest(str(tmp_path / 'fifo'), 'sha256', nofollow=True)
+
+
+def test_dest_kind(tmp_path):
+    (tmp_path / 'file').write_bytes(b'x')
+    (tmp_path / 'dir').mkdir()
+    (tmp_path / 'link').symlink_to(tmp_path / 'dir')
+    os.mkfifo(tmp_path / 'fifo')
+    kinds = {name: dest_kind(str(tmp_path / name)) for name in ('file', 'dir', 'link', 'fifo', 'missing')}
+    assert kinds == {'file': 'file', 'dir': 'directory', 'link': 'link', 'fifo': 'other', 'missing': 'absent'}
+
+
+def test_work_dir_is_created_private_and_tightened(tmp_path):
+    path = tmp_path / 'cache' / 'boot-asset'
+    assert ensure_work_dir(str(path)) == str(path)
+    assert oct(path.stat().st_mode & 0o777) == '0o700'
+    path.chmod(0o755)
+    ensure_work_dir(str(path))
+    assert oct(path.stat().st_mode & 0o777) == '0o700'
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda p: p.symlink_to(p.parent), 'is not a directory (a symbolic link is refused)'),
+    (lambda p: p.write_bytes(b''), 'cannot create it'),
+])
+def test_work_dir_refused(tmp_path, make, message):
+    path = tmp_path / 'work'
+    make(path)
+    with pytest.raises(BootAssetError, match=f'work_dir {path}'):
+        ensure_work_dir(str(path))
+    with pytest.raises(BootAssetError, match=message.replace('(', r'\(').replace(')', r'\)')):
+        ensure_work_dir(str(path))
+
+
+def test_part_path_is_stable_per_url_and_dest():
+    a = part_path('/w', 'http://m/linux', '/srv/http/os/debian-13/linux')
+    assert a == part_path('/w', 'http://m/linux', '/srv/http/os/debian-13/linux')
+    assert os.path.dirname(a) == '/w' and a.endswith('-linux.part')
+    assert a != part_path('/w', 'http://m/linux', '/srv/http/os/debian-12/linux')
+    assert a != part_path('/w', 'http://other/linux', '/srv/http/os/debian-13/linux')
+    assert os.path.basename(part_path('/w', 'http://m/x', '/d/a b\nc')).endswith('-a_b_c.part')
+
+
+def test_part_symlink_is_removed_not_followed(tmp_path):
+    data = b'kernel' * 1000
+    src = tmp_path / 'src'
+    src.write_bytes(data)
+    victim = tmp_path / 'victim'
+    victim.write_bytes(b'do not touch')
+    part = tmp_path / 'dest.part'
+    part.symlink_to(victim)
+    result = fetch_verified(str(src), str(part), 'sha256', hashlib.sha256(data).hexdigest())
+    assert result.size == len(data)
+    assert victim.read_bytes() == b'do not touch'
+    assert not part.is_symlink() and part.read_bytes() == data
+    assert oct(part.stat().st_mode & 0o777) == '0o600'
+
+
+@pytest.mark.parametrize('size, max_size, ok', [(1000, 1000, True), (1001, 1000, False), (5 * 4096, 4096, False)])
+def test_local_size_cap(tmp_path, size, max_size, ok):
+    src = tmp_path / 'src'
+    src.write_bytes(b'x' * size)
+    part = tmp_path / 'dest.part'
+    if ok:
+        assert download(str(src), str(part), 'sha256', max_size=max_size, chunk_size=1024).size == size
+    else:
+        with pytest.raises(SizeLimitError, match=f'{src} is larger than max_size {max_size} bytes'):
+            download(str(src), str(part), 'sha256', max_size=max_size, chunk_size=1024)
+        assert not part.exists()
+
+
+@pytest.mark.parametrize('cross_device', [False, True])
+def test_install_file_prepares_before_the_name(tmp_path, monkeypatch, cross_device):
+    data = b'initrd' * 1000
+    digest = hashlib.sha256(data).hexdigest()
+    part = tmp_path / 'work' / 'x.part'
+    part.parent.mkdir()
+    part.write_bytes(data)
+    dest_dir = tmp_path / 'srv'
+    dest_dir.mkdir()
+    victim = tmp_path / 'victim'
+    victim.write_bytes(b'do not touch')
+    dest = dest_dir / 'initrd.img'
+    dest.symlink_to(victim)   # a link at dest is replaced, never written through
+    prepared = []
+
+    def prepare(path):
+        assert not os.path.exists(dest) or os.path.islink(dest)   # dest has not got its new file yet
+        prepared.append((os.path.dirname(path) == str(dest_dir), oct(os.stat(path).st_mode & 0o777)))
+        os.chmod(path, 0o644)
+
+    if cross_device:
+        real_rename = os.rename
+
+        def rename(src, dst):
+            if str(src) == str(part):
+                raise OSError(errno.EXDEV, 'Invalid cross-device link')
+            return real_rename(src, dst)
+        monkeypatch.setattr(os, 'rename', rename)
+    install_file(str(part), str(dest), 'sha256', digest, prepare)
+    assert not dest.is_symlink() and dest.read_bytes() == data
+    assert oct(dest.stat().st_mode & 0o777) == '0o644'
+    assert victim.read_bytes() == b'do not touch'
+    assert not part.exists()
+    assert sorted(os.listdir(dest_dir)) == ['initrd.img']
+    if cross_device:   # the part was prepared, then the exclusive copy next to dest (mode 0600)
+        assert prepared[1] == (True, '0o600')
+    assert len(prepared) == (2 if cross_device else 1)
+
+
+def installed_file():
+    """A file of an installed package with its MD5 from the package's md5sums."""
+    for path, package in [('/usr/share/doc/coreutils/copyright', 'coreutils'), ('/bin/ls', 'coreutils')]:
+        sums = subprocess.run(['dpkg-query', '--control-path', package, 'md5sums'], capture_output=True, text=True, check=False).stdout.strip()
+        if os.path.isfile(path) and sums:
+            with open(sums) as f:
+                for line in f:
+                    digest, _sep, name = line.rstrip('\n').partition('  ')
+                    if name == path.lstrip('/'):
+                        return path, digest
+    pytest.fail('no file of coreutils with an MD5 in its md5sums: is this a Debian system?')
+
+
+@pytest.mark.skipif(not shutil.which('dpkg-query'), reason='needs dpkg')
+@pytest.mark.parametrize('form', ['path', 'uri'])
+def test_dpkg_checksum_of_an_installed_file(form):
+    path, digest = installed_file()
+    url = path if form == 'path' else 'file://' + path
+    assert dpkg_checksum(url) == ('md5', digest)
+    assert file_digest(path, 'md5') == digest
+
+
+@pytest.mark.skipif(not shutil.which('dpkg-query'), reason='needs dpkg')
+def test_dpkg_checksum_refuses_a_tampered_file(tmp_path):
+    path, digest = installed_file()
+    copy = tmp_path / 'tampered'
+    copy.write_bytes(open(path, 'rb').read() + b'tampered')
+
+    def run_as_if_installed(argv):
+        # dpkg-query really runs; the tampered copy stands in for the package's file,
+        # in the answers and in a copy of the package's real md5sums.
+        argv = [path if arg == str(copy) else arg for arg in argv]
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        out = proc.stdout.replace(path, str(copy))
+        if '--control-path' in argv:
+            sums = tmp_path / 'md5sums'
+            with open(proc.stdout.strip()) as f:
+                sums.write_text(f.read().replace(f'  {path.lstrip("/")}\n', f'  {str(copy).lstrip("/")}\n'))
+            out = str(sums)
+        return proc.returncode, out, proc.stderr
+
+    algorithm, expected = dpkg_checksum(str(copy), run_as_if_installed)
+    assert (algorithm, expected) == ('md5', digest)
+    with pytest.raises(ChecksumMismatchError, match=f'expected md5:{digest}'):
+        fetch_verified(str(copy), str(tmp_path / 'x.part'), algorithm, expected)
+
+
+@pytest.mark.skipif(not shutil.which('dpkg-query'), reason='needs dpkg')
+@pytest.mark.parametrize('url, message', [
+    ('/nonexistent/netboot-file', 'belongs to no installed package; give checksum or checksum_url'),
+    ('/usr/share/doc/*/copyright', 'needs an absolute local path without whitespace'),
+    ('http://m/linux', "needs an absolute local path without whitespace or \\*\\?\\[\\]\\\\, got url 'http://m/linux'"),
+    ('relative/file', 'needs an absolute local path'),
+])
+def test_dpkg_checksum_refuses(url, message):
+    with pytest.raises(BootAssetError, match=message):
+        dpkg_checksum(url)

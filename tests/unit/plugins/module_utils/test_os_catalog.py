@@ -62,7 +62,7 @@ def test_builtin_entry_is_normalized_with_defaults():
         'name': 'debian-13', 'label': 'Debian 13 installer', 'family': 'debian', 'version': '13',
         'architecture': 'x86_64', 'kernel': DEBIAN['kernel'], 'initrd': DEBIAN['initrd'],
         'args': '', 'answer': 'preseed', 'answer_args': 'auto=true priority=critical url={answer_url}',
-        'download': True, 'enabled': False, 'mirror': 'debian', 'packages': [],
+        'download': True, 'enabled': False, 'mirror': 'debian', 'packages': [], 'authenticity': 'unauthenticated',
     }
 
 
@@ -237,8 +237,10 @@ def test_asset_list_local_files_and_own_mirror_name():
                       {'name': 'alma', 'family': 'el', 'mirror': 'almalinux',
                        'kernel': {'url': '{mirror}/10/vmlinuz', 'checksum_url': '{mirror}/10/.treeinfo'}}], builtin=[])
     assert asset_list(catalog, '/srv/netboot', {'almalinux': 'https://repo.almalinux.org/almalinux'}) == [
-        {'entry': 'memtest', 'url': '/boot/memtest86+x64.bin', 'dest': '/srv/netboot/os/memtest/memtest86+x64.bin'},
-        {'entry': 'memtest', 'url': 'file:///boot/memtest86+x64.efi', 'dest': '/srv/netboot/os/memtest/memtest86+x64.efi'},
+        {'entry': 'memtest', 'url': '/boot/memtest86+x64.bin', 'dest': '/srv/netboot/os/memtest/memtest86+x64.bin',
+         'checksum': 'dpkg'},
+        {'entry': 'memtest', 'url': 'file:///boot/memtest86+x64.efi', 'dest': '/srv/netboot/os/memtest/memtest86+x64.efi',
+         'checksum': 'dpkg'},
         {'entry': 'alma', 'url': 'https://repo.almalinux.org/almalinux/10/vmlinuz', 'dest': '/srv/netboot/os/alma/vmlinuz',
          'checksum_url': 'https://repo.almalinux.org/almalinux/10/.treeinfo'},
     ]
@@ -411,3 +413,57 @@ def test_builtin_mirror_points_a_family_at_a_lab_mirror():
 
 def by_name_items(items):
     return {item['key']: item for item in items}
+
+
+# --- authenticity ------------------------------------------------------------------------------
+
+KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
+RELEASE = '{mirror}/dists/trixie/InRelease'
+
+
+@pytest.mark.parametrize('override, expected', [
+    ({}, 'unauthenticated'),
+    ({'release_url': RELEASE, 'keyring': KEYRING}, 'authenticated'),
+    ({'keyring': '/etc/keys/lab.gpg'}, 'authenticated'),      # clearsigned checksum lists
+    ({'download': False}, 'not-downloaded'),
+    ({'kernel': {'url': 'http://files.lab/linux', 'checksum': SHA256}, 'initrd': []}, 'authenticated'),
+    ({'kernel': '/boot/vmlinuz', 'initrd': [], 'answer': 'none', 'answer_args': ''}, 'authenticated'),   # dpkg
+    ({'release_url': RELEASE, 'keyring': KEYRING, 'authenticity': 'authenticated'}, 'authenticated'),
+])
+def test_authenticity_is_computed(override, expected):
+    (entry,) = merged([{'name': 'debian-13', **override}])
+    assert entry['authenticity'] == expected
+    assert merge_layers([('catalog', copy.deepcopy([entry]))]) == [entry]
+
+
+@pytest.mark.parametrize('override, message', [
+    ({'authenticity': 'authenticated'}, "layer0[0].authenticity: is computed from the entry (unauthenticated), got 'authenticated'"),
+    ({'release_url': RELEASE}, "layer0[0].release_url: '{mirror}/dists/trixie/InRelease' needs a keyring to check its signature"),
+    ({'keyring': 'keys/lab.gpg'}, "layer0[0].keyring: must be the absolute path of an OpenPGP keyring on the server, got 'keys/lab.gpg'"),
+    ({'keyring': '/etc/keys/../lab.gpg'}, 'layer0[0].keyring: must be the absolute path'),
+    ({'keyring': '/etc/keys/lab key.gpg'}, 'layer0[0].keyring: must be the absolute path'),
+    ({'keyring': ['/etc/keys/lab.gpg']}, 'layer0[0].keyring: must be the absolute path'),
+    ({'release_url': '{mirror}/dists/bookworm/InRelease', 'keyring': KEYRING},
+     "__ipxe_os_builtin_entries[0].kernel.checksum_url: '{mirror}/dists/trixie/main/installer-amd64/current/images/SHA256SUMS' "
+     "is not below the directory of release_url '{mirror}/dists/bookworm/InRelease'"),
+    ({'release_url': 'ftp://m/InRelease', 'keyring': KEYRING}, 'layer0[0].release_url:'),
+])
+def test_signature_fields_refused(override, message):
+    with pytest.raises(CatalogError) as exc:
+        merged([{'name': 'debian-13', **override}])
+    assert message in str(exc.value)
+
+
+def test_asset_list_passes_release_url_and_keyring():
+    (entry,) = merged([{'name': 'debian-13', 'enabled': True, 'release_url': RELEASE, 'keyring': KEYRING}])
+    items = asset_list([entry], '/srv/netboot', MIRRORS)
+    assert [(i['release_url'], i['keyring']) for i in items] == [('http://mirror.lab/debian/dists/trixie/InRelease', KEYRING)] * 2
+    assert all(i['checksum_url'].startswith('http://mirror.lab/debian/dists/trixie/') for i in items)
+
+
+def test_builtin_debian_entries_are_authenticated_and_the_others_marked():
+    marks = {entry['name']: entry['authenticity'] for entry in all_builtin_enabled()}
+    assert marks == {'debian-13': 'authenticated', 'debian-12': 'authenticated', 'ubuntu-24.04': 'not-downloaded',
+                     'fedora-44': 'unauthenticated', 'almalinux-10': 'unauthenticated', 'rocky-10': 'unauthenticated',
+                     'opensuse-leap-16': 'not-downloaded', 'archlinux': 'not-downloaded',
+                     'memtest86plus': 'authenticated', 'netboot.xyz': 'not-downloaded'}

@@ -1,0 +1,241 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Clearsigned files checked with a real gpgv and throwaway keys; Release files parsed."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import parse_checksum_list
+from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import (
+    SignatureError,
+    check_against_release,
+    clearsigned_text,
+    parse_release,
+    release_path,
+    verify_clearsigned,
+)
+
+H64 = 'ab' * 32
+SUMS = f'{H64}  ./netboot/debian-installer/amd64/linux\n'
+LIST = f'# Fedora-Server-44 CHECKSUM\nSHA256 (Fedora-Server-netinst-x86_64-44.iso) = {H64}\n'
+REAL_INRELEASE = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease'
+DEBIAN_KEYRINGS = '/usr/share/keyrings'
+
+
+def release(sums_by_path, extra=''):
+    lines = ''.join(f' {hashlib.sha256(data).hexdigest()} {len(data):8d} {path}\n' for path, data in sums_by_path.items())
+    return f'Origin: Test\nSuite: testing\nCodename: trixie\n{extra}SHA256:\n{lines}'
+
+
+def test_good_clearsigned_list_gives_the_signed_text(openpgp):
+    signed = openpgp['signer'].clearsign(LIST)
+    text = verify_clearsigned(signed, openpgp['signer'].keyring, 'CHECKSUM')
+    assert text == LIST.rstrip('\n')
+    assert [e.name for e in parse_checksum_list(text)] == ['Fedora-Server-netinst-x86_64-44.iso']
+
+
+def test_dash_escaped_and_trailing_blanks(openpgp):
+    text = '- starts with a dash\nkeep\ttabs inside\ntrailing blanks   \n'
+    signed = openpgp['signer'].clearsign(text)
+    assert verify_clearsigned(signed, openpgp['signer'].keyring, 'x') == '- starts with a dash\nkeep\ttabs inside\ntrailing blanks'
+
+
+def _tamper_text(signed):
+    return signed.replace(H64.encode(), ('cd' * 32).encode(), 1)
+
+
+def _append_unsigned(signed):
+    return signed + f'{"ef" * 32}  evil.iso\n'.encode()
+
+
+def _prepend_unsigned(signed):
+    return f'{"ef" * 32}  evil.iso\n'.encode() + signed
+
+
+def _two_messages(signed):
+    return signed + signed
+
+
+def _armor_only(signed):
+    return signed[signed.index(b'-----BEGIN PGP SIGNATURE-----'):]
+
+
+def _plain(signed):
+    return LIST.encode()
+
+
+@pytest.mark.parametrize('tamper, keyring, message', [
+    (_tamper_text, 'signer', 'no good signature from a key of'),
+    (None, 'stranger', 'no key of the keyring made it'),
+    (_append_unsigned, 'signer', 'not one clearsigned OpenPGP message'),
+    (_prepend_unsigned, 'signer', 'not one clearsigned OpenPGP message'),
+    (_two_messages, 'signer', 'not one clearsigned OpenPGP message'),
+    (_armor_only, 'signer', 'not one clearsigned OpenPGP message'),
+    (_plain, 'signer', 'not one clearsigned OpenPGP message'),
+])
+def test_refused_clearsigned_lists(openpgp, tamper, keyring, message):
+    signed = openpgp['signer'].clearsign(LIST)
+    if tamper:
+        signed = tamper(signed)
+    with pytest.raises(SignatureError, match=message):
+        verify_clearsigned(signed, openpgp[keyring].keyring, 'checksum_url http://m/CHECKSUM')
+
+
+@pytest.mark.parametrize('keyring, message', [
+    ('relative/keyring.gpg', 'keyring must be an absolute path'),
+    ('/nonexistent/keyring.gpg', 'keyring /nonexistent/keyring.gpg does not exist'),
+])
+def test_keyring_must_exist(openpgp, keyring, message):
+    with pytest.raises(SignatureError, match=message):
+        verify_clearsigned(openpgp['signer'].clearsign(LIST), keyring, 'x')
+
+
+def test_status_lines_decide_not_the_exit_code(openpgp):
+    signed = openpgp['signer'].clearsign(LIST)
+
+    def lying_gpgv(argv):
+        return 0, LIST.encode(), b'[GNUPG:] BADSIG 0123456789ABCDEF someone\n'
+
+    with pytest.raises(SignatureError, match='bad signature'):
+        verify_clearsigned(signed, openpgp['signer'].keyring, 'x', run=lying_gpgv)
+
+
+def test_output_must_be_the_text_between_the_armor_lines(openpgp):
+    signed = openpgp['signer'].clearsign(LIST)
+    fpr = 'A' * 40
+
+    def other_text(argv):
+        return 0, b'something else\n', f'[GNUPG:] GOODSIG 0123 x\n[GNUPG:] VALIDSIG {fpr} 2026-01-01 0 0 4 0 22 8 01 {fpr}\n'.encode()
+
+    with pytest.raises(SignatureError, match='differs from the text between the armor lines'):
+        verify_clearsigned(signed, openpgp['signer'].keyring, 'x', run=other_text)
+
+
+# A line outside the signed block, or a changed signed line, is never accepted.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(['before', 'after', 'in-text', 'in-armor', 'after-header']),
+       line=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=60))
+def test_an_unsigned_line_never_reaches_the_parser(openpgp, where, line):
+    base = openpgp['signer'].clearsign(LIST).decode()
+    evil = f'{"ef" * 32}  {line.strip() or "x"}'
+    lines = base.split('\n')
+    at = {'before': 0, 'after': len(lines), 'in-text': 4, 'after-header': 1,
+          'in-armor': lines.index('-----BEGIN PGP SIGNATURE-----') + 2}[where]
+    tampered = '\n'.join(lines[:at] + [evil] + lines[at:])
+    try:
+        text = verify_clearsigned(tampered.encode(), openpgp['signer'].keyring, 'x')
+    except SignatureError:
+        return
+    assert parse_checksum_list(text) == parse_checksum_list(LIST)
+
+
+@pytest.mark.parametrize('text, message', [
+    ('-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\nNotDashEscaped: yes\n\nx\n-----BEGIN PGP SIGNATURE-----\n\nabc\n'
+     '-----END PGP SIGNATURE-----\n', 'not one clearsigned'),
+    ('-----BEGIN PGP SIGNED MESSAGE-----\n\nx\n-----BEGIN PGP SIGNED MESSAGE-----\n\ny\n-----BEGIN PGP SIGNATURE-----\n\nabc\n'
+     '-----END PGP SIGNATURE-----\n', 'not one clearsigned'),
+    (b'\xff\xfe', 'not UTF-8'),
+])
+def test_clearsigned_structure(text, message):
+    with pytest.raises(SignatureError, match=message):
+        clearsigned_text(text, 'x')
+
+
+@pytest.mark.parametrize('text, expected', [
+    (release({'main/installer-amd64/current/images/SHA256SUMS': SUMS.encode()}),
+     {'main/installer-amd64/current/images/SHA256SUMS': (hashlib.sha256(SUMS.encode()).hexdigest(), len(SUMS))}),
+    # MD5Sum and other fields are ignored; field names are case-insensitive; only the first paragraph
+    (f'MD5Sum:\n {"0" * 32} 1 a\nsha256:\n {H64.upper()} 10 a/b\n\nSHA256:\n {"cd" * 32} 1 other\n', {'a/b': (H64, 10)}),
+    (release({}, extra=f'Valid-Until: {(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)):%a, %d %b %Y %H:%M:%S} UTC\n'), {}),
+])
+def test_parse_release(text, expected):
+    assert parse_release(text) == expected
+
+
+@pytest.mark.parametrize('text, message', [
+    ('Origin: Test\n', 'has no SHA256 field'),
+    (f'SHA256: {H64} 1 a\n', 'must follow the field name'),
+    (f'SHA256:\n {H64} a\n', 'not a SHA256 line'),
+    (f'SHA256:\n {H64[:-1]} 1 a\n', 'not a SHA256 line'),
+    (f'SHA256:\n {H64} 1 a b\n', 'not a SHA256 line'),
+    (f'SHA256:\n {H64} 1 a\n {"cd" * 32} 1 a\n', 'listed twice with different sums'),
+    (f'SHA256:\nSHA256:\n {H64} 1 a\n', 'given twice'),
+    (f' {H64} 1 a\nSHA256:\n', 'continuation line before any field'),
+    ('this is no field\n', 'not a field'),
+    ('Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC\nSHA256:\n', 'expired on Sat, 01 Jan 2000'),
+    ('Valid-Until: someday\nSHA256:\n', 'is not a date'),
+])
+def test_parse_release_refuses(text, message):
+    with pytest.raises(SignatureError, match=message):
+        parse_release(text, 'release_url http://m/InRelease')
+
+
+@pytest.mark.parametrize('release_url, list_url, expected', [
+    ('http://m/debian/dists/trixie/InRelease', 'http://m/debian/dists/trixie/main/installer-amd64/current/images/SHA256SUMS',
+     'main/installer-amd64/current/images/SHA256SUMS'),
+    ('HTTP://M/debian/dists/trixie/InRelease', 'http://m/debian/dists/trixie/main/x', 'main/x'),
+    ('file:///srv/mirror/dists/bookworm/InRelease', '/srv/mirror/dists/bookworm/main/SHA256SUMS', 'main/SHA256SUMS'),
+    ('/srv/mirror/dists/bookworm/InRelease', 'file:///srv/mirror/dists/bookworm/a%2Bb', 'a+b'),
+])
+def test_release_path(release_url, list_url, expected):
+    assert release_path(release_url, list_url) == expected
+
+
+@pytest.mark.parametrize('release_url, list_url', [
+    ('http://m/debian/dists/trixie/InRelease', 'https://m/debian/dists/trixie/main/SHA256SUMS'),
+    ('http://m/debian/dists/trixie/InRelease', 'http://other/debian/dists/trixie/main/SHA256SUMS'),
+    ('http://m/debian/dists/trixie/InRelease', 'http://m/debian/dists/trixie-updates/main/SHA256SUMS'),
+    ('http://m/debian/dists/trixie/InRelease', 'http://m/debian/dists/trixie/../bookworm/main/SHA256SUMS'),
+    ('http://m/debian/dists/trixie/InRelease', 'http://m/debian/dists/trixie/./SHA256SUMS'),
+    ('/srv/dists/trixie/InRelease', 'http://m/srv/dists/trixie/SHA256SUMS'),
+])
+def test_release_path_refuses(release_url, list_url):
+    with pytest.raises(SignatureError, match=f'checksum_url {list_url} is not below the directory of release_url'):
+        release_path(release_url, list_url)
+
+
+@pytest.mark.parametrize('data, message', [
+    (SUMS.encode(), None),
+    (SUMS.encode() + b'\n', 'does not match release_url'),
+    (SUMS.replace('ab', 'cd', 1).encode(), 'does not match release_url'),
+])
+def test_check_against_release(data, message):
+    url = 'http://m/dists/trixie/main/installer-amd64/current/images/SHA256SUMS'
+    text = release({'main/installer-amd64/current/images/SHA256SUMS': SUMS.encode()})
+    if message is None:
+        assert check_against_release(data, text, 'http://m/dists/trixie/InRelease', url) == \
+            'main/installer-amd64/current/images/SHA256SUMS'
+    else:
+        with pytest.raises(SignatureError, match=message):
+            check_against_release(data, text, 'http://m/dists/trixie/InRelease', url)
+
+
+def test_check_against_release_unlisted_path():
+    with pytest.raises(SignatureError, match='lists no SHA256 for main/other/SHA256SUMS'):
+        check_against_release(b'', release({}), 'http://m/dists/trixie/InRelease', 'http://m/dists/trixie/main/other/SHA256SUMS')
+
+
+@pytest.mark.skipif(not os.path.isfile(REAL_INRELEASE), reason='no bookworm InRelease in the apt lists of this machine')
+@pytest.mark.parametrize('keyring, good', [
+    ('debian-archive-keyring.gpg', True),
+    ('debian-archive-bookworm-automatic.gpg', True),    # one of the archive's three signatures is enough
+    ('debian-archive-bullseye-automatic.gpg', False),   # none of its keys signed it
+])
+def test_the_real_debian_inrelease(keyring, good):
+    with open(REAL_INRELEASE, 'rb') as f:
+        data = f.read()
+    path = os.path.join(DEBIAN_KEYRINGS, keyring)
+    if good:
+        sums = parse_release(verify_clearsigned(data, path, 'InRelease'))
+        assert 'main/installer-amd64/current/images/SHA256SUMS' in sums
+    else:
+        with pytest.raises(SignatureError, match='no good signature'):
+            verify_clearsigned(data, path, 'InRelease')
