@@ -6,9 +6,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$top/.cache/venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$top/requirements.txt" | cut -d' ' -f1)
-# Host tools the unit tests run: gpg signs throwaway releases, gpgv checks them.
+# Host tools the unit tests run: gpg (with its agent) signs throwaway releases, gpgv checks them.
 need=()
-for pkg in gpg gpgv; do
+for pkg in gpg gpg-agent gpgv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,119 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Property tests of the daemons' configuration templates (nginx, tftpd-hpa, radvd): a value the
+role's own checks accept adds no line, directive, block, comment or quote to the file.
+
+The checks are read from each role's preflight.yml (the patterns its whole_match filters use),
+so loosening a pattern there makes these tests fail.
+"""
+
+from __future__ import annotations
+
+import collections
+import pathlib
+import re
+
+import jinja2
+import pytest
+import yaml
+from ansible.plugins.filter.core import comment
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4
+
+ROOT = pathlib.Path(__file__).parents[4]
+# Characters that end a directive, open or close a block, start a comment, quote, escape,
+# substitute or break a line in nginx's, radvd's or a shell-sourced file.
+SYNTAX = tuple('\n\r\x00;{}#"\'\\$`|&<>') + ('\x0b', '\x0c', '\x85', '\u2028', '\u2029')
+PIECES = SYNTAX + ('a', '/', ' ', '-', '.', '0', '\t', 'é', '..')
+
+
+def _role_file(role, *parts):
+    path = ROOT / 'roles' / role / pathlib.Path(*parts)
+    return yaml.safe_load(path.read_text()) if path.exists() else None
+
+
+def preflight_patterns(role):
+    """{variable: pattern} of the whole_match checks of a role's preflight.yml (a pattern given
+    by a variable is looked up in the role's vars/main.yml)."""
+    role_vars = _role_file(role, 'vars', 'main.yml') or {}
+    patterns = {}
+    for task in _role_file(role, 'tasks', 'preflight.yml'):
+        for item in task.get('loop') or []:
+            literal = re.search(r"whole_match'?, '([^']*)'\)|whole_match\('([^']*)'\)", item['valid'])
+            named = re.search(r"whole_match', (__[a-z_]+)( \| join\('\|'\))?\)", item['valid'])
+            if literal:
+                patterns[item['name']] = literal.group(1) or literal.group(2)
+            elif named:
+                value = role_vars[named.group(1)]
+                patterns[item['name']] = '|'.join(map(str, value)) if named.group(2) else value
+    return patterns
+
+
+def accepts(role, variable):
+    """The role's check of one value (of one list element, for list variables)."""
+    if variable in ('nginx_listen_address', 'tftpd_address'):
+        return lambda value: value == '' or is_ipv4(value)
+    pattern = preflight_patterns(role)[variable]
+    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
+
+
+def render(role, template, values):
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / 'roles' / role / 'templates')),
+                                     trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    environment.filters['comment'] = comment
+    return environment.get_template(template).render(ansible_managed='Ansible managed', **values)
+
+
+def structure(text):
+    """How many of each syntax character the file has: what a value must not change."""
+    counts = collections.Counter(char for char in text if char in SYNTAX)
+    return len(text.splitlines()), sorted(counts.items())
+
+
+NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_port': 80, 'nginx_server_name': 'netboot',
+         'nginx_root': '/srv/netboot', 'nginx_autoindex': False, 'nginx_access_log': '/var/log/nginx/netboot.log',
+         'nginx_allowed_networks': ['10.0.0.0/24']}
+TFTPD = {'__tftpd_user': 'tftp', 'tftpd_root': '/srv/tftp', 'tftpd_address': '10.0.0.2', 'tftpd_port': 69,
+         'tftpd_blocksize': 1468, 'tftpd_extra_options': ['--verbose']}
+RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0}
+# (role, template, good values, variable): every string variable that reaches the file.
+CASES = [
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_root'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_server_name'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_access_log'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_listen_address'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_allowed_networks'),
+    ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_root'),
+    ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_address'),
+    ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_extra_options'),
+    ('radvd', 'radvd.conf.j2', RADVD, 'radvd_interfaces'),
+]
+
+
+def near(example):
+    """The good value with syntax characters and other pieces put in, or any short text."""
+    pieces = st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map(''.join)
+    spliced = st.tuples(st.integers(0, len(example)), pieces).map(lambda cut: example[:cut[0]] + cut[1] + example[cut[0]:])
+    return st.one_of(st.just(example), spliced, st.text(max_size=12))
+
+
+def test_every_checked_variable_has_its_pattern():
+    for role, _template, _values, variable in CASES:
+        if variable not in ('nginx_listen_address', 'tftpd_address'):
+            assert variable in preflight_patterns(role), (role, variable)
+
+
+@pytest.mark.parametrize('role, template, values, variable', CASES, ids=[case[3] for case in CASES])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_an_accepted_value_adds_no_syntax_to_the_file(role, template, values, variable, data):
+    good = values[variable]
+    example = good[0] if isinstance(good, list) else good
+    value = data.draw(near(example))
+    if not accepts(role, variable)(value):
+        return
+    assert not any(char in value for char in SYNTAX), f'{variable} accepts {value!r}'
+    changed = dict(values, **{variable: [value] if isinstance(good, list) else value})
+    assert structure(render(role, template, changed)) == structure(render(role, template, values)), value
