@@ -6,7 +6,8 @@
 #                        and the tarball must hold runtime content, README, LICENSE and
 #                        changelog only
 #   galaxy.sh docs       antsibull-docs lint-collection-docs --plugin-docs
-#   galaxy.sh changelog  antsibull-changelog lint; CHANGELOG.md as changelogs/ renders it
+#   galaxy.sh changelog  antsibull-changelog lint; galaxy.yml's version against the releases;
+#                        CHANGELOG.md as changelogs/ renders it
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$top/.cache/galaxy-venv"
@@ -68,6 +69,22 @@ docs() {
 changelog() {
   cd "$top"
   "$venv/bin/antsibull-changelog" lint
+  # galaxy.yml names the newest release, or the next one while fragments wait for it.
+  "$venv/bin/python3" - <<'PY'
+import pathlib
+import sys
+
+import yaml
+from packaging.version import Version
+
+version = Version(yaml.safe_load(open('galaxy.yml'))['version'])
+releases = sorted(Version(v) for v in yaml.safe_load(open('changelogs/changelog.yaml'))['releases'])
+pending = [f.name for f in pathlib.Path('changelogs/fragments').glob('*.y*ml')]
+newest = releases[-1] if releases else None
+if not (newest is None or version > newest or (version == newest and not pending)):
+    sys.exit(f'galaxy.yml says {version}; changelog.yaml has {newest} and fragments {pending}')
+print(f'galaxy.yml {version}: newest release in changelog.yaml {newest}, {len(pending)} fragments for the next')
+PY
   rm -rf "$out/changelog" && mkdir -p "$out/changelog"
   PATH="$venv/bin:$PATH" "$venv/bin/antsibull-changelog" generate --output "$out/changelog/CHANGELOG.md" --output-format md
   diff -u CHANGELOG.md "$out/changelog/CHANGELOG.md" || {
