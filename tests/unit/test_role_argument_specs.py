@@ -1,6 +1,7 @@
 # Copyright (c) netboot.pxe developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every role's meta/argument_specs.yml lists exactly its defaults, with the same values."""
+"""Every role's meta/argument_specs.yml lists exactly its defaults, with the same values, and
+its required options, which have no default."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def load(role, name):
 def test_argument_specs_equal_defaults(role):
     defaults = load(role, 'defaults/main.yml')
     options = load(role, 'meta/argument_specs.yml')['argument_specs']['main']['options']
-    assert sorted(options) == sorted(defaults)
+    required = [name for name, spec in options.items() if spec.get('required')]
+    assert sorted(set(options) - set(required)) == sorted(defaults)
+    for name in required:
+        assert 'default' not in options[name], name
     for name, value in defaults.items():
         assert options[name].get('default') == value, name
 

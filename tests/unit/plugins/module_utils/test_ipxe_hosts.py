@@ -13,7 +13,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     answer_problems,
     host_plan,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     CatalogError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
 
 

@@ -31,7 +31,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     answer_problems,
     host_plan,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     ITEM_TYPES,
     RESERVED_KEYS,

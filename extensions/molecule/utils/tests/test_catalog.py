@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from netboot_checks import run_site
 
 MIRROR = '/srv/mirror'

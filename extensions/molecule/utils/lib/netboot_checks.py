@@ -24,7 +24,7 @@ def dhcp_exchange(client, iface, arch=7, user_class='', mac=None, timeout=8):
 
 def converge_command(*args):
     """The command that runs the scenario's converge playbook (site.yml) against the scenario's hosts."""
-    converge = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'converge.yml')
+    converge = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'extensions', 'molecule', 'utils', 'converge.yml')
     return ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], converge, *args]
 
 

@@ -11,7 +11,7 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
 # The collection under test, for its pure-Python checks (the iPXE script lint).
 sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], '.cache', 'collections'))
-sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'lib'))
+sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'extensions', 'molecule', 'utils', 'lib'))
 from netboot_checks import dhcp_exchange  # noqa: E402  pylint: disable=wrong-import-position
 # Every file the roles write, with the daemons' configurations.
 MANAGED_PATHS = ['/etc/kea', '/etc/default/tftpd-hpa', '/etc/nginx', '/srv/tftp', '/srv/netboot']

@@ -11,7 +11,7 @@ import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 INVENTORY = os.environ['MOLECULE_INVENTORY_FILE']
-sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'molecule', 'resources', 'lib'))
+sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'extensions', 'molecule', 'utils', 'lib'))
 from netboot_checks import dhcp_exchange  # noqa: E402  pylint: disable=wrong-import-position
 RUNNER = AnsibleRunner(INVENTORY)
 # Sends one command to Kea's control socket and prints the answer.

@@ -11,7 +11,7 @@ that it applies the rules our scripts keep: known commands only, balanced
 quotes, closed ``${...}``, unique labels, and every ``goto`` target, ``item``
 key and ``choose --default`` with a label or item to go to.
 
-Private module: its API may change without notice.
+A test helper (unit tests and molecule verifiers); not shipped in the collection.
 """
 
 from __future__ import annotations
