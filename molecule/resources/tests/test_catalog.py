@@ -134,3 +134,28 @@ def test_reservations_carry_no_boot_settings(server):
     assert len(reservations) == 2
     for reservation in reservations:
         assert set(reservation) == {'hw-address', 'ip-address'}
+
+
+@pytest.mark.parametrize('last, answer', [('50', 'preseed.cfg'), ('51', 'user-data'), ('52', 'ks.cfg')])
+def test_answer_files_are_for_the_web_server_only(server, lab, last, answer):
+    answers = server.file(f'/srv/netboot/answers/{host_key(lab, last)}/{answer}')
+    assert (answers.user, answers.group, answers.mode) == ('root', 'www-data', 0o640)
+
+
+def test_a_machine_removed_from_ipxe_hosts_loses_its_script_and_answers(server, client, lab):
+    gone = host_key(lab, '50')
+    kept = [host for host in lab['ipxe_hosts'] if host['mac'].replace(':', '-').lower() != gone]
+    assert len(kept) == len(lab['ipxe_hosts']) - 1
+    try:
+        result = run_site('-e', json.dumps({'ipxe_hosts': kept}))
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert not server.file(f'/srv/netboot/hosts/{gone}.ipxe').exists
+        assert not server.file(f'/srv/netboot/answers/{gone}').exists
+        served = client.run(f'curl -sS -o /dev/null -w "%{{http_code}}" '
+                            f'http://{lab["netboot_server_address"]}/answers/{gone}/preseed.cfg')
+        assert served.stdout == '404'
+        assert server.file(f'/srv/netboot/hosts/{host_key(lab, "52")}.ipxe').exists
+    finally:
+        result = run_site()
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert server.file(f'/srv/netboot/answers/{gone}/preseed.cfg').exists
