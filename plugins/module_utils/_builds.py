@@ -26,22 +26,15 @@ class BuildError(ValueError):
 
 
 def check_hosts(hosts):
-    """{key: build} of ``hosts`` ([{'key': MAC with hyphens, 'build': number >= 1}])."""
-    if not isinstance(hosts, list):
-        raise BuildError(f'hosts must be a list of {{key, build}}, got {hosts!r}')
-    builds = {}
-    for index, host in enumerate(hosts):
-        if not isinstance(host, dict) or set(host) != {'key', 'build'}:
-            raise BuildError(f'hosts[{index}] must be a mapping with exactly key and build, got {host!r}')
-        key, build = host['key'], host['build']
+    """``hosts`` ({MAC with hyphens: build number >= 1}), checked."""
+    if not isinstance(hosts, dict):
+        raise BuildError(f'hosts must be a mapping of MAC (with hyphens) to build number, got {hosts!r}')
+    for key, build in hosts.items():
         if not isinstance(key, str) or not _KEY.fullmatch(key):
-            raise BuildError(f'hosts[{index}].key must be a MAC with hyphens like 52-54-00-12-34-56, got {key!r}')
+            raise BuildError(f'hosts: {key!r} is not a MAC with hyphens like 52-54-00-12-34-56')
         if isinstance(build, bool) or not isinstance(build, int) or build < 1:
-            raise BuildError(f'hosts[{index}].build must be a whole number >= 1, got {build!r}')
-        if key in builds:
-            raise BuildError(f'hosts[{index}].key {key!r} is listed twice')
-        builds[key] = build
-    return builds
+            raise BuildError(f'hosts[{key!r}] must be a whole number >= 1, got {build!r}')
+    return dict(hosts)
 
 
 def check_state(state, where):

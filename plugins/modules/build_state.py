@@ -27,9 +27,8 @@ options:
     type: str
     default: builds
   hosts:
-    description: The machines that install, as C(key) (the MAC with hyphens) and C(build) (a number from 1).
-    type: list
-    elements: dict
+    description: The machines that install, the MAC with hyphens to the build number (from 1).
+    type: dict
     required: true
   state_file:
     description: Where the builds are kept.
@@ -59,7 +58,7 @@ EXAMPLES = r"""
   netboot.pxe.build_state:
     path: /srv/netboot
     hosts:
-      - {key: 52-54-00-12-34-56, build: 1}
+      52-54-00-12-34-56: 1
   register: builds
 """
 
@@ -145,7 +144,7 @@ def main():
         argument_spec={
             'path': {'type': 'path', 'required': True},
             'directory': {'type': 'str', 'default': 'builds'},
-            'hosts': {'type': 'list', 'elements': 'dict', 'required': True},
+            'hosts': {'type': 'dict', 'required': True},
             'state_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
             'group': {'type': 'str', 'default': 'www-data'},
         },

@@ -51,20 +51,22 @@ def test_next_state(previous, builds, markers, records, create, remove, events):
 
 
 @pytest.mark.parametrize('hosts, message', [
-    ('x', "hosts must be a list of {key, build}, got 'x'"),
-    ([{'key': A}], 'hosts[0] must be a mapping with exactly key and build'),
-    ([{'key': A, 'build': 1, 'os': 'x'}], 'hosts[0] must be a mapping with exactly key and build'),
-    ([{'key': '52:54:00:00:00:0a', 'build': 1}], 'hosts[0].key must be a MAC with hyphens'),
-    ([{'key': A + '\n', 'build': 1}], 'hosts[0].key must be a MAC with hyphens'),
-    ([{'key': A, 'build': 0}], 'hosts[0].build must be a whole number >= 1, got 0'),
-    ([{'key': A, 'build': True}], 'hosts[0].build must be a whole number >= 1, got True'),
-    ([{'key': A, 'build': '2'}], "hosts[0].build must be a whole number >= 1, got '2'"),
-    ([{'key': A, 'build': 1}, {'key': A, 'build': 2}], f"hosts[1].key '{A}' is listed twice"),
+    ('x', "hosts must be a mapping of MAC (with hyphens) to build number, got 'x'"),
+    ([{'key': A, 'build': 1}], 'hosts must be a mapping'),
+    ({'52:54:00:00:00:0a': 1}, "hosts: '52:54:00:00:00:0a' is not a MAC with hyphens"),
+    ({A + '\n': 1}, "hosts: '52-54-00-00-00-0a\\n' is not a MAC with hyphens"),
+    ({A: 0}, f"hosts['{A}'] must be a whole number >= 1, got 0"),
+    ({A: True}, f"hosts['{A}'] must be a whole number >= 1, got True"),
+    ({A: '2'}, f"hosts['{A}'] must be a whole number >= 1, got '2'"),
 ])
 def test_check_hosts_refuses(hosts, message):
     with pytest.raises(BuildError) as error:
         check_hosts(hosts)
     assert str(error.value).startswith(message)
+
+
+def test_check_hosts_takes_builds():
+    assert check_hosts({A: 1, B: 7}) == {A: 1, B: 7}
 
 
 @pytest.mark.parametrize('state', [

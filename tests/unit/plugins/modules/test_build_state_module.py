@@ -33,10 +33,10 @@ def root(tmp_path):
 
 
 def test_lifecycle(capsys, root):
-    assert run(capsys, root, [{'key': KEY, 'build': 1}], check=True)['changed']
+    assert run(capsys, root, {KEY: 1}, check=True)['changed']
     assert not (root / 'http/builds').exists() and not (root / 'state').exists()
 
-    first = run(capsys, root, [{'key': KEY, 'build': 1}])
+    first = run(capsys, root, {KEY: 1})
     token = first['builds'][KEY]['token']
     assert first['changed'] and first['builds'][KEY]['state'] == 'pending' and len(token) == 32
     assert token not in first['diff']['after']
@@ -44,24 +44,24 @@ def test_lifecycle(capsys, root):
     assert marker.exists() and stat.S_IMODE((root / 'http/builds').stat().st_mode) == 0o730
     assert stat.S_IMODE((root / 'state/builds.json').stat().st_mode) == 0o600
 
-    again = run(capsys, root, [{'key': KEY, 'build': 1}])
+    again = run(capsys, root, {KEY: 1})
     assert not again['changed'] and again['builds'][KEY]['token'] == token
 
     marker.unlink()  # what the installer's DELETE does
-    done = run(capsys, root, [{'key': KEY, 'build': 1}])
+    done = run(capsys, root, {KEY: 1})
     assert done['changed'] and done['builds'][KEY]['state'] == 'installed'
-    assert not run(capsys, root, [{'key': KEY, 'build': 1}])['changed']
+    assert not run(capsys, root, {KEY: 1})['changed']
 
-    rebuild = run(capsys, root, [{'key': KEY, 'build': 2}])
+    rebuild = run(capsys, root, {KEY: 2})
     assert rebuild['builds'][KEY]['state'] == 'pending' and rebuild['builds'][KEY]['token'] != token
     assert os.listdir(root / 'http/builds') == [rebuild['builds'][KEY]['token']]
 
-    gone = run(capsys, root, [])
+    gone = run(capsys, root, {})
     assert gone['changed'] and gone['builds'] == {} and os.listdir(root / 'http/builds') == []
 
 
 def test_a_broken_state_file_fails_naming_it(capsys, root):
     (root / 'state').mkdir()
     (root / 'state/builds.json').write_text('{"x": 1}')
-    result = run(capsys, root, [{'key': KEY, 'build': 1}])
+    result = run(capsys, root, {KEY: 1})
     assert result['failed'] and 'builds.json' in result['msg']
