@@ -26,11 +26,11 @@ def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=No
 
 
 def ipxe_host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
-                   answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None):
+                   answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None):
     try:
         return host_plan(hosts, catalog, mirrors=mirrors, builtin_mirrors=builtin_mirrors, base_url=base_url,
                          answer_templates=answer_templates, answer_url_files=answer_url_files,
-                         menu_title=menu_title, name=name, answers=answers)
+                         menu_title=menu_title, name=name, answers=answers, builds=builds)
     except CatalogError as exc:
         raise AnsibleFilterError(f'ipxe_host_plan: {exc}') from exc
 

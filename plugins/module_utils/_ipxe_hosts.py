@@ -26,7 +26,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     host_items,
 )
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template')
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
 DEFAULT_TIMEOUT = 1
 _MAC = re.compile(r'(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
 _HOSTNAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')
@@ -91,8 +91,22 @@ def check_entry(entry, where):
     template = entry.get('answer_template')
     if 'answer_template' in entry and not (isinstance(template, str) and template):
         raise IpxeHostsError(f'{where}.answer_template: must be the path of a template on the controller, got {template!r}')
+    build = entry.get('build', 1)
+    if isinstance(build, bool) or not isinstance(build, int) or build < 1:
+        raise IpxeHostsError(f'{where}.build: must be a whole number >= 1 (raise it to install again), got {build!r}')
+    if 'build' in entry and 'os' not in entry:
+        raise IpxeHostsError(f'{where}.build: only goes with "os" (an unattended install), got {entry!r}')
     _timeout(where, entry)
     return mac
+
+
+# What an installed machine boots: its own disk. UEFI: leave iPXE, the firmware tries its next
+# boot option; BIOS: boot the first disk.
+LOCAL_BOOT = '''#!ipxe
+# {mac}: build {build} installed; this machine boots its own disk.
+iseq ${{platform}} efi && exit ||
+sanboot --no-describe --drive 0x80 || exit
+'''
 
 
 def _mapping(where, value):
@@ -164,7 +178,7 @@ def answer_problems(answers):
 
 
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
-              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None):
+              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -183,6 +197,12 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     answer file).  Raises IpxeHostsError (a CatalogError) on the first entry that
     cannot be used, naming it ``name[index]``, and on ``answers`` (the ipxe_answer_*
     variables) that could add a line or a directive to an answer file.
+
+    ``builds`` ({key: {'token', 'state', ...}}, from the build_state module) puts each install
+    under its build: a pending one finds its answer files under ``answers/<token>/`` and ends
+    by deleting ``builds/<token>`` (``done_url``); an installed one gets a script that boots
+    its own disk, and no install. Without ``builds`` (checking the input before the builds are
+    known), the answer files are planned under ``answers/<key>/``.
     """
     problems = answer_problems(answers or {})
     if problems:
@@ -227,9 +247,16 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         if 'items' in entry:
             scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
             continue
+        build = (builds or {}).get(key)
+        if builds is not None and build is None:
+            raise IpxeHostsError(f'{where}: no build is known for {key}; run the build_state module on the installs first')
+        if build is not None and build.get('state') == 'installed':
+            scripts[key] = LOCAL_BOOT.format(mac=mac, build=entry.get('build', 1))
+            continue
+        directory = build['token'] if build is not None else key
         found = entries.get(entry['os'], {})
         kind = found.get('answer', 'none')
-        url = f'{answers_url}/answers/{key}/{answer_url_files.get(kind, "")}'
+        url = f'{answers_url}/answers/{directory}/{answer_url_files.get(kind, "")}'
         try:
             # Refuses an os that is not an enabled catalog entry installing unattended.
             items = host_items(catalog, entry['os'], url, mirrors, name=f'{where}.os')
@@ -246,6 +273,9 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             'mirror': _installed_mirror(found, mirrors, builtin_mirrors),
             'template': entry.get('answer_template', ''),
             'url': url,
+            'build': entry.get('build', 1),
+            'directory': directory,
+            'done_url': f'{answers_url}/builds/{build["token"]}' if build is not None else '',
         })
         scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url)
     return {'installs': installs, 'scripts': scripts}

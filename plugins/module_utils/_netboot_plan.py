@@ -29,6 +29,7 @@ ROLE_VARS = (
     'tftpd_address',
     'nginx_listen_address',
     'nginx_allowed_networks',
+    'nginx_delete_locations',
     'ipxe_base_url',
     'ipxe_boot_files',
     'kea_dhcp4_interfaces',
@@ -233,6 +234,8 @@ def netboot_plan(variables, facts):
         'tftpd_address': lab['address'],
         'nginx_listen_address': lab['address'],
         'nginx_allowed_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
+        # The ipxe role's build markers: an installer deletes its own when it is done.
+        'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
         'ipxe_boot_files': boot_files,
         'kea_dhcp4_interfaces': [lab['interface']],

@@ -17,7 +17,9 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 
 TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
 sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
+sys.path.insert(0, os.path.join(TOP, 'extensions', 'molecule', 'utils', 'lib'))
 
+from netboot_checks import run_site  # noqa: E402  pylint: disable=wrong-import-position
 from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = 'netboot-test-boot'
@@ -107,16 +109,23 @@ def test_machine_boots_the_default_item(server, phases, name):
 
 
 # The unattended install of the catalog's debian-12 on the machine 52:54:00:77:20:14.
-PRESEED = '/answers/52-54-00-77-20-14/preseed.cfg'
+INSTALLER = ('52:54:00:77:20:14', '10.77.20.14')
+SERVER = '10.77.20.2'
+
+
+def installer_build(server):
+    """The installer machine's build: its token and state."""
+    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)['52-54-00-77-20-14']
 
 
 def test_debian_installer_fetches_its_preseed(server, phases):
-    address = '10.77.20.14'
-    with Machine('installer', NETWORK, 'uefi', '52:54:00:77:20:14', memory=1024) as machine:
+    mac, address = INSTALLER
+    preseed = f'/answers/{installer_build(server)["token"]}/preseed.cfg'
+    with Machine('installer', NETWORK, 'uefi', mac, memory=1024) as machine:
         fetched = []
         for _second in range(600):
             fetched = http_fetches(server, address)
-            if PRESEED in fetched or machine.process.poll() is not None:
+            if preseed in fetched or machine.process.poll() is not None:
                 break
             # "[!!]" titles a question the installer asks: it would wait for ever.
             assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
@@ -124,9 +133,40 @@ def test_debian_installer_fetches_its_preseed(server, phases):
         phases['installer'] = phase_times(machine)
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
     assert '/menu.ipxe' not in fetched
-    assert fetched.index('/os/debian-12/initrd.gz') < fetched.index(PRESEED), fetched
-    preseed = server.file('/srv/netboot' + PRESEED).content_string
-    assert 'd-i netcfg/get_hostname string lab-installer' in preseed
+    assert fetched.index('/os/debian-12/initrd.gz') < fetched.index(preseed), fetched
+    text = server.file('/srv/netboot' + preseed).content_string
+    assert 'd-i netcfg/get_hostname string lab-installer' in text
+    assert f'DELETE /builds/{installer_build(server)["token"]} HTTP/1.0' in text
+
+
+# What the installer's last step sends (the full install is too long for the tests): DELETE of
+# its build marker, from the lab network.
+DELETE = ('import http.client, sys\n'
+          'connection = http.client.HTTPConnection(sys.argv[1], 80, timeout=5)\n'
+          'connection.request("DELETE", sys.argv[2])\n'
+          'print(connection.getresponse().status)')
+
+
+def test_an_installed_machine_boots_its_own_disk(server):
+    mac, address = INSTALLER
+    token = installer_build(server)['token']
+    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+    result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert installer_build(server)['state'] == 'installed'
+    before = len(http_fetches(server, address))
+    with Machine('installed', NETWORK, 'uefi', mac, memory=1024):
+        fetched = []
+        for _second in range(180):
+            fetched = http_fetches(server, address)[before:]
+            if '/hosts/52-54-00-77-20-14.ipxe' in fetched:
+                break
+            time.sleep(1)
+        time.sleep(10)  # what the machine would fetch after its script
+        fetched = http_fetches(server, address)[before:]
+    assert '/hosts/52-54-00-77-20-14.ipxe' in fetched, fetched
+    assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
+    assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
 
 
 def test_router_advertisements_are_sent(server):

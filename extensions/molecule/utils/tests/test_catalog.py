@@ -30,6 +30,17 @@ def host_key(lab, last):
     return f'52-54-00-{prefix}-00-{last}'
 
 
+def builds(server):
+    """The builds the ipxe role keeps: MAC with hyphens -> build, token, state, since."""
+    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)
+
+
+def status(client, lab, path, method='GET'):
+    """The HTTP status nginx answers the client for ``path``."""
+    return client.check_output(f'curl -sS -o /dev/null -X {method} -w "%{{http_code}}" '
+                               f'http://{lab["netboot_server_address"]}/{path}')
+
+
 def sha256(host, path):
     return host.check_output(f'sha256sum {path}').split()[0]
 
@@ -107,15 +118,17 @@ def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client, resign):
     ('51', 'meta-data', 'local-hostname: {generated}'),
     ('52', 'ks.cfg', 'network --bootproto=dhcp --hostname={generated}.lab'),
 ])
-def test_per_host_install_gets_its_script_and_answer_file(client, lab, last, answer, expected):
+def test_per_host_install_gets_its_script_and_answer_file(server, client, lab, last, answer, expected):
     key = host_key(lab, last)
+    build = builds(server)[key]
+    assert build['state'] == 'pending' and len(build['token']) == 32
     script = fetch(client, lab, f'hosts/{key}.ipxe')
     assert lint_script(script) == []
-    answers = f'http://{lab["netboot_server_address"]}/answers/{key}/'
+    answers = f'http://{lab["netboot_server_address"]}/answers/{build["token"]}/'
     assert answers + ('' if answer in ('user-data', 'meta-data') else answer) in script
     # Without a hostname, a machine is named after its MAC.
     expected = expected.format(generated='host-' + key.replace('-', ''))
-    assert expected in fetch(client, lab, f'answers/{key}/{answer}')
+    assert expected in fetch(client, lab, f'answers/{build["token"]}/{answer}')
 
 
 @pytest.mark.parametrize('last, address', [('50', '.50'), ('52', '.52')])
@@ -134,3 +147,71 @@ def test_reservations_carry_no_boot_settings(server):
     assert len(reservations) == 2
     for reservation in reservations:
         assert set(reservation) == {'hw-address', 'ip-address'}
+
+
+@pytest.mark.parametrize('last, answer', [('50', 'preseed.cfg'), ('51', 'user-data'), ('52', 'ks.cfg')])
+def test_answer_files_are_for_the_web_server_only(server, lab, last, answer):
+    answers = server.file(f'/srv/netboot/answers/{builds(server)[host_key(lab, last)]["token"]}/{answer}')
+    assert (answers.user, answers.group, answers.mode) == ('root', 'www-data', 0o640)
+
+
+def test_a_machine_removed_from_ipxe_hosts_loses_its_script_and_answers(server, client, lab):
+    gone = host_key(lab, '50')
+    token = builds(server)[gone]['token']
+    kept = [host for host in lab['ipxe_hosts'] if host['mac'].replace(':', '-').lower() != gone]
+    assert len(kept) == len(lab['ipxe_hosts']) - 1
+    try:
+        result = run_site('-e', json.dumps({'ipxe_hosts': kept}))
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert not server.file(f'/srv/netboot/hosts/{gone}.ipxe').exists
+        assert not server.file(f'/srv/netboot/answers/{token}').exists
+        assert status(client, lab, f'answers/{token}/preseed.cfg') == '404'
+        assert gone not in builds(server)
+        assert server.file(f'/srv/netboot/hosts/{host_key(lab, "52")}.ipxe').exists
+    finally:
+        result = run_site()
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert server.file(f'/srv/netboot/answers/{builds(server)[gone]["token"]}/preseed.cfg').exists
+
+
+def test_an_install_reports_completion_then_boots_its_own_disk(server, client, lab):
+    key = host_key(lab, '52')
+    token = builds(server)[key]['token']
+    assert status(client, lab, f'answers/{token}/ks.cfg') == '200'
+    # The marker: no one may read it or list the markers; the installer deletes it.
+    assert status(client, lab, f'builds/{token}') == '403'
+    assert status(client, lab, 'builds/') == '403'
+    assert status(client, lab, f'answers/{token}/ks.cfg', method='DELETE') == '403'
+    assert status(client, lab, f'builds/{token}', method='DELETE') == '204'
+    try:
+        result = run_site()
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert builds(server)[key]['state'] == 'installed'
+        script = fetch(client, lab, f'hosts/{key}.ipxe')
+        assert 'sanboot --no-describe --drive 0x80' in script and 'kernel' not in script
+        assert status(client, lab, f'answers/{token}/ks.cfg') == '404'
+        # A reinstall is asked for with a new build number, and gets a new token.
+        hosts = [dict(host, build=2) if host['mac'].replace(':', '-').lower() == key else host for host in lab['ipxe_hosts']]
+        result = run_site('-e', json.dumps({'ipxe_hosts': hosts}))
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        build = builds(server)[key]
+        assert (build['build'], build['state']) == (2, 'pending') and build['token'] != token
+        assert status(client, lab, f'answers/{build["token"]}/ks.cfg') == '200'
+        assert status(client, lab, f'answers/{token}/ks.cfg') == '404'
+    finally:
+        result = run_site()
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert builds(server)[key]['state'] == 'pending'
+
+
+def test_answer_files_are_refused_outside_the_served_subnets(server, lab):
+    """From the server's address on Docker's default bridge, which is not a served subnet."""
+    token = builds(server)[host_key(lab, '50')]['token']
+    outside = server.check_output("ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1")
+    script = ('import http.client, sys\n'
+              'connection = http.client.HTTPConnection(sys.argv[1], 80, source_address=(sys.argv[2], 0), timeout=5)\n'
+              'connection.request("GET", sys.argv[3])\n'
+              'print(connection.getresponse().status)')
+    answer = server.check_output('python3 -c %s %s %s %s', script, lab['netboot_server_address'], outside,
+                                 f'/answers/{token}/preseed.cfg')
+    assert answer == '403'

@@ -74,7 +74,7 @@ def structure(text):
 
 NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_port': 80, 'nginx_server_name': 'netboot',
          'nginx_root': '/srv/netboot', 'nginx_autoindex': False, 'nginx_access_log': '/var/log/nginx/netboot.log',
-         'nginx_allowed_networks': ['10.0.0.0/24']}
+         'nginx_allowed_networks': ['10.0.0.0/24'], 'nginx_delete_locations': ['/builds/']}
 TFTPD = {'__tftpd_user': 'tftp', 'tftpd_root': '/srv/tftp', 'tftpd_address': '10.0.0.2', 'tftpd_port': 69,
          'tftpd_blocksize': 1468, 'tftpd_extra_options': ['--verbose']}
 RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0}
@@ -85,6 +85,7 @@ CASES = [
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_access_log'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_listen_address'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_allowed_networks'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_delete_locations'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_root'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_address'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_extra_options'),

@@ -62,7 +62,7 @@ def install(key, index, os_name, **fields):
     result = {'key': key, 'mac': key.replace('-', ':'), 'index': index, 'os': os_name,
               'hostname': 'host-' + key.replace('-', ''), 'kind': 'preseed', 'files': ['preseed.cfg'],
               'mirror': 'http://mirror.lab/debian/', 'template': '',
-              'url': f'http://10.0.0.2/answers/{key}/preseed.cfg'}
+              'url': f'http://10.0.0.2/answers/{key}/preseed.cfg', 'build': 1, 'directory': key, 'done_url': ''}
     result.update(fields)
     return result
 
@@ -313,7 +313,7 @@ def test_messages_name_the_variable_given():
 
 def test_errors_are_catalog_errors():
     assert issubclass(IpxeHostsError, CatalogError)
-    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template')
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
 
 
 def test_entries_are_checked_before_any_script_is_rendered():
@@ -383,3 +383,41 @@ def test_unknown_answer_variables_are_refused():
 def test_host_plan_refuses_bad_answers_first():
     with pytest.raises(IpxeHostsError, match="ipxe_answer_user must match"):
         host_plan([], [], base_url='http://10.0.0.2', answers={'ipxe_answer_user': 'a\nb'})
+
+
+# --- builds ---------------------------------------------------------------------------------------
+
+TOKEN = '0123456789abcdef0123456789abcdef'
+
+
+def test_a_pending_build_finds_its_answers_under_its_token():
+    key = MAC.replace(':', '-')
+    result = plan([OS_HOST], builds={key: {'token': TOKEN, 'state': 'pending'}})
+    (entry,) = result['installs']
+    assert entry['url'] == f'http://10.0.0.2/answers/{TOKEN}/preseed.cfg'
+    assert (entry['directory'], entry['done_url'], entry['build']) == (TOKEN, f'http://10.0.0.2/builds/{TOKEN}', 1)
+    assert f'/answers/{TOKEN}/preseed.cfg' in result['scripts'][key]
+    assert f'/answers/{key}/' not in result['scripts'][key]
+
+
+def test_an_installed_build_boots_its_own_disk():
+    key = MAC.replace(':', '-')
+    result = plan([dict(OS_HOST, build=3)], builds={key: {'token': TOKEN, 'state': 'installed'}})
+    assert result['installs'] == []
+    script = result['scripts'][key]
+    assert lint_script(script) == []
+    assert 'build 3 installed' in script and 'sanboot --no-describe --drive 0x80' in script
+    assert 'iseq ${platform} efi && exit' in script and 'kernel' not in script
+
+
+@pytest.mark.parametrize('host, builds, message', [
+    (OS_HOST, {}, 'ipxe_hosts[0]: no build is known for'),
+    (dict(OS_HOST, build=0), None, 'ipxe_hosts[0].build: must be a whole number >= 1 (raise it to install again), got 0'),
+    (dict(OS_HOST, build='2'), None, "ipxe_hosts[0].build: must be a whole number >= 1 (raise it to install again), got '2'"),
+    ({'mac': MAC, 'items': [{'key': 'x', 'label': 'X', 'kernel': 'x'}], 'build': 2}, None,
+     'ipxe_hosts[0].build: only goes with "os"'),
+])
+def test_builds_refused(host, builds, message):
+    with pytest.raises(IpxeHostsError) as error:
+        plan([host], builds=builds)
+    assert str(error.value).startswith(message)

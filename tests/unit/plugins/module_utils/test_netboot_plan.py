@@ -54,6 +54,7 @@ ONE_INTERFACE_PLAN = {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
         'nginx_allowed_networks': ['10.0.0.0/24'],
+        'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': 'http://10.0.0.2',
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': ['eth0'],
@@ -106,6 +107,7 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'tftpd_address': address,
         'nginx_listen_address': address,
         'nginx_allowed_networks': [expected['subnet']],
+        'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
         'ipxe_boot_files': {},
         'kea_dhcp4_interfaces': [expected['interface']],
@@ -589,6 +591,8 @@ OLD_JINJA = {
 NOT_AS_IN_JINJA = {
     # New: nginx answers the served subnet and the subnets behind relays only.
     'nginx_allowed_networks': ['10.77.50.0/24', '10.77.51.0/24'],
+    # New: installers delete their build marker when they are done.
+    'nginx_delete_locations': ['/builds/'],
     'ipxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,

@@ -19,7 +19,7 @@ import string
 
 import jinja2
 import yaml
-from ansible.plugins.filter.core import comment, to_nice_yaml
+from ansible.plugins.filter.core import combine, comment, regex_replace, to_nice_yaml
 from ansible.plugins.filter.urlsplit import split_url
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -379,7 +379,8 @@ MAC = '52:54:00:12:34:56'
 # As the ipxe role renders its templates: trim_blocks, a trailing newline kept, and Ansible's filters.
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, 'roles', 'ipxe', 'templates', 'answers')),
                                trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-TEMPLATES.filters.update(comment=comment, urlsplit=split_url, to_nice_yaml=to_nice_yaml)
+TEMPLATES.filters.update(comment=comment, urlsplit=split_url, to_nice_yaml=to_nice_yaml, regex_replace=regex_replace,
+                         combine=combine)
 HOSTNAME = DNS_LABEL
 # Path segments that are not "..", even %-encoded, which the catalog refuses.
 MIRROR = joined(st.sampled_from(('http://', 'https://')), chars(LOWER + '.-', 1, 10), maybe(':', chars(string.digits, 2, 4)),
@@ -402,6 +403,9 @@ def install_data(wide):
 INSTALL_DATA = st.sampled_from((False, False, True)).flatmap(install_data)
 
 
+BUILD_TOKEN = '0123456789abcdef0123456789abcdef'
+
+
 def install_of(hostname, mirror, answers):
     """The unattended install of a Debian host, as the role's plan describes it to the templates."""
     host = {'mac': MAC, 'os': 'debian-13'}
@@ -410,7 +414,8 @@ def install_of(hostname, mirror, answers):
     mirrors = dict(ROLE_VARS['__ipxe_os_builtin_mirrors'], debian=mirror)
     plan = host_plan([host], CATALOG, mirrors=mirrors, builtin_mirrors=ROLE_VARS['__ipxe_os_builtin_mirrors'],
                      base_url='http://10.0.0.2', answer_templates=ROLE_VARS['__ipxe_answer_templates'],
-                     answer_url_files=ROLE_VARS['__ipxe_answer_url_files'], answers=answers)
+                     answer_url_files=ROLE_VARS['__ipxe_answer_url_files'], answers=answers,
+                     builds={MAC.replace(':', '-'): {'token': BUILD_TOKEN, 'state': 'pending'}})
     return plan['installs'][0]
 
 
@@ -454,7 +459,7 @@ def test_accepted_answers_add_no_line_or_directive_to_an_answer_file(data):
         if name == 'ks.cfg.j2':
             # Kickstart splits its lines as the shell does.
             assert [len(shlex.split(line)) for line in text.split('\n')] == [len(shlex.split(line)) for line in plain.split('\n')]
-        elif name == 'preseed.cfg.j2' and keys:
+        elif name == 'preseed.cfg.j2':
             late, plain_late = (next(line for line in each.split('\n') if line.startswith('d-i preseed/late_command string '))
                                 for each in (text, plain))
             assert shell_shape(late) == shell_shape(plain_late)
@@ -465,7 +470,8 @@ def test_accepted_answers_add_no_line_or_directive_to_an_answer_file(data):
         'timezone': answers['ipxe_answer_timezone'],
         'identity': {'hostname': install['hostname'], 'username': answers['ipxe_answer_user'], 'password': answers[PASSWORD]},
         'ssh': {'install-server': True, 'allow-pw': False, 'authorized-keys': keys},
-        'storage': {'layout': {'name': 'direct'}}}}
+        'storage': {'layout': {'name': 'direct'}},
+        'late-commands': [f'curl -fsS --retry 5 -X DELETE http://10.0.0.2/builds/{BUILD_TOKEN}']}}
     assert set(yaml.safe_load(render_answers('meta-data.j2', install, answers))) == {'instance-id', 'local-hostname'}
 
 

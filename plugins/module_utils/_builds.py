@@ -1,0 +1,78 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The install lifecycle of the machines in ipxe_hosts: each install is a build with a secret
+token. While it is pending, the machine boots its installer, which finds its answer files under
+``answers/<token>/`` and, as its last step, deletes the marker ``builds/<token>`` over HTTP
+(nginx allows DELETE there and nothing else). A pending build whose marker is gone is installed:
+the machine boots its own disk from then on. A new ``build`` number asks for a reinstall with a
+new token.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import re
+
+PENDING = 'pending'
+INSTALLED = 'installed'
+TOKEN = re.compile(r'[0-9a-f]{32}')
+_KEY = re.compile(r'[0-9a-f]{2}(?:-[0-9a-f]{2}){5}')
+
+
+class BuildError(ValueError):
+    """Build input or a state file that cannot be used."""
+
+
+def check_hosts(hosts):
+    """``hosts`` ({MAC with hyphens: build number >= 1}), checked."""
+    if not isinstance(hosts, dict):
+        raise BuildError(f'hosts must be a mapping of MAC (with hyphens) to build number, got {hosts!r}')
+    for key, build in hosts.items():
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise BuildError(f'hosts: {key!r} is not a MAC with hyphens like 52-54-00-12-34-56')
+        if isinstance(build, bool) or not isinstance(build, int) or build < 1:
+            raise BuildError(f'hosts[{key!r}] must be a whole number >= 1, got {build!r}')
+    return dict(hosts)
+
+
+def check_state(state, where):
+    """The records of a state file: {key: {'build', 'token', 'state', 'since'}}."""
+    if not isinstance(state, dict):
+        raise BuildError(f'{where} must hold a mapping of MAC to build, got {state!r}')
+    for key, record in state.items():
+        if (not _KEY.fullmatch(str(key)) or not isinstance(record, dict)
+                or set(record) != {'build', 'token', 'state', 'since'}
+                or not isinstance(record['token'], str) or not TOKEN.fullmatch(record['token'])
+                or record['state'] not in (PENDING, INSTALLED)):
+            raise BuildError(f'{where}: the record of {key!r} is not a build record, got {record!r}')
+    return state
+
+
+def next_state(previous, builds, markers, now, new_token):
+    """The builds after this run, and what changed.
+
+    ``previous`` is the state file's records, ``builds`` {key: build number} of the inventory,
+    ``markers`` the tokens whose marker file exists, ``now`` an ISO time and ``new_token()``
+    makes a token. Returns ``(records, create, remove, events)``: the new records, the marker
+    tokens to create and to remove, and one line per change.
+    """
+    records = {}
+    events = []
+    for key, build in sorted(builds.items()):
+        record = previous.get(key)
+        if record is None or record['build'] != build:
+            records[key] = {'build': build, 'token': new_token(), 'state': PENDING, 'since': now}
+            events.append(f'{key}: build {build} pending' + ('' if record is None else f' (was build {record["build"]})'))
+        elif record['state'] == PENDING and record['token'] not in markers:
+            records[key] = dict(record, state=INSTALLED, since=now)
+            events.append(f'{key}: build {build} installed')
+        else:
+            records[key] = dict(record)
+    for key in sorted(set(previous) - set(builds)):
+        events.append(f'{key}: no longer listed')
+    wanted = {record['token'] for record in records.values() if record['state'] == PENDING}
+    create = sorted(wanted - set(markers))
+    remove = sorted(set(markers) - wanted)
+    return records, create, remove, events

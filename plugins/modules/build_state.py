@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: build_state
+short_description: Keep the install builds of the machines in ipxe_hosts, each under a secret token
+version_added: 0.5.0
+author: netboot.pxe developers (@netboot)
+description:
+  - Each machine that installs unattended has a build - a number from the inventory and a random
+    token of 128 bits. A new machine, or a new build number, gets a new token and is V(pending).
+  - While a build is pending, the empty marker file C(<path>/<directory>/<token>) exists. The
+    installer's last step deletes it over HTTP (nginx allows C(DELETE) there and nothing else). A
+    pending build whose marker is gone is V(installed) from then on, with the time this module noticed.
+  - The builds are kept in O(state_file) (mode 0600). Machines no longer listed lose their record and
+    marker; files in the marker directory that are no marker of a pending build are removed.
+options:
+  path:
+    description: The HTTP root.
+    type: path
+    required: true
+  directory:
+    description: Directory of the markers under O(path); mode 0730, group O(group), so that the web server can delete a marker it is told the name of, but not list them.
+    type: str
+    default: builds
+  hosts:
+    description: The machines that install, the MAC with hyphens to the build number (from 1).
+    type: dict
+    required: true
+  state_file:
+    description: Where the builds are kept.
+    type: path
+    default: /var/lib/netboot-pxe/builds.json
+  group:
+    description: The web server's group.
+    type: str
+    default: www-data
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: New builds get a token that is not kept.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details: One line per machine with its build and state; the tokens are not shown.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Keep the builds of the machines that install
+  netboot.pxe.build_state:
+    path: /srv/netboot
+    hosts:
+      52-54-00-12-34-56: 1
+  register: builds
+"""
+
+RETURN = r"""
+builds:
+  description: Per machine (the MAC with hyphens), its build, token, state (V(pending) or V(installed)) and since when.
+  returned: always
+  type: dict
+  sample:
+    52-54-00-12-34-56: {build: 1, token: 0f1e2d3c4b5a69788796a5b4c3d2e1f0, state: pending, since: "2026-11-30T09:30:00+00:00"}
+events:
+  description: What changed, one line per machine.
+  returned: always
+  type: list
+  elements: str
+  sample: ["52-54-00-12-34-56: build 1 installed"]
+"""
+
+import datetime
+import grp
+import json
+import os
+import secrets
+import stat
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
+    TOKEN,
+    BuildError,
+    check_hosts,
+    check_state,
+    next_state,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative
+
+
+def _load(path):
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return check_state(json.load(handle), path)
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise BuildError(f'{path} is not a build state file: {exc}') from exc
+
+
+def _save(path, records):
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix='.builds-')
+    try:
+        with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            json.dump(records, handle, indent=1, sort_keys=True)
+            handle.write('\n')
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _markers(directory):
+    """Names in the marker directory: the tokens, and anything else (to remove)."""
+    try:
+        info = os.lstat(directory)
+    except FileNotFoundError:
+        return set(), set()
+    if not stat.S_ISDIR(info.st_mode):
+        raise BuildError(f'{directory} must be a directory, not a symbolic link or a file')
+    names = set(os.listdir(directory))
+    tokens = {name for name in names if TOKEN.fullmatch(name) and stat.S_ISREG(os.lstat(os.path.join(directory, name)).st_mode)}
+    return tokens, names - tokens
+
+
+def _lines(records):
+    return ''.join(f'{key}: build {record["build"]} {record["state"]} since {record["since"]}\n'
+                   for key, record in sorted(records.items()))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'path': {'type': 'path', 'required': True},
+            'directory': {'type': 'str', 'default': 'builds'},
+            'hosts': {'type': 'dict', 'required': True},
+            'state_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
+            'group': {'type': 'str', 'default': 'www-data'},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        gid = grp.getgrnam(params['group'])[2]
+    except KeyError:
+        module.fail_json(msg=f'group {params["group"]!r} does not exist on this host')
+    try:
+        check_relative('directory', params['directory'])
+        builds = check_hosts(params['hosts'])
+        previous = _load(params['state_file'])
+        directory = os.path.join(params['path'], params['directory'])
+        markers, strays = _markers(directory)
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
+        records, create, remove, events = next_state(previous, builds, markers, now, lambda: secrets.token_hex(16))
+    except (BuildError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    info = os.lstat(directory) if os.path.isdir(directory) else None
+    directory_ok = info is not None and (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o730, 0, gid)
+    changed = records != previous or bool(create or remove or strays) or not directory_ok
+    result = {'changed': changed, 'builds': records, 'events': events}
+    if module._diff:
+        result['diff'] = {'before_header': params['state_file'], 'after_header': params['state_file'],
+                          'before': _lines(previous), 'after': _lines(records)}
+    if changed and not module.check_mode:
+        try:
+            if info is None:
+                os.mkdir(directory, 0o700)
+            os.chown(directory, 0, gid)
+            os.chmod(directory, 0o730)
+            for name in sorted(set(remove) | strays):
+                path = os.path.join(directory, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    module.fail_json(msg=f'{path} is a directory; only markers belong in {directory}')
+                os.unlink(path)
+            for token in create:
+                descriptor = os.open(os.path.join(directory, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
+                os.fchown(descriptor, 0, gid)
+                os.close(descriptor)
+            if records != previous:
+                _save(params['state_file'], records)
+        except OSError as exc:
+            module.fail_json(msg=f'could not keep the builds: {exc}')
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_files
+short_description: Make directories hold exactly a set of files, in one call
+version_added: 0.5.0
+author: netboot.pxe developers (@netboot)
+description:
+  - Writes every file of O(files) and O(secret_files) under O(path), and removes everything else
+    in the O(directories) it owns there (files, directories and symbolic links of machines no
+    longer listed). One call for any number of files, instead of one task per file.
+  - A file is written only when its content, mode, owner or group differ, atomically - a private
+    temporary file in the same directory gets the content, owner, group and mode, then the name.
+  - Symbolic links are never followed. A link where a file should be is replaced by the file; a
+    link elsewhere in O(directories) is removed as a link; a link on the way to a file fails the task.
+options:
+  path:
+    description: The directory the relative paths start from, for example the HTTP root.
+    type: path
+    required: true
+  directories:
+    description:
+      - Directories under O(path) that this module owns, for example V(hosts) and V(answers).
+      - Everything in them that O(files) and O(secret_files) do not name is removed.
+    type: list
+    elements: str
+    required: true
+  files:
+    description:
+      - Relative path (inside one of O(directories)) to text content, written with mode 0644 and
+        owner O(owner), group O(group).
+      - Names are letters, digits and C(._+-); no C(..), no name starting with C(.).
+    type: dict
+    default: {}
+  secret_files:
+    description:
+      - Like O(files), written with mode 0640 and group O(secret_group) - for answer files with
+        password hashes or keys that only the web server may read.
+      - Their content is never shown, not in the result and not in C(--diff).
+    type: dict
+    default: {}
+  owner:
+    description: Owner of the files written.
+    type: str
+    default: root
+  group:
+    description: Group of the files of O(files).
+    type: str
+    default: root
+  secret_group:
+    description: Group of the files of O(secret_files), for example the web server's.
+    type: str
+    default: www-data
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details: Plain files show their content; secret and removed files only their name.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Write the per-host scripts and answer files; remove those of machines no longer listed
+  netboot.pxe.host_files:
+    path: /srv/netboot
+    directories: [hosts, answers]
+    files:
+      hosts/52-54-00-12-34-56.ipxe: "#!ipxe\nchain --autofree http://10.0.0.2/menu.ipxe\n"
+    secret_files:
+      answers/52-54-00-12-34-56/preseed.cfg: "{{ lookup('ansible.builtin.template', 'preseed.cfg.j2') }}"
+"""
+
+RETURN = r"""
+created:
+  description: Relative paths of the files written that did not exist.
+  returned: always
+  type: list
+  elements: str
+  sample: [hosts/52-54-00-12-34-56.ipxe]
+updated:
+  description: Relative paths of the files rewritten (content, mode, owner or group, or a link replaced).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+removed:
+  description: Relative paths removed from O(directories), deepest first.
+  returned: always
+  type: list
+  elements: str
+  sample: [answers/52-54-00-00-00-09/preseed.cfg, answers/52-54-00-00-00-09]
+"""
+
+import grp
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import (
+    HostFilesError,
+    apply,
+    changes,
+    diff,
+    wanted_files,
+)
+
+
+def _id(module, kind, name, lookup):
+    try:
+        return lookup(name)[2]
+    except KeyError:
+        module.fail_json(msg=f'{kind} {name!r} does not exist on this host')
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'path': {'type': 'path', 'required': True},
+            'directories': {'type': 'list', 'elements': 'str', 'required': True},
+            'files': {'type': 'dict', 'default': {}},
+            'secret_files': {'type': 'dict', 'default': {}, 'no_log': True},
+            'owner': {'type': 'str', 'default': 'root'},
+            'group': {'type': 'str', 'default': 'root'},
+            'secret_group': {'type': 'str', 'default': 'www-data'},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    uid = _id(module, 'owner', params['owner'], pwd.getpwnam)
+    gid = _id(module, 'group', params['group'], grp.getgrnam)
+    secret_gid = _id(module, 'secret_group', params['secret_group'], grp.getgrnam)
+    root, directories = params['path'], params['directories']
+    try:
+        wanted = wanted_files(directories, params['files'], params['secret_files'], uid, gid, secret_gid)
+        writes, removals = changes(root, directories, wanted)
+        result = {
+            'changed': bool(writes or removals),
+            'created': [path for path, reason in writes if reason == 'created'],
+            'updated': [path for path, reason in writes if reason != 'created'],
+            'removed': removals,
+        }
+        if module._diff:
+            result['diff'] = diff(root, wanted, writes, removals)
+        if result['changed'] and not module.check_mode:
+            apply(root, directories, wanted, writes, removals)
+    except (HostFilesError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,77 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
+    BuildError,
+    check_hosts,
+    check_state,
+    next_state,
+)
+
+A, B = '52-54-00-00-00-0a', '52-54-00-00-00-0b'
+T1, T2, T3 = 'a' * 32, 'b' * 32, 'c' * 32
+THEN, NOW = '2026-11-30T08:00:00+00:00', '2026-11-30T09:00:00+00:00'
+
+
+def record(build, token, state, since=THEN):
+    return {'build': build, 'token': token, 'state': state, 'since': since}
+
+
+def tokens():
+    counter = itertools.count(1)
+    return lambda: f'{next(counter):032x}'
+
+
+@pytest.mark.parametrize('previous, builds, markers, records, create, remove, events', [
+    pytest.param({}, {A: 1}, set(), {A: record(1, f'{1:032x}', 'pending', NOW)}, [f'{1:032x}'], [],
+                 [f'{A}: build 1 pending'], id='new-machine'),
+    pytest.param({A: record(1, T1, 'pending')}, {A: 1}, {T1}, {A: record(1, T1, 'pending')}, [], [], [],
+                 id='still-pending'),
+    pytest.param({A: record(1, T1, 'pending')}, {A: 1}, set(), {A: record(1, T1, 'installed', NOW)}, [], [],
+                 [f'{A}: build 1 installed'], id='completion-reported'),
+    pytest.param({A: record(1, T1, 'installed')}, {A: 1}, set(), {A: record(1, T1, 'installed')}, [], [], [],
+                 id='installed-stays'),
+    pytest.param({A: record(1, T1, 'installed')}, {A: 2}, set(), {A: record(2, f'{1:032x}', 'pending', NOW)},
+                 [f'{1:032x}'], [], [f'{A}: build 2 pending (was build 1)'], id='reinstall-new-token'),
+    pytest.param({A: record(1, T1, 'pending')}, {A: 2}, {T1}, {A: record(2, f'{1:032x}', 'pending', NOW)},
+                 [f'{1:032x}'], [T1], [f'{A}: build 2 pending (was build 1)'], id='reinstall-while-pending'),
+    pytest.param({A: record(1, T1, 'pending'), B: record(1, T2, 'installed')}, {}, {T1}, {}, [], [T1],
+                 [f'{A}: no longer listed', f'{B}: no longer listed'], id='machines-removed'),
+    pytest.param({A: record(1, T1, 'pending')}, {A: 1}, {T1, T3}, {A: record(1, T1, 'pending')}, [], [T3], [],
+                 id='stray-marker'),
+])
+def test_next_state(previous, builds, markers, records, create, remove, events):
+    assert next_state(previous, builds, markers, NOW, tokens()) == (records, create, remove, events)
+
+
+@pytest.mark.parametrize('hosts, message', [
+    ('x', "hosts must be a mapping of MAC (with hyphens) to build number, got 'x'"),
+    ([{'key': A, 'build': 1}], 'hosts must be a mapping'),
+    ({'52:54:00:00:00:0a': 1}, "hosts: '52:54:00:00:00:0a' is not a MAC with hyphens"),
+    ({A + '\n': 1}, "hosts: '52-54-00-00-00-0a\\n' is not a MAC with hyphens"),
+    ({A: 0}, f"hosts['{A}'] must be a whole number >= 1, got 0"),
+    ({A: True}, f"hosts['{A}'] must be a whole number >= 1, got True"),
+    ({A: '2'}, f"hosts['{A}'] must be a whole number >= 1, got '2'"),
+])
+def test_check_hosts_refuses(hosts, message):
+    with pytest.raises(BuildError) as error:
+        check_hosts(hosts)
+    assert str(error.value).startswith(message)
+
+
+def test_check_hosts_takes_builds():
+    assert check_hosts({A: 1, B: 7}) == {A: 1, B: 7}
+
+
+@pytest.mark.parametrize('state', [
+    [], {A: {'build': 1}}, {A: record(1, 'short', 'pending')}, {A: record(1, T1, 'done')}, {'x': record(1, T1, 'pending')},
+])
+def test_check_state_refuses(state):
+    with pytest.raises(BuildError):
+        check_state(state, '/var/lib/netboot-pxe/builds.json')

@@ -1,0 +1,60 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.netboot.pxe.plugins.modules import host_files
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+SECRET = 'd-i passwd/root-password-crypted password $6$salt$hash\n'
+
+
+def run(capsys, tmp_path, check=False, diff=False, **args):
+    module_args = {'path': str(tmp_path), 'directories': ['hosts', 'answers'], 'owner': USER, 'group': GROUP,
+                   'secret_group': GROUP, '_ansible_check_mode': check, '_ansible_diff': diff,
+                   '_ansible_remote_tmp': str(tmp_path), '_ansible_tmpdir': str(tmp_path)}
+    module_args.update(args)
+    with patch_module_args(module_args), pytest.raises(SystemExit):
+        host_files.main()
+    return json.loads(capsys.readouterr().out)
+
+
+FILES = {'hosts/52-54-00-00-00-01.ipxe': '#!ipxe\necho one\n'}
+SECRETS = {'answers/52-54-00-00-00-01/preseed.cfg': SECRET}
+
+
+def test_check_mode_reports_and_writes_nothing(capsys, tmp_path):
+    (tmp_path / 'hosts').mkdir()
+    (tmp_path / 'hosts/gone.ipxe').write_text('#!ipxe\n')
+    result = run(capsys, tmp_path, check=True, diff=True, files=FILES, secret_files=SECRETS)
+    assert result['changed'] and result['created'] == sorted(list(FILES) + list(SECRETS))
+    assert result['removed'] == ['hosts/gone.ipxe']
+    assert sorted(os.listdir(tmp_path)) == ['hosts'] and os.listdir(tmp_path / 'hosts') == ['gone.ipxe']
+    assert '$6$' not in json.dumps(result)
+
+
+def test_runs_converge_then_change_nothing(capsys, tmp_path):
+    first = run(capsys, tmp_path, files=FILES, secret_files=SECRETS)
+    assert first['changed'] and (tmp_path / 'answers/52-54-00-00-00-01/preseed.cfg').read_text() == SECRET
+    second = run(capsys, tmp_path, diff=True, files=FILES, secret_files=SECRETS)
+    assert not second['changed'] and second['diff'] == []
+
+
+def test_an_unknown_group_fails_before_any_change(capsys, tmp_path):
+    result = run(capsys, tmp_path, files=FILES, secret_group='no-such-group-here')
+    assert result['failed'] and result['msg'] == "secret_group 'no-such-group-here' does not exist on this host"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_bad_path_fails_naming_it(capsys, tmp_path):
+    result = run(capsys, tmp_path, files={'hosts/../../etc/cron.d/x': '* * * * * root id\n'})
+    assert result['failed'] and "'hosts/../../etc/cron.d/x'" in result['msg']
