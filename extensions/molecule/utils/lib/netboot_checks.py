@@ -31,3 +31,10 @@ def converge_command(*args):
 def run_site(*args):
     """Run the scenario's converge playbook (site.yml); the finished process, with its output."""
     return subprocess.run(converge_command(*args), capture_output=True, text=True, check=False)
+
+
+def run_report(*args):
+    """Run playbooks/report.yml against the scenario's hosts; the finished process, with its output."""
+    report = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'playbooks', 'report.yml')
+    return subprocess.run(['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], report, *args],
+                          capture_output=True, text=True, check=False)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
-from netboot_checks import run_site
+from netboot_checks import run_report, run_site
 
 MIRROR = '/srv/mirror'
 DEBIAN_IMAGES = f'{MIRROR}/debian/dists/trixie/main/installer-amd64/current/images'
@@ -215,3 +215,16 @@ def test_answer_files_are_refused_outside_the_served_subnets(server, lab):
     answer = server.check_output('python3 -c %s %s %s %s', script, lab['netboot_server_address'], outside,
                                  f'/answers/{token}/preseed.cfg')
     assert answer == '403'
+
+
+def test_the_report_shows_leases_and_builds(server, lab, dhcp, tmp_path):
+    mac = '52:54:00:13:99:01'
+    address = dhcp(7, mac=mac)['ack']['yiaddr']
+    result = run_report('-e', f'netboot_report_json={tmp_path}/report.json')
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert 'MAC' in result.stdout and mac in result.stdout
+    (machines,) = json.loads((tmp_path / 'report.json').read_text()).values()
+    assert machines[mac]['address'] == address
+    for last in ('50', '51', '52'):
+        build = machines[host_key(lab, last).replace('-', ':')]['build']
+        assert build['state'] == 'pending' and build['build'] == 1

@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: boot_info
+short_description: Report which machines booted from this netboot server, what they fetched, and their installs
+version_added: 0.5.0
+author: netboot.pxe developers (@netboot)
+description:
+  - Per MAC address, returns the lease Kea gave (C(lease4-get-all) on its control socket), the DHCP classes
+    Kea logged for it, the files it fetched over TFTP (tftpd's journal) and HTTP (nginx's access log) with
+    their times, and the state of its unattended install (the builds of P(netboot.pxe.build_state#module)).
+  - Files are matched to a machine by the address of its lease.
+  - Kea logs the classes of a packet at debug level 40 only (C(kea_dhcp4_log_severity=DEBUG),
+    C(kea_dhcp4_log_debuglevel=40)); otherwise C(classes) is empty, and the file a machine fetched over TFTP
+    tells its architecture.
+  - Reads only; changes nothing.
+options:
+  kea_socket:
+    description:
+      - Kea DHCPv4's control socket, asked for C(lease4-get-all) (which needs Kea's lease_cmds hook, loaded with HA).
+      - Without that hook, the leases are read from O(leases_file). V("") reads only O(leases_file).
+    type: path
+    default: /run/kea/kea4-ctrl-socket
+  leases_file:
+    description: Kea's memfile lease file (CSV).
+    type: path
+    default: /var/lib/kea/kea-leases4.csv
+  nginx_log:
+    description: nginx's access log of the netboot site (format C(combined)).
+    type: path
+    default: /var/log/nginx/netboot.access.log
+  builds_file:
+    description: The builds kept by P(netboot.pxe.build_state#module).
+    type: path
+    default: /var/lib/netboot-pxe/builds.json
+  journal:
+    description: Read tftpd's and Kea's messages from the systemd journal (C(journalctl)).
+    type: bool
+    default: true
+  since:
+    description: Only journal messages since this time, as C(journalctl --since) takes it (for example V(-1d)); V("") for all.
+    type: str
+    default: ""
+extends_documentation_fragment: []
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Report the machines that booted
+  netboot.pxe.boot_info:
+    since: -1d
+  register: report
+
+- name: Print it as a table
+  ansible.builtin.debug:
+    msg: "{{ report.table }}"
+"""
+
+RETURN = r"""
+machines:
+  description: Per MAC (lower case, with C(:)), what the server knows of the machine.
+  returned: always
+  type: dict
+  sample:
+    "52:54:00:77:20:14":
+      mac: "52:54:00:77:20:14"
+      address: 10.77.20.14
+      hostname: ""
+      lease_ends: "2026-11-30T10:40:00+00:00"
+      classes: [pxe-efi-x64, ipxe]
+      tftp: [{file: snponly.efi, time: "2026-11-30T09:40:02+00:00"}]
+      http: [{path: /boot.ipxe, time: "2026-11-30T09:40:07+00:00", method: GET, status: 200}]
+      build: {build: 1, state: installed, since: "2026-11-30T10:02:00+00:00"}
+table:
+  description: The report as lines of text, one row per machine.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._boot_report import (
+    assigned_classes,
+    memfile_leases,
+    nginx_requests,
+    report,
+    table,
+    tftp_requests,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
+
+
+def _read(path):
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ''
+
+
+def _journal(module, arguments, since):
+    command = ['journalctl', '--no-pager', '-o', 'short-iso'] + arguments + (['--since', since] if since else [])
+    rc, out, err = module.run_command(command)
+    if rc != 0:
+        module.fail_json(msg=f'journalctl failed: {err.strip()}', cmd=command)
+    return out
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'kea_socket': {'type': 'path', 'default': '/run/kea/kea4-ctrl-socket'},
+            'leases_file': {'type': 'path', 'default': '/var/lib/kea/kea-leases4.csv'},
+            'nginx_log': {'type': 'path', 'default': '/var/log/nginx/netboot.access.log'},
+            'builds_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
+            'journal': {'type': 'bool', 'default': True},
+            'since': {'type': 'str', 'default': ''},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    answer = {'result': 2}
+    if params['kea_socket']:
+        try:
+            answer = send_command(params['kea_socket'], 'lease4-get-all')
+        except KeaControlError as exc:
+            module.fail_json(msg=f'could not read the leases from Kea: {exc}')
+    if answer['result'] in (0, 3):
+        leases = (answer.get('arguments') or {}).get('leases', [])
+    else:  # no lease_cmds hook: the lease file
+        leases = memfile_leases(_read(params['leases_file']))
+    text = _read(params['builds_file'])
+    try:
+        builds = json.loads(text) if text else {}
+    except ValueError as exc:
+        module.fail_json(msg=f'{params["builds_file"]} is not a build state file: {exc}')
+    tftp = classes = []
+    if params['journal']:
+        tftp = tftp_requests(_journal(module, ['-t', 'in.tftpd'], params['since']))
+        classes = assigned_classes(_journal(module, ['-u', 'kea-dhcp4-server'], params['since']))
+    machines = report(leases, builds, nginx_requests(_read(params['nginx_log'])), tftp, classes or {})
+    module.exit_json(changed=False, machines=machines, table=table(machines))
+
+
+if __name__ == '__main__':
+    main()
