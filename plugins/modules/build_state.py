@@ -23,7 +23,9 @@ options:
     type: path
     required: true
   directory:
-    description: Directory of the markers under O(path); mode 0730, group O(group), so that the web server can delete a marker it is told the name of, but not list them.
+    description:
+      - Directory of the markers under O(path); mode 0730, group O(group), so that the web server can delete
+        a marker it is told the name of, but not list them.
     type: str
     default: builds
   hosts:

@@ -130,7 +130,7 @@ def main():
             'secret_files': {'type': 'dict', 'default': {}, 'no_log': True},
             'owner': {'type': 'str', 'default': 'root'},
             'group': {'type': 'str', 'default': 'root'},
-            'secret_group': {'type': 'str', 'default': 'www-data'},
+            'secret_group': {'type': 'str', 'default': 'www-data', 'no_log': False},
         },
         supports_check_mode=True,
     )

@@ -108,7 +108,7 @@ def test_os_entry_renders_the_installer_with_its_answer_file():
     result = plan([dict(OS_HOST, mac='52-54-00-AB-CD-EF', hostname='web1')])
     assert result['installs'] == [install('52-54-00-ab-cd-ef', 0, 'debian-13', hostname='web1')]
     script = result['scripts']['52-54-00-ab-cd-ef']
-    assert ('kernel http://10.0.0.2/os/debian-13/linux initrd=initrd.gz auto=true priority=critical '
+    assert ('kernel http://10.0.0.2/os/debian-13/linux initrd=initrd.gz auto=true priority=critical netcfg/no_default_route=true '
             'url=http://10.0.0.2/answers/52-54-00-ab-cd-ef/preseed.cfg || goto failed') in script.split('\n')
     assert 'choose --default debian-13 --timeout 1000 selected || goto start' in script.split('\n')
     assert lint_script(script) == []
