@@ -152,6 +152,8 @@ ANSWERS = {
     'ipxe_answer_domain': r'[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*',
     'ipxe_answer_user': r'[a-z_][a-z0-9_-]{0,31}',
     'ipxe_answer_password_hash': r'[A-Za-z0-9./$=,*!+_-]{1,512}',
+    # The installers' HTTP proxy (a package cache), or none.
+    'ipxe_answer_proxy': r'(http://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/)?',
 }
 SSH_KEY = re.compile(r'(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com'
                      r'|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,16384}={0,3}( [A-Za-z0-9@._+:=,-]{1,256})*')

@@ -41,6 +41,8 @@ ROLE_VARS = (
     'kea_dhcp4_ha_group',
     'kea_dhcp4_ha_address',
     'radvd_interfaces',
+    'package_cache_address',
+    'ipxe_answer_proxy',
 )
 DEFAULT_SERVERS_GROUP = 'netboot_servers'
 # What Ansible's bool filter accepts (strings compared in lower case).
@@ -164,7 +166,7 @@ def _boot_file_problems(variables, http, address):
 
 def netboot_plan(variables, facts):
     """Return the network plan of a netboot server as a dict: lab, relayed, ipv6_router_advertisements,
-    role_vars and overridden.
+    package_cache (netboot_package_cache), role_vars and overridden.
 
     ``variables`` maps the host's own variables (inventory and extra vars: ``hostvars[inventory_hostname]``);
     only the netboot_* settings, ipxe_hosts and the role variable names of ``ROLE_VARS`` are read.
@@ -207,6 +209,11 @@ def netboot_plan(variables, facts):
         ipv6 = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements')
     except PlanError as exc:
         problems.append(str(exc))
+    package_cache = False
+    try:
+        package_cache = _flag(variables.get('netboot_package_cache', False), 'netboot_package_cache')
+    except PlanError as exc:
+        problems.append(str(exc))
     problems += _dropped_by_kea_subnets(variables, own)
     if problems:
         raise PlanError('; '.join(problems))
@@ -247,12 +254,17 @@ def netboot_plan(variables, facts):
         'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
         'kea_dhcp4_ha_address': lab['address'],
         'radvd_interfaces': [lab['interface']],
+        'package_cache_address': lab['address'],
+        # The installers fetch their packages through the package cache, when there is one.
+        'ipxe_answer_proxy': (f'http://{lab["address"]}:{variables.get("package_cache_port", 3142)}/'
+                              if package_cache else ''),
     }
     overridden = sorted(name for name in ROLE_VARS if name in variables)
     return {
         'lab': lab,
         'relayed': relayed,
         'ipv6_router_advertisements': ipv6,
+        'package_cache': package_cache,
         'role_vars': {name: variables[name] if name in overridden else derived[name] for name in ROLE_VARS},
         'overridden': overridden,
     }

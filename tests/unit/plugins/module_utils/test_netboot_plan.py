@@ -50,6 +50,7 @@ ONE_INTERFACE_PLAN = {
             'pool': '10.0.0.128 - 10.0.0.254', 'router': None},
     'relayed': [],
     'ipv6_router_advertisements': False,
+    'package_cache': False,
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
@@ -67,6 +68,8 @@ ONE_INTERFACE_PLAN = {
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': '10.0.0.2',
         'radvd_interfaces': ['eth0'],
+        'package_cache_address': '10.0.0.2',
+        'ipxe_answer_proxy': '',
     },
     'overridden': [],
 }
@@ -82,7 +85,7 @@ ONE_INTERFACE_PLAN = {
 def test_one_interface_lab(variables):
     result = netboot_plan(variables, ONE)
     assert result == ONE_INTERFACE_PLAN
-    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'role_vars', 'overridden']
+    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'role_vars', 'overridden']
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS]
 
@@ -116,6 +119,8 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': address,
         'radvd_interfaces': [expected['interface']],
+        'package_cache_address': address,
+        'ipxe_answer_proxy': '',
     }
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
     assert (subnet['subnet'], subnet['pools'], subnet['next-server']) == (
@@ -220,6 +225,14 @@ def test_relayed_subnets(changes, subnets):
     assert [net['subnet'] for net in result['relayed']] == [subnet['subnet'] for subnet in subnets[1:]]
 
 
+def test_package_cache_gives_the_installers_their_proxy():
+    result = plan({'netboot_interface': 'eth1', 'netboot_package_cache': 'yes', 'package_cache_port': 3143})
+    assert result['package_cache'] is True
+    assert result['role_vars']['ipxe_answer_proxy'] == f'http://{result["lab"]["address"]}:3143/'
+    with pytest.raises(PlanError, match="netboot_package_cache"):
+        plan({'netboot_interface': 'eth1', 'netboot_package_cache': 'maybe'})
+
+
 @pytest.mark.parametrize('value, expected', [
     (True, True), (False, False), (1, True), (0, False),
     ('true', True), ('True', True), ('TRUE', True), ('yes', True), ('Yes', True), ('on', True), ('1', True),
@@ -247,6 +260,8 @@ def test_ipv6_router_advertisements(value, expected):
     ('kea_dhcp4_ha_group', 'dhcp_pair'),
     ('kea_dhcp4_ha_address', '10.0.0.9'),
     ('radvd_interfaces', ['eth2']),
+    ('package_cache_address', '10.0.0.9'),
+    ('ipxe_answer_proxy', 'http://cache.lab:3142/'),
 ])
 def test_role_variable_set_by_the_user_is_honoured(name, value):
     derived = role_vars({'netboot_interface': 'eth1'})
@@ -556,6 +571,7 @@ OLD_JINJA = {
                                   {'hw-address': '52:54:00:51:00:61', 'ip-address': '10.77.51.61'}]}],
     # __netboot_ipv6_ra
     'ipv6_router_advertisements': True,
+    'package_cache': False,
     'role_vars': {
         'tftpd_address': '10.77.50.2',
         'nginx_listen_address': '10.77.50.2',
@@ -580,6 +596,8 @@ OLD_JINJA = {
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': '10.77.50.2',
         'radvd_interfaces': ['eth0'],
+        'package_cache_address': '10.77.50.2',
+        'ipxe_answer_proxy': '',
     },
     'overridden': [],
 }
