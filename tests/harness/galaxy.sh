@@ -45,7 +45,11 @@ importer() {
   # It unpacks the tarball outside this checkout, so that ansible-lint sees the tarball only.
   local status=0 work
   work=$(mktemp -d)
-  (cd "$work" && TMPDIR="$work" PATH="$venv/bin:$PATH" GALAXY_IMPORTER_CONFIG="$top/tests/harness/galaxy-importer.cfg" \
+  # Its own HOME: the importer's ansible-lint installs the collection under ~/.ansible, where a
+  # later ansible-lint of this checkout would find that stale copy.
+  mkdir -p "$work/home"
+  (cd "$work" && HOME="$work/home" TMPDIR="$work" PATH="$venv/bin:$PATH" \
+    GALAXY_IMPORTER_CONFIG="$top/tests/harness/galaxy-importer.cfg" \
     "$venv/bin/python3" -m galaxy_importer.main "$tarball") >"$out/importer.log" 2>&1 || status=$?
   rm -rf "$work"
   cat "$out/importer.log"
