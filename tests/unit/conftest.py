@@ -43,4 +43,7 @@ def openpgp(tmp_path_factory):
     if not shutil.which('gpg') or not shutil.which('gpgv'):
         pytest.fail('the signature tests need gpg and gpgv (Debian packages gpg and gpgv)')
     base = tmp_path_factory.mktemp('openpgp')
-    return {'signer': OpenPGP(base / 'signer', 'signer'), 'stranger': OpenPGP(base / 'stranger', 'stranger')}
+    keys = {'signer': OpenPGP(base / 'signer', 'signer'), 'stranger': OpenPGP(base / 'stranger', 'stranger')}
+    yield keys
+    for key in keys.values():  # gpg started an agent for each home; it would outlive the tests
+        subprocess.run(['gpgconf', '--homedir', key.home, '--kill', 'gpg-agent'], capture_output=True, check=False)
