@@ -50,14 +50,18 @@ def tftp_requests(text):
 
 
 def assigned_classes(text):
-    """{mac: (time, [classes])}, the last classes Kea logged for each MAC (needs debug level 40)."""
+    """{mac: (time, [classes])}: every class Kea logged for each MAC (needs debug level 40), in the
+    order first seen, with the time of the last packet; without the classes every packet of a
+    kind gets (ALL, KNOWN, ... and Kea's VENDOR_CLASS_*)."""
     found = {}
     for line in text.splitlines():
         match = _CLASSES.search(line)
         if match:
-            classes = [name.strip() for name in match['classes'].split(',')]
-            found[match['mac']] = (_iso(match['time'], '%Y-%m-%dT%H:%M:%S%z'),
-                                   [name for name in classes if name and name not in _GENERIC])
+            _time, seen = found.get(match['mac'], ('', []))
+            for name in (name.strip() for name in match['classes'].split(',')):
+                if name and name not in _GENERIC and not name.startswith('VENDOR_CLASS_') and name not in seen:
+                    seen.append(name)
+            found[match['mac']] = (_iso(match['time'], '%Y-%m-%dT%H:%M:%S%z'), seen)
     return found
 
 

@@ -26,7 +26,7 @@ TFTPD = '''2026-11-30T09:40:02+0000 netboot in.tftpd[311]: RRQ from 10.77.20.14 
 '''
 KEA = ('2026-11-30T09:40:01+0000 netboot kea-dhcp4[90]: 2026-11-30 09:40:01.5 DEBUG [kea-dhcp4.dhcpsrv/90.1] '
        f'DHCP4_CLASSES_ASSIGNED [hwtype=1 {MAC}], cid=[no info], tid=0x1: packet has been assigned to the following '
-       'classes: ALL, pxe-efi-x64, UNKNOWN\n'
+       'classes: ALL, VENDOR_CLASS_PXEClient:Arch:00007:UNDI:003010, pxe-efi-x64, UNKNOWN\n'
        '2026-11-30T09:40:06+0000 netboot kea-dhcp4[90]: 2026-11-30 09:40:06.5 DEBUG [kea-dhcp4.dhcpsrv/90.1] '
        f'DHCP4_CLASSES_ASSIGNED [hwtype=1 {MAC}], cid=[no info], tid=0x2: packet has been assigned to the following '
        'classes: ALL, ipxe, KNOWN\n')
@@ -48,8 +48,8 @@ def test_tftp_requests():
                                     ('10.77.20.14', '2026-11-30T09:40:03+00:00', 'autoexec.ipxe')]
 
 
-def test_assigned_classes_keeps_the_last_and_drops_the_generic_ones():
-    assert assigned_classes(KEA) == {MAC: ('2026-11-30T09:40:06+00:00', ['ipxe'])}
+def test_assigned_classes_gathers_every_packet_and_drops_the_generic_ones():
+    assert assigned_classes(KEA) == {MAC: ('2026-11-30T09:40:06+00:00', ['pxe-efi-x64', 'ipxe'])}
 
 
 @pytest.mark.parametrize('text, leases', [
@@ -69,7 +69,8 @@ def test_report_matches_files_to_machines_by_their_lease():
     machines = report(LEASES, BUILDS, nginx_requests(NGINX), tftp_requests(TFTPD), assigned_classes(KEA))
     assert list(machines) == [MAC, '52:54:00:77:20:15']
     installer = machines[MAC]
-    assert (installer['address'], installer['hostname'], installer['classes']) == ('10.77.20.14', 'lab-installer', ['ipxe'])
+    assert (installer['address'], installer['hostname'], installer['classes']) == ('10.77.20.14', 'lab-installer',
+                                                                                  ['pxe-efi-x64', 'ipxe'])
     assert installer['lease_ends'] == '2026-11-30T10:40:01+00:00'  # cltt + valid-lft
     assert [item['file'] for item in installer['tftp']] == ['snponly.efi', 'autoexec.ipxe']
     assert [(item['path'], item['status']) for item in installer['http']] == [
@@ -83,6 +84,6 @@ def test_table_has_a_row_per_machine():
     machines = report(LEASES, BUILDS, nginx_requests(NGINX), tftp_requests(TFTPD), assigned_classes(KEA))
     lines = table(machines)
     assert lines[0].split() == ['MAC', 'ADDRESS', 'CLASSES', 'TFTP', 'HTTP', 'LAST', 'FETCH', 'BUILD']
-    assert lines[1].split() == [MAC, '10.77.20.14', 'ipxe', 'snponly.efi,autoexec.ipxe', '2', '2026-11-30T09:40:08+00:00',
+    assert lines[1].split() == [MAC, '10.77.20.14', 'pxe-efi-x64,ipxe', 'snponly.efi,autoexec.ipxe', '2', '2026-11-30T09:40:08+00:00',
                                 '1', 'installed', 'since', '2026-11-30T10:02:00+00:00']
     assert lines[2].split() == ['52:54:00:77:20:15', '-', '-', '-', '0', '-', '2', 'pending', 'since', '2026-11-30T10:03:00+00:00']
