@@ -121,7 +121,7 @@ def changes(root, directories, wanted):
     return writes, sorted(removals, key=lambda path: (-path.count('/'), path))
 
 
-def _write(root, path, content, mode, uid, gid):
+def write_file(root, path, content, mode, uid, gid):
     """Write a file atomically: a private temporary file in the same directory gets the content,
     owner, group and mode, then the name (replacing a link, never writing through it)."""
     directory = os.path.join(root, path.rpartition('/')[0])
@@ -164,7 +164,7 @@ def apply(root, directories, wanted, writes, removals):
     for path, _reason in writes:
         content, mode, uid, gid, _secret = wanted[path]
         _make_directories(root, path.rpartition('/')[0])
-        _write(root, path, content, mode, uid, gid)
+        write_file(root, path, content, mode, uid, gid)
 
 
 def diff(root, wanted, writes, removals):

@@ -85,7 +85,6 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
@@ -95,7 +94,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     check_state,
     next_state,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative, write_file
 
 
 def _load(path):
@@ -109,18 +108,9 @@ def _load(path):
 
 
 def _save(path, records):
-    directory = os.path.dirname(path)
+    directory, name = os.path.split(path)
     os.makedirs(directory, mode=0o755, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix='.builds-')
-    try:
-        with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            json.dump(records, handle, indent=1, sort_keys=True)
-            handle.write('\n')
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_file(directory, name, (json.dumps(records, indent=1, sort_keys=True) + '\n').encode(), 0o600, 0, 0)
 
 
 def _markers(directory):

@@ -45,8 +45,7 @@ importer() {
   # It unpacks the tarball outside this checkout, so that ansible-lint sees the tarball only.
   local status=0 work
   work=$(mktemp -d)
-  # Its own HOME: the importer's ansible-lint installs the collection under ~/.ansible, where a
-  # later ansible-lint of this checkout would find that stale copy.
+  # Its own HOME: nothing the importer (and its ansible-lint) installs stays in the user's ~/.ansible.
   mkdir -p "$work/home"
   (cd "$work" && HOME="$work/home" TMPDIR="$work" PATH="$venv/bin:$PATH" \
     GALAXY_IMPORTER_CONFIG="$top/tests/harness/galaxy-importer.cfg" \

@@ -8,15 +8,7 @@ venv="$top/.cache/venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$top/test-requirements.txt" | cut -d' ' -f1)
 # Host tools the unit tests run: gpg (with its agent) signs throwaway releases, gpgv checks them.
-need=()
-for pkg in gpg gpg-agent gpgv; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" gpg gpg-agent gpgv
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv"

@@ -7,15 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/.cache/vm"
 marker=${NETBOOT_BOOT_MARKER:-NETBOOT-PXE-GUEST-UP}
 
-need=()
-for pkg in qemu-system-x86 ovmf ipxe-qemu ipxe busybox-static cpio; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" qemu-system-x86 ovmf ipxe-qemu ipxe busybox-static cpio
 
 mkdir -p "$out"
 work=$(mktemp -d)

@@ -19,7 +19,7 @@ TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
 sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
 sys.path.insert(0, os.path.join(TOP, 'extensions', 'molecule', 'utils', 'lib'))
 
-from netboot_checks import run_site  # noqa: E402  pylint: disable=wrong-import-position
+from netboot_checks import builds, run_site  # noqa: E402  pylint: disable=wrong-import-position
 from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = 'netboot-test-boot'
@@ -115,7 +115,7 @@ SERVER = '10.77.20.2'
 
 def installer_build(server):
     """The installer machine's build: its token and state."""
-    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)['52-54-00-77-20-14']
+    return builds(server)['52-54-00-77-20-14']
 
 
 def test_debian_installer_fetches_its_preseed(server, phases):

@@ -38,3 +38,8 @@ def run_report(*args):
     report = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'playbooks', 'report.yml')
     return subprocess.run(['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], report, *args],
                           capture_output=True, text=True, check=False)
+
+
+def builds(server):
+    """The install builds the ipxe role keeps on ``server``: MAC with hyphens -> build, token, state, since."""
+    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
-from netboot_checks import run_report, run_site
+from netboot_checks import builds, run_report, run_site
 
 MIRROR = '/srv/mirror'
 DEBIAN_IMAGES = f'{MIRROR}/debian/dists/trixie/main/installer-amd64/current/images'
@@ -28,11 +28,6 @@ def fetch(client, lab, path):
 def host_key(lab, last):
     prefix = lab['netboot_server_address'].split('.')[2]
     return f'52-54-00-{prefix}-00-{last}'
-
-
-def builds(server):
-    """The builds the ipxe role keeps: MAC with hyphens -> build, token, state, since."""
-    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)
 
 
 def status(client, lab, path, method='GET'):

@@ -2,32 +2,30 @@
 lab address, fetches a file once for a client of the lab network, and the installers are told
 to use it."""
 
-import json
+import os
 
 import pytest
 
-from conftest import RUNNER, _host
+from netboot_checks import builds
 
 CACHE_PORT = 3142
 
-
-@pytest.fixture(scope='module')
-def cache_enabled():
-    if not RUNNER.get_variables(_host('netboot_servers')).get('netboot_package_cache'):
-        pytest.skip('the package cache is on in the debian12 scenario')
+# Only the debian12 scenario turns the package cache on (netboot_package_cache).
+pytestmark = pytest.mark.skipif(os.environ.get('MOLECULE_SCENARIO_NAME') != 'debian12',
+                                reason='the package cache is tested in the debian12 scenario')
 
 
-def builds(server):
-    return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)
+def test_the_scenario_turns_the_cache_on(lab):
+    assert lab['netboot_package_cache'] is True
 
 
-def test_the_cache_listens_on_the_lab_address_only(cache_enabled, server, lab):
+def test_the_cache_listens_on_the_lab_address_only(server, lab):
     assert server.service('apt-cacher-ng').is_running and server.service('apt-cacher-ng').is_enabled
     assert server.socket(f'tcp://{lab["netboot_server_address"]}:{CACHE_PORT}').is_listening
     assert not server.socket(f'tcp://0.0.0.0:{CACHE_PORT}').is_listening
 
 
-def test_a_lab_client_fetches_debian_packages_through_the_cache(cache_enabled, server, client, lab):
+def test_a_lab_client_fetches_debian_packages_through_the_cache(server, client, lab):
     proxy = f'http://{lab["netboot_server_address"]}:{CACHE_PORT}'
     url = 'http://deb.debian.org/debian/dists/bookworm/InRelease'
     for _attempt in range(2):
@@ -36,7 +34,7 @@ def test_a_lab_client_fetches_debian_packages_through_the_cache(cache_enabled, s
     assert server.run('find /var/cache/apt-cacher-ng -name InRelease -path "*bookworm*" | grep -q .').rc == 0
 
 
-def test_the_installers_are_told_to_use_the_cache(cache_enabled, server, lab):
+def test_the_installers_are_told_to_use_the_cache(server, lab):
     proxy = f'http://{lab["netboot_server_address"]}:{CACHE_PORT}/'
     answers = '/srv/netboot/answers'
     checked = []
