@@ -22,7 +22,6 @@ import re
 import secrets
 import ssl
 import stat
-import subprocess
 import time
 import urllib.error
 from collections import namedtuple
@@ -30,6 +29,7 @@ from urllib.parse import unquote, urlparse
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
+from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import run_argv
 
 # Hex digest length -> algorithm.
 HEX_LENGTHS = {64: 'sha256', 128: 'sha512'}
@@ -610,9 +610,8 @@ _DPKG_PATH = re.compile(r'/[^\s*?\[\]\\]*')
 
 
 def _run_argv(argv):
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
-                          env=dict(os.environ, LC_ALL='C'))
-    return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+    rc, out, err = run_argv(argv)
+    return rc, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
 
 
 def _dpkg_owners(path, run):

@@ -47,7 +47,7 @@ class SignatureError(Exception):
     """A signature or a signed list does not vouch for what it should."""
 
 
-def _subprocess_run(argv):
+def run_argv(argv):
     """Run ``argv`` without a shell; return (rc, stdout bytes, stderr bytes)."""
     proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
                           env=dict(os.environ, LC_ALL='C'))
@@ -95,7 +95,7 @@ def verify_clearsigned(data, keyring, where, run=None, gpgv='gpgv'):
     does, for archives signed by several keys). The text returned is gpgv's own output,
     which must equal the text between the armor lines; nothing outside the signed block is.
     """
-    run = run or _subprocess_run
+    run = run or run_argv
     expected = clearsigned_text(data, where)
     if not isinstance(keyring, str) or not os.path.isabs(keyring):
         raise SignatureError(f'keyring must be an absolute path, got {keyring!r}')
