@@ -69,8 +69,8 @@ def test_report_matches_files_to_machines_by_their_lease():
     machines = report(LEASES, BUILDS, nginx_requests(NGINX), tftp_requests(TFTPD), assigned_classes(KEA))
     assert list(machines) == [MAC, '52:54:00:77:20:15']
     installer = machines[MAC]
-    assert (installer['address'], installer['hostname'], installer['classes']) == ('10.77.20.14', 'lab-installer',
-                                                                                  ['pxe-efi-x64', 'ipxe'])
+    expected = ('10.77.20.14', 'lab-installer', ['pxe-efi-x64', 'ipxe'])
+    assert (installer['address'], installer['hostname'], installer['classes']) == expected
     assert installer['lease_ends'] == '2026-11-30T10:40:01+00:00'  # cltt + valid-lft
     assert [item['file'] for item in installer['tftp']] == ['snponly.efi', 'autoexec.ipxe']
     assert [(item['path'], item['status']) for item in installer['http']] == [
