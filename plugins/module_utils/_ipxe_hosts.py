@@ -16,6 +16,7 @@ import difflib
 import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
+    OWN_DISK_LINES,
     IpxeScriptError,
     check_text,
     normalize_item,
@@ -100,13 +101,8 @@ def check_entry(entry, where):
     return mac
 
 
-# What an installed machine boots: its own disk. UEFI: leave iPXE, the firmware tries its next
-# boot option; BIOS: boot the first disk.
-LOCAL_BOOT = '''#!ipxe
-# {mac}: build {build} installed; this machine boots its own disk.
-iseq ${{platform}} efi && exit ||
-sanboot --no-describe --drive 0x80 || exit
-'''
+def _own_disk_script(mac, build):
+    return '\n'.join(['#!ipxe', f'# {mac}: build {build} installed; this machine boots its own disk.'] + OWN_DISK_LINES) + '\n'
 
 
 def _mapping(where, value):
@@ -128,8 +124,9 @@ def _installed_mirror(entry, mirrors, builtin_mirrors):
     return builtin_mirrors.get(name, '')
 
 
-def _script(items, entry, where, items_name, menu_title, base_url):
-    """The per-host script: a menu of ``items`` that boots its default after the entry's timeout."""
+def _script(items, entry, where, items_name, menu_title, base_url, only_while=None):
+    """The per-host script: a menu of ``items`` that boots its default after the entry's timeout
+    (only while the file at ``only_while`` is there, when given)."""
     default = entry.get('default')
     try:
         if default is not None:
@@ -138,7 +135,7 @@ def _script(items, entry, where, items_name, menu_title, base_url):
             if default not in keys:
                 raise IpxeHostsError(f'{where}.default: {default!r} is not the key of one of its items; keys: {", ".join(keys)}')
         return render_menu(items, title=menu_title, default=default, timeout=_timeout(where, entry),
-                           base_url=base_url, name=items_name)
+                           base_url=base_url, name=items_name, only_while=only_while)
     except IpxeScriptError as exc:
         raise IpxeHostsError(str(exc)) from exc
 
@@ -202,8 +199,9 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
 
     ``builds`` ({key: {'token', 'state', ...}}, from the build_state module) puts each install
     under its build: a pending one finds its answer files under ``answers/<token>/`` and ends
-    by deleting ``builds/<token>`` (``done_url``); an installed one gets a script that boots
-    its own disk, and no install. Without ``builds`` (checking the input before the builds are
+    by deleting ``builds/<token>`` (``done_url``), and its script boots the installer only while
+    that marker is there (then the machine's own disk); an installed one gets a script that
+    boots its own disk, and no install. Without ``builds`` (checking the input before the builds are
     known), the answer files are planned under ``answers/<key>/``.
     """
     problems = answer_problems(answers or {})
@@ -253,7 +251,7 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         if builds is not None and build is None:
             raise IpxeHostsError(f'{where}: no build is known for {key}; run the build_state module on the installs first')
         if build is not None and build.get('state') == 'installed':
-            scripts[key] = LOCAL_BOOT.format(mac=mac, build=entry.get('build', 1))
+            scripts[key] = _own_disk_script(mac, entry.get('build', 1))
             continue
         directory = build['token'] if build is not None else key
         found = entries.get(entry['os'], {})
@@ -279,5 +277,8 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             'directory': directory,
             'done_url': f'{answers_url}/builds/{build["token"]}' if build is not None else '',
         })
-        scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url)
+        # The installer's last step deletes the build's marker: from that moment the script boots
+        # the machine's own disk, before the next run writes the installed script.
+        scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url,
+                               only_while=installs[-1]['done_url'] or None)
     return {'installs': installs, 'scripts': scripts}

@@ -15,7 +15,10 @@ ITEM_TYPES = ('boot', 'iso', 'chain', 'sanboot', 'shell', 'exit', 'gap')
 _KEY = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
 _SCHEME = re.compile(r'^[a-z][a-z0-9+.-]*://')
 # Labels of our own in the script; item keys must not collide with them.
-RESERVED_KEYS = ('start', 'failed', 'selected')
+RESERVED_KEYS = ('start', 'failed', 'selected', 'own-disk')
+# Boot the machine's own disk. UEFI: leave iPXE, the firmware tries its next boot option;
+# BIOS: boot the first disk.
+OWN_DISK_LINES = ['iseq ${platform} efi && exit ||', 'sanboot --no-describe --drive 0x80 || exit']
 # Words iPXE reads as the end of a command: what follows would run as another command.
 SEPARATORS = ('||', '&&', ';')
 DEFAULT_MEMDISK = 'ipxe/memdisk'
@@ -174,7 +177,7 @@ def _boot_lines(entry, memdisk_url):
 
 
 def render_menu(items, title='Network boot', default=None, timeout=10, base_url=None, memdisk_url=None,
-                name='menu items'):
+                name='menu items', only_while=None):
     """Return an iPXE script (text) with a menu of ``items``.
 
     ``timeout`` is in seconds; 0 waits for a choice forever.  ``default`` is the
@@ -182,6 +185,8 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     ``memdisk_url`` is where BIOS clients fetch memdisk for ``iso`` items
     (default ``ipxe/memdisk`` under ``base_url``).  ``name`` is how errors
     about the items name them, e.g. the Ansible variable they came from.
+    ``only_while`` is a URL (absolute, or under ``base_url``): the menu runs only while
+    that file can be fetched; once it is gone the machine boots its own disk.
     """
     check_text('menu items name', name)
     if not isinstance(items, list) or not items:
@@ -209,7 +214,11 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     if len(shortcuts) != len(set(shortcuts)):
         raise IpxeScriptError(f'{name}: shortcuts must be unique, got {shortcuts!r}')
 
-    lines = ['#!ipxe', '', ':start', f'menu {title}' if title else 'menu']
+    lines = ['#!ipxe', '']
+    if only_while is not None:
+        only_while = _url('menu only_while', only_while, base_url)
+        lines += [f'imgfetch --name only-while {only_while} || goto own-disk', 'imgfree only-while', '']
+    lines += [':start', f'menu {title}' if title else 'menu']
     for entry in entries:
         if entry['type'] == 'gap':
             lines.append(f"item --gap -- {entry['label']}" if entry['label'] else 'item --gap')
@@ -227,4 +236,6 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
         lines += _boot_lines(entry, memdisk_url)
         lines.append('')
     lines += [':failed', 'echo Boot failed: ${errno}. Press a key to return to the menu.', 'prompt', 'goto start', '']
+    if only_while is not None:
+        lines += [':own-disk'] + OWN_DISK_LINES + ['']
     return '\n'.join(lines)

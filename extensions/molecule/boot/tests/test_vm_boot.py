@@ -151,9 +151,7 @@ def test_an_installed_machine_boots_its_own_disk(server):
     mac, address = INSTALLER
     token = installer_build(server)['token']
     assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
-    result = run_site()
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    assert installer_build(server)['state'] == 'installed'
+    # At once, before any run of site.yml: the host's script finds its marker gone.
     before = len(http_fetches(server, address))
     with Machine('installed', NETWORK, 'uefi', mac, memory=1024):
         fetched = []
@@ -166,7 +164,14 @@ def test_an_installed_machine_boots_its_own_disk(server):
         fetched = http_fetches(server, address)[before:]
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched, fetched
     assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
+    log = server.check_output('cat /var/log/nginx/netboot.access.log')
+    assert re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', log, re.MULTILINE), log[-2000:]
+    # The next run notes the build installed and removes its answers.
+    result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert installer_build(server)['state'] == 'installed'
     assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
+    assert 'installed; this machine boots its own disk' in server.file('/srv/netboot/hosts/52-54-00-77-20-14.ipxe').content_string
 
 
 def test_router_advertisements_are_sent(server):

@@ -173,11 +173,17 @@ def test_an_install_reports_completion_then_boots_its_own_disk(server, client, l
     key = host_key(lab, '52')
     token = builds(server)[key]['token']
     assert status(client, lab, f'answers/{token}/ks.cfg') == '200'
-    # The marker: no one may read it or list the markers; the installer deletes it.
-    assert status(client, lab, f'builds/{token}') == '403'
+    # The marker: whoever knows the token may fetch it (the host's script does) or delete it
+    # (the installer does); no one may list the markers.
+    assert status(client, lab, f'builds/{token}') == '200'
     assert status(client, lab, 'builds/') == '403'
     assert status(client, lab, f'answers/{token}/ks.cfg', method='DELETE') == '403'
+    assert status(client, lab, f'builds/{token}', method='PUT') == '403'
+    script = fetch(client, lab, f'hosts/{key}.ipxe')
+    assert f'imgfetch --name only-while http://{lab["netboot_server_address"]}/builds/{token} || goto own-disk' in script
     assert status(client, lab, f'builds/{token}', method='DELETE') == '204'
+    # From this moment the host's script boots its own disk: its marker is gone.
+    assert status(client, lab, f'builds/{token}') == '404'
     try:
         result = run_site()
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

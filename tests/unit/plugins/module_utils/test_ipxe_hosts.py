@@ -398,6 +398,16 @@ def test_a_pending_build_finds_its_answers_under_its_token():
     assert (entry['directory'], entry['done_url'], entry['build']) == (TOKEN, f'http://10.0.0.2/builds/{TOKEN}', 1)
     assert f'/answers/{TOKEN}/preseed.cfg' in result['scripts'][key]
     assert f'/answers/{key}/' not in result['scripts'][key]
+    # The installer runs only while the marker is there; once deleted, the same script boots the disk.
+    script = result['scripts'][key]
+    assert f'imgfetch --name only-while http://10.0.0.2/builds/{TOKEN} || goto own-disk' in script
+    assert script.index('only-while') < script.index(':start') < script.index(':own-disk')
+    assert lint_script(script) == []
+
+
+def test_without_builds_the_script_has_no_marker_to_check():
+    script = plan([OS_HOST])['scripts'][MAC.replace(':', '-')]
+    assert 'only-while' not in script and 'own-disk' not in script
 
 
 def test_an_installed_build_boots_its_own_disk():

@@ -12,6 +12,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     check_text,
     render_menu,
 )
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 
 DEBIAN = {'key': 'debian', 'label': 'Debian installer', 'kernel': 'debian/linux',
           'initrd': 'debian/initrd.gz', 'args': 'priority=critical'}
@@ -137,6 +138,10 @@ def test_default_is_the_first_selectable_item():
     ([{'key': 'a', 'label': 'Debian \\', 'type': 'exit'}], {}, 'label ends with a backslash, which joins the next line'),
     ([{'key': 'a', 'kernel': 'k', 'args': 'quiet \\'}], {}, 'args ends with a backslash'),
     ([{'key': 'a', 'type': 'exit', 'shortcut': 'x\n'}], {}, "shortcut must be one letter or digit"),
+    ([{'key': 'own-disk', 'type': 'exit'}], {}, "got 'own-disk'"),
+    ([LOCAL], {'only_while': 'http://x/m || shell'}, "menu only_while has the word '||'"),
+    ([LOCAL], {'only_while': 'http://x/a b'}, 'menu only_while must be a non-empty URL or path without spaces'),
+    ([LOCAL], {'only_while': '-x'}, 'menu only_while must not start with "-"'),
 ])
 def test_refused_input(items, kwargs, message):
     with pytest.raises(IpxeScriptError) as error:
@@ -222,3 +227,16 @@ def test_keys_may_have_dots():
     script = render_menu([{'key': 'netboot.xyz', 'type': 'chain', 'chain': 'https://boot.netboot.xyz'}])
     assert ':netboot.xyz' in script.splitlines()
     assert 'item netboot.xyz netboot.xyz' in script.splitlines()
+
+
+@pytest.mark.parametrize('only_while, base_url, fetched', [
+    ('http://10.0.0.2/builds/t1', None, 'http://10.0.0.2/builds/t1'),
+    ('builds/t1', 'http://10.0.0.2/', 'http://10.0.0.2/builds/t1'),
+])
+def test_only_while_runs_the_menu_while_the_file_is_there_else_boots_the_own_disk(only_while, base_url, fetched):
+    script = render_menu([DEBIAN], only_while=only_while, base_url=base_url)
+    lines = script.splitlines()
+    assert lines[:5] == ['#!ipxe', '', f'imgfetch --name only-while {fetched} || goto own-disk', 'imgfree only-while', '']
+    assert lines[-3:] == [':own-disk', 'iseq ${platform} efi && exit ||', 'sanboot --no-describe --drive 0x80 || exit']
+    assert lint_script(script) == []
+    assert 'own-disk' not in render_menu([DEBIAN])
