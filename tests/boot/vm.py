@@ -33,9 +33,16 @@ def bridge_of(network):
 class Machine:
     """One QEMU machine; use as a context manager."""
 
-    def __init__(self, name, network, firmware, mac, memory=512, workdir=None):
+    def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1):
+        """``disk``: a qcow2 image as the machine's disk, tried after the network (UEFI only);
+        ``reboot``: restart on reboot instead of stopping."""
         if firmware not in ('uefi', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
+        if disk is not None and firmware != 'uefi':
+            raise ValueError('a disk goes with the uefi firmware only')
+        self.disk = disk
+        self.reboot = reboot
+        self.cpus = cpus
         self.name = name
         self.firmware = firmware
         self.mac = mac
@@ -53,10 +60,12 @@ class Machine:
         self._echo = False
 
     def _command(self):
-        command = ['qemu-system-x86_64', '-accel', 'tcg', '-m', str(self.memory), '-smp', '1',
-                   '-display', 'none', '-serial', 'stdio', '-no-reboot',
+        command = ['qemu-system-x86_64', '-accel', 'tcg', '-m', str(self.memory), '-smp', str(self.cpus),
+                   '-display', 'none', '-serial', 'stdio',
                    '-qmp', f'unix:{self.qmp_path},server=on,wait=off',
                    '-netdev', f'tap,id=net0,ifname={self.tap},script=no,downscript=no']
+        if not self.reboot:
+            command.append('-no-reboot')
         if self.firmware == 'uefi':
             variables = os.path.join(self.workdir, 'OVMF_VARS.fd')
             shutil.copyfile(OVMF_VARS, variables)
@@ -64,8 +73,10 @@ class Machine:
                         '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
                         '-drive', f'if=pflash,format=raw,unit=1,file={variables}',
                         # No option ROM: OVMF's own PXE client fetches iPXE over TFTP.
-                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},romfile=',
-                        '-boot', 'n']
+                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},romfile=,bootindex=0']
+            if self.disk:
+                command += ['-drive', f'if=none,id=disk0,format=qcow2,file={self.disk}',
+                            '-device', 'virtio-blk-pci,drive=disk0,bootindex=1']
         else:
             sercon = os.path.join(self.workdir, 'sercon-port')
             with open(sercon, 'wb') as handle:

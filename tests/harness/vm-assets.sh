@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/.cache/vm"
 marker=${NETBOOT_BOOT_MARKER:-NETBOOT-PXE-GUEST-UP}
 
-"$(dirname "$0")/apt-install.sh" qemu-system-x86 ovmf ipxe-qemu ipxe busybox-static cpio
+"$(dirname "$0")/apt-install.sh" qemu-system-x86 qemu-utils ovmf ipxe-qemu ipxe busybox-static cpio
 
 mkdir -p "$out"
 work=$(mktemp -d)
