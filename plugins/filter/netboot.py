@@ -8,6 +8,10 @@ from ansible_collections.netboot.pxe.plugins.module_utils._netboot_plan import (
     PlanError,
     netboot_plan as _netboot_plan,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._proxy_dhcp import (
+    ProxyDhcpError,
+    proxy_dhcp_config as _proxy_dhcp_config,
+)
 
 
 def netboot_plan(variables, facts):
@@ -17,6 +21,13 @@ def netboot_plan(variables, facts):
         raise AnsibleFilterError(f'netboot_plan: {exc}') from exc
 
 
+def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=False):
+    try:
+        return _proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=log)
+    except ProxyDhcpError as exc:
+        raise AnsibleFilterError(f'proxy_dhcp_config: {exc}') from exc
+
+
 class FilterModule:
     def filters(self):
-        return {'netboot_plan': netboot_plan}
+        return {'netboot_plan': netboot_plan, 'proxy_dhcp_config': proxy_dhcp_config}

@@ -113,15 +113,19 @@ def _mapping(where, value):
     return value
 
 
-def _installed_mirror(entry, mirrors, builtin_mirrors):
-    """The package mirror of the installed system: the catalog's when it is http(s), else the built-in one."""
+def _installed_mirror(entry, mirrors, builtin_mirrors, proxy):
+    """The package mirror of the installed system: the catalog's when it is http(s), else the built-in one.
+    Through a package cache (``proxy``) over http: the cache cannot look into https (apt checks the
+    signatures of what it fetches either way)."""
     name = entry.get('mirror')
     if name is None:
         return ''
     mirror = mirrors.get(name, '')
-    if isinstance(mirror, str) and mirror.startswith(('http://', 'https://')):
-        return mirror
-    return builtin_mirrors.get(name, '')
+    if not (isinstance(mirror, str) and mirror.startswith(('http://', 'https://'))):
+        mirror = builtin_mirrors.get(name, '')
+    if proxy and mirror.startswith('https://'):
+        return 'http://' + mirror[len('https://'):]
+    return mirror
 
 
 def _script(items, entry, where, items_name, menu_title, base_url, only_while=None):
@@ -270,7 +274,7 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             'hostname': entry.get('hostname', 'host-' + key.replace('-', '')),
             'kind': kind,
             'files': list(answer_templates.get(kind, [])),
-            'mirror': _installed_mirror(found, mirrors, builtin_mirrors),
+            'mirror': _installed_mirror(found, mirrors, builtin_mirrors, (answers or {}).get('ipxe_answer_proxy')),
             'template': entry.get('answer_template', ''),
             'url': url,
             'build': entry.get('build', 1),

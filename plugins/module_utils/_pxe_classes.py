@@ -34,10 +34,11 @@ class PxeClassError(ValueError):
     """Input that cannot become a correct Kea client-classes list."""
 
 
-def _check_boot_file(where, boot_file):
+def check_boot_file(where, boot_file, tftp_only=False):
+    """Refuse a boot file that is neither a TFTP path (without "..") nor, unless ``tftp_only``, an http(s) URL."""
     if not isinstance(boot_file, str) or not boot_file:
         raise PxeClassError(f'{where} must be a non-empty string, got {boot_file!r}')
-    if _URL.fullmatch(boot_file):
+    if _URL.fullmatch(boot_file) and not tftp_only:
         return
     if not _BOOT_FILE.fullmatch(boot_file) or '..' in boot_file.split('/'):
         raise PxeClassError(
@@ -93,7 +94,7 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
             continue
         boot_file = boot_files[arch]
         where = f'{name}[{arch!r}]'
-        _check_boot_file(where, boot_file)
+        check_boot_file(where, boot_file)
         entry = {
             'name': f'pxe-{arch}',
             'test': f"{arch_test(codes)} and not member('{IPXE_CLASS}')",
@@ -148,7 +149,7 @@ def boot_files(staged, chosen=None, name='boot files'):
             if boot_file in ('', None):
                 continue
             where = f'{name}[{arch!r}]'
-            _check_boot_file(where, boot_file)
+            check_boot_file(where, boot_file)
             if not (_URL.fullmatch(boot_file) and ARCHITECTURES[arch][1]) and boot_file not in staged:
                 raise PxeClassError(f'{where} is {boot_file!r}, which is not staged; staged: {", ".join(staged) or "none"}')
             result[arch] = boot_file

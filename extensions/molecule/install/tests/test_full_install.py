@@ -7,6 +7,7 @@ serial console. The phases and their times go to .cache/results/full-install.jso
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -59,24 +60,15 @@ def test_a_machine_installs_through_the_package_cache_then_boots_its_own_disk(se
     with Machine('install', NETWORK, 'uefi', MAC, memory=1024, cpus=2, disk=disk, reboot=True,
                  workdir=str(tmp_path)) as machine:
         machine.echo(os.environ.get('NETBOOT_INSTALL_ECHO') == '1')
-        deadline = time.monotonic() + INSTALL_TIMEOUT
-        completed = None
-        while time.monotonic() < deadline and machine.process.poll() is None:
-            requests = nginx_requests(server)
-            if completed is None and ('DELETE', f'/builds/{token}', 204) in requests:
-                completed = time.monotonic() - machine.started
-                phases['install_reported_done'] = round(completed, 1)
-            # "[!!]" titles a question the installer asks: it would wait for ever.
-            assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
-            if completed is not None and machine.first(f'{HOSTNAME} login:') is not None:
-                break
-            time.sleep(5)
-        for phase, text in (('installer_kernel', 'Linux version'), ('installed_system_up', f'{HOSTNAME} login:')):
-            seen = machine.first(text)
-            phases[phase] = None if seen is None else round(seen, 1)
-        with open(os.path.join(RESULTS, 'full-install.json'), 'w', encoding='utf-8') as handle:
-            json.dump(phases, handle, indent=2, sort_keys=True)
-        subprocess.run(['cp', machine.serial_log, os.path.join(RESULTS, 'full-install-serial.log')], check=False)
+        try:
+            completed = wait_for_the_installed_system(server, machine, token, phases)
+        finally:
+            for phase, text in (('installer_kernel', 'Linux version'), ('installed_system_up', f'{HOSTNAME} login:')):
+                seen = machine.first(text)
+                phases[phase] = None if seen is None else round(seen, 1)
+            with open(os.path.join(RESULTS, 'full-install.json'), 'w', encoding='utf-8') as handle:
+                json.dump(phases, handle, indent=2, sort_keys=True)
+            shutil.copyfile(machine.serial_log, os.path.join(RESULTS, 'full-install-serial.log'))
     assert completed is not None, f'the installer never reported completion; serial log in {RESULTS}'
     assert phases['installed_system_up'] is not None, f'the installed system did not come up; serial log in {RESULTS}'
     requests = nginx_requests(server)
@@ -89,6 +81,23 @@ def test_a_machine_installs_through_the_package_cache_then_boots_its_own_disk(se
     assert ('GET', f'/hosts/{KEY}.ipxe', 200) in after, after
     assert ('GET', f'/builds/{token}', 404) in after, after
     assert not [path for _method, path, status in after if path.startswith(('/os/', '/answers/')) and status == 200], after
+
+
+def wait_for_the_installed_system(server, machine, token, phases):
+    """Seconds after power-on at which the installer reported completion (None if it did not)."""
+    deadline = time.monotonic() + INSTALL_TIMEOUT
+    completed = None
+    while time.monotonic() < deadline and machine.process.poll() is None:
+        requests = nginx_requests(server)
+        if completed is None and ('DELETE', f'/builds/{token}', 204) in requests:
+            completed = time.monotonic() - machine.started
+            phases['install_reported_done'] = round(completed, 1)
+        # "[!!]" titles a question the installer asks: it would wait for ever.
+        assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
+        if completed is not None and machine.first(f'{HOSTNAME} login:') is not None:
+            break
+        time.sleep(5)
+    return completed
 
 
 def test_the_next_run_notes_the_install_and_the_report_shows_it(server):

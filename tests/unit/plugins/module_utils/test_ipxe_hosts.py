@@ -182,6 +182,16 @@ def test_the_installed_system_uses_an_http_mirror(mirrors, expected):
     assert entry['mirror'] == expected
 
 
+@pytest.mark.parametrize('mirrors, expected', [
+    pytest.param(BUILTIN_MIRRORS, 'http://deb.debian.org/debian', id='builtin-https-over-http'),
+    pytest.param(dict(MIRRORS, debian='https://mirror.lab/debian'), 'http://mirror.lab/debian', id='user-https-over-http'),
+    pytest.param(MIRRORS, 'http://mirror.lab/debian/', id='http-unchanged'),
+])
+def test_through_a_package_cache_the_mirror_is_reached_over_http(mirrors, expected):
+    (entry,) = plan([OS_HOST], mirrors=mirrors, answers={'ipxe_answer_proxy': 'http://10.0.0.2:3142/'})['installs']
+    assert entry['mirror'] == expected
+
+
 def test_no_builtin_mirror_of_that_name_leaves_the_mirror_empty():
     (entry,) = plan([OS_HOST], mirrors=dict(MIRRORS, debian='/srv/mirror/debian'), builtin_mirrors={})['installs']
     assert entry['mirror'] == ''
