@@ -78,9 +78,9 @@ def kea_ha_peer_addresses(peers):
         raise AnsibleFilterError(f'kea_ha_peer_addresses: {exc}') from exc
 
 
-def pxe_boot_files(staged, chosen=None, name='boot files'):
+def pxe_boot_files(staged, chosen=None, name='boot files', http_boot=True):
     try:
-        return boot_files(staged, chosen, name=name)
+        return boot_files(staged, chosen, name=name, http_boot=http_boot)
     except PxeClassError as exc:
         raise AnsibleFilterError(f'pxe_boot_files: {exc}') from exc
 

@@ -60,6 +60,8 @@ PEER_VARIABLES = (
     'kea_dhcp4_ha_address',
     'kea_dhcp4_ha_port',
 )
+# The role's own switch, which no document reads: kea_dhcp4_state (present or absent).
+STATE_VARIABLES = ('kea_dhcp4_state',)
 # The variables of VARIABLES the Kea control agent document needs.
 CTRL_AGENT_VARIABLES = ('kea_dhcp4_control_socket', 'kea_dhcp4_log_severity', 'kea_dhcp4_log_debuglevel',
                         'kea_dhcp4_ha_tls', 'kea_dhcp4_ha_tls_ca_file', 'kea_dhcp4_ha_tls_cert_file',

@@ -43,7 +43,18 @@ ROLE_VARS = (
     'radvd_interfaces',
     'package_cache_address',
     'ipxe_answer_proxy',
+    'kea_dhcp4_state',
+    'proxy_dhcp_state',
+    'proxy_dhcp_interfaces',
+    'proxy_dhcp_subnets',
+    'proxy_dhcp_next_server',
+    'proxy_dhcp_ipxe_script_url',
+    'proxy_dhcp_boot_files',
 )
+DHCP_MODES = ('server', 'proxy')
+# What the network's own DHCP server decides in proxy mode: refused there, not dropped.
+_FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
+                            'netboot_dns_servers', 'kea_dhcp4_subnets')
 DEFAULT_SERVERS_GROUP = 'netboot_servers'
 # What Ansible's bool filter accepts (strings compared in lower case).
 _TRUE = ('true', 'yes', 'on', '1')
@@ -164,9 +175,32 @@ def _boot_file_problems(variables, http, address):
     return []
 
 
+def _proxy_mode_problems(variables):
+    """Settings that belong to the network's own DHCP server when netboot.pxe is its proxyDHCP server."""
+    why = ('netboot_dhcp_mode is proxy: the network\'s own DHCP server hands out the addresses, routers and name '
+           'servers, and keeps any fixed address; set it there and remove')
+    problems = [f'{why} {name} {variables[name]!r}' for name in _FOREIGN_SERVER_SETTINGS
+                if variables.get(name) not in (None, [], '', {})]
+    hosts = variables.get('ipxe_hosts', [])
+    for index, host in enumerate(hosts if isinstance(hosts, list) else []):
+        if isinstance(host, Mapping) and 'ip' in host:
+            problems.append(f'{why} the ip of ipxe_hosts[{index}] {host["ip"]!r} (the entry without ip still gets '
+                            f'its script and install)')
+    boot_files = variables.get('netboot_boot_files', {})
+    if isinstance(boot_files, Mapping):
+        http = sorted(str(arch) for arch in boot_files if arch in ARCHITECTURES and ARCHITECTURES[arch][1]
+                      and boot_files[arch] != '')
+        if http:
+            problems.append(f'netboot_dhcp_mode is proxy: a proxyDHCP server cannot answer UEFI HTTP boot, so '
+                            f'netboot_boot_files {", ".join(http)} would never be offered; remove it')
+    return problems
+
+
 def netboot_plan(variables, facts):
     """Return the network plan of a netboot server as a dict: lab, relayed, ipv6_router_advertisements,
-    package_cache (netboot_package_cache), role_vars and overridden.
+    package_cache (netboot_package_cache), dhcp_mode (netboot_dhcp_mode), checked_roles (the roles
+    site.yml runs, whose input it checks first), dhcp_roles (the DHCP role that stops, then the one
+    that answers), role_vars and overridden.
 
     ``variables`` maps the host's own variables (inventory and extra vars: ``hostvars[inventory_hostname]``);
     only the netboot_* settings, ipxe_hosts and the role variable names of ``ROLE_VARS`` are read.
@@ -175,6 +209,11 @@ def netboot_plan(variables, facts):
     role variables that follow from them, except those ``variables`` sets, which are kept as set
     and listed in ``overridden``. Raises PlanError naming each variable in error and its value.
     """
+    dhcp_mode = variables.get('netboot_dhcp_mode', 'server')
+    if dhcp_mode not in DHCP_MODES:
+        raise PlanError(f'netboot_dhcp_mode must be one of {", ".join(DHCP_MODES)}, got {dhcp_mode!r}')
+    if dhcp_mode == 'proxy' and _proxy_mode_problems(variables):
+        raise PlanError('; '.join(_proxy_mode_problems(variables)))
     try:
         lab = lab_network(facts, interface=variables.get('netboot_interface'),
                           address=variables.get('netboot_server_address'),
@@ -258,13 +297,30 @@ def netboot_plan(variables, facts):
         # The installers fetch their packages through the package cache, when there is one.
         'ipxe_answer_proxy': (f'http://{lab["address"]}:{variables.get("package_cache_port", 3142)}/'
                               if package_cache else ''),
+        # One DHCP service answers: Kea as the network's DHCP server, or dnsmasq as its proxyDHCP server.
+        'kea_dhcp4_state': 'present' if dhcp_mode == 'server' else 'absent',
+        'proxy_dhcp_state': 'present' if dhcp_mode == 'proxy' else 'absent',
+        'proxy_dhcp_interfaces': [lab['interface']],
+        'proxy_dhcp_subnets': [lab['subnet']],
+        'proxy_dhcp_next_server': lab['address'],
+        'proxy_dhcp_ipxe_script_url': None,
+        'proxy_dhcp_boot_files': None,
     }
+    # The DHCP role that goes first (its state absent), then the one that answers.
+    dhcp_roles = ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']
+    if dhcp_mode == 'proxy':
+        dhcp_roles.reverse()
+    checked_roles = (['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', dhcp_roles[1]]
+                     + (['netboot.pxe.radvd'] if ipv6 else []) + (['netboot.pxe.package_cache'] if package_cache else []))
     overridden = sorted(name for name in ROLE_VARS if name in variables)
     return {
         'lab': lab,
         'relayed': relayed,
         'ipv6_router_advertisements': ipv6,
         'package_cache': package_cache,
+        'dhcp_mode': dhcp_mode,
+        'checked_roles': checked_roles,
+        'dhcp_roles': dhcp_roles,
         'role_vars': {name: variables[name] if name in overridden else derived[name] for name in ROLE_VARS},
         'overridden': overridden,
     }

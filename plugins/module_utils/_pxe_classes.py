@@ -127,12 +127,13 @@ PREFERRED_BINARIES = {
 }
 
 
-def boot_files(staged, chosen=None, name='boot files'):
+def boot_files(staged, chosen=None, name='boot files', http_boot=True):
     """The boot file of every architecture that one of the ``staged`` binaries serves.
 
     ``chosen`` maps an architecture to the binary it must get instead (a staged file name, or
     for UEFI HTTP boot an absolute URL), or to '' to leave it out. A chosen file that is not
-    staged is refused: it would be handed out and never found. Errors name ``name``.
+    staged is refused: it would be handed out and never found. Errors name ``name``. Without
+    ``http_boot``, the UEFI HTTP boot architectures are left out (for a proxyDHCP server).
     """
     chosen = {} if chosen is None else chosen
     if not isinstance(chosen, dict):
@@ -144,6 +145,8 @@ def boot_files(staged, chosen=None, name='boot files'):
     staged = list(staged or [])
     result = {}
     for arch, preferred in PREFERRED_BINARIES.items():
+        if ARCHITECTURES[arch][1] and not http_boot:
+            continue
         if arch in chosen:
             boot_file = chosen[arch]
             if boot_file in ('', None):

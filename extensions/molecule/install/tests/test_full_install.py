@@ -50,6 +50,27 @@ def cache_requests(server):
     return sum(1 for line in log.splitlines() if f'|{ADDRESS}|' in line)
 
 
+# What the cache fetches first, as the installer would: a Packages list of d-i's components and one
+# of them. A mirror without .udeb files cannot serve a network install.
+UDEB_CHECK = '''
+import lzma, re, sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": "http://127.0.0.1:3142/"}))
+base = "http://deb.debian.org/debian/"
+packages = lzma.decompress(opener.open(base + "dists/bookworm/main/debian-installer/binary-amd64/Packages.xz").read())
+name = re.search(rb"^Filename: (\\S+)$", packages, re.M).group(1).decode()
+try:
+    opener.open(base + name)
+except Exception as error:
+    sys.exit(f"{name}: {error}")
+'''
+
+
+def test_the_mirror_serves_the_installer_components(server):
+    result = server.run('python3 -c %s', UDEB_CHECK.replace('127.0.0.1', '10.77.30.2'))
+    assert result.rc == 0, ('a network install of Debian needs a mirror with the installer components (.udeb); '
+                            f'through the package cache, Debian\'s mirror answers: {result.stderr.strip()}')
+
+
 def test_a_machine_installs_through_the_package_cache_then_boots_its_own_disk(server, tmp_path):
     token = builds(server)[KEY]['token']
     assert builds(server)[KEY]['state'] == 'pending'

@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     PEER_VARIABLES,
+    STATE_VARIABLES,
     VARIABLES,
     KeaConfigError,
     ctrl_agent_config,
@@ -189,8 +190,8 @@ def expected(changes=(), additions=()):
 
 def test_variables_are_the_role_defaults_but_the_peer_settings():
     defaults = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
-    assert set(VARIABLES).isdisjoint(PEER_VARIABLES)
-    assert sorted(VARIABLES + PEER_VARIABLES) == sorted(defaults)
+    assert set(VARIABLES).isdisjoint(PEER_VARIABLES) and set(VARIABLES + PEER_VARIABLES).isdisjoint(STATE_VARIABLES)
+    assert sorted(VARIABLES + PEER_VARIABLES + STATE_VARIABLES) == sorted(defaults)
     assert DEFAULTS == {name: defaults[name] for name in VARIABLES}
 
 

@@ -51,6 +51,9 @@ ONE_INTERFACE_PLAN = {
     'relayed': [],
     'ipv6_router_advertisements': False,
     'package_cache': False,
+    'dhcp_mode': 'server',
+    'checked_roles': ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', 'netboot.pxe.kea_dhcp4'],
+    'dhcp_roles': ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4'],
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
@@ -70,6 +73,13 @@ ONE_INTERFACE_PLAN = {
         'radvd_interfaces': ['eth0'],
         'package_cache_address': '10.0.0.2',
         'ipxe_answer_proxy': '',
+        'kea_dhcp4_state': 'present',
+        'proxy_dhcp_state': 'absent',
+        'proxy_dhcp_interfaces': ['eth0'],
+        'proxy_dhcp_subnets': ['10.0.0.0/24'],
+        'proxy_dhcp_next_server': '10.0.0.2',
+        'proxy_dhcp_ipxe_script_url': None,
+        'proxy_dhcp_boot_files': None,
     },
     'overridden': [],
 }
@@ -85,7 +95,8 @@ ONE_INTERFACE_PLAN = {
 def test_one_interface_lab(variables):
     result = netboot_plan(variables, ONE)
     assert result == ONE_INTERFACE_PLAN
-    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'role_vars', 'overridden']
+    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'dhcp_mode', 'checked_roles',
+                            'dhcp_roles', 'role_vars', 'overridden']
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS]
 
@@ -121,6 +132,13 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'radvd_interfaces': [expected['interface']],
         'package_cache_address': address,
         'ipxe_answer_proxy': '',
+        'kea_dhcp4_state': 'present',
+        'proxy_dhcp_state': 'absent',
+        'proxy_dhcp_interfaces': [expected['interface']],
+        'proxy_dhcp_subnets': [expected['subnet']],
+        'proxy_dhcp_next_server': address,
+        'proxy_dhcp_ipxe_script_url': None,
+        'proxy_dhcp_boot_files': None,
     }
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
     assert (subnet['subnet'], subnet['pools'], subnet['next-server']) == (
@@ -615,13 +633,24 @@ NOT_AS_IN_JINJA = {
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,
     'kea_dhcp4_pxe_boot_files': None,
+    # New: Kea answers, the proxyDHCP server (netboot_dhcp_mode: proxy) does not.
+    'kea_dhcp4_state': 'present',
+    'proxy_dhcp_state': 'absent',
+    'proxy_dhcp_interfaces': ['eth0'],
+    'proxy_dhcp_subnets': ['10.77.50.0/24'],
+    'proxy_dhcp_next_server': '10.77.50.2',
+    'proxy_dhcp_ipxe_script_url': None,
+    'proxy_dhcp_boot_files': None,
 }
+NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'checked_roles': ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe',
+                                                          'netboot.pxe.kea_dhcp4', 'netboot.pxe.radvd'],
+                 'dhcp_roles': ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']}
 
 
 def test_typical_server_gets_what_the_play_computed_in_jinja():
     result = netboot_plan(TYPICAL, TYPICAL_FACTS)
-    assert {key: value for key, value in result.items() if key != 'role_vars'} == {
-        key: value for key, value in OLD_JINJA.items() if key != 'role_vars'}
+    assert {key: value for key, value in result.items() if key != 'role_vars'} == dict(
+        {key: value for key, value in OLD_JINJA.items() if key != 'role_vars'}, **NEW_PLAN_KEYS)
     assert {name: value for name, value in result['role_vars'].items() if name not in NOT_AS_IN_JINJA} == {
         name: value for name, value in OLD_JINJA['role_vars'].items() if name not in NOT_AS_IN_JINJA}
     assert {name: result['role_vars'][name] for name in NOT_AS_IN_JINJA} == NOT_AS_IN_JINJA
@@ -666,3 +695,55 @@ def test_kea_gets_every_mac_notation_as_colons(mac):
 ])
 def test_the_derived_pool_leaves_out_the_server_and_the_router(host_facts, pool):
     assert plan({'netboot_interface': 'eth0'}, host_facts)['lab']['pool'] == pool
+
+
+# --- netboot_dhcp_mode: proxy -------------------------------------------------------------------
+
+def test_proxy_mode_runs_the_proxy_dhcp_server_instead_of_kea():
+    result = plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'ipxe_hosts': [{'mac': MAC1, 'os': 'debian-13'}]})
+    assert result['dhcp_mode'] == 'proxy'
+    assert result['dhcp_roles'] == ['netboot.pxe.kea_dhcp4', 'netboot.pxe.proxy_dhcp']
+    assert result['checked_roles'] == ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', 'netboot.pxe.proxy_dhcp']
+    assert {name: result['role_vars'][name] for name in (
+        'kea_dhcp4_state', 'proxy_dhcp_state', 'proxy_dhcp_interfaces', 'proxy_dhcp_subnets', 'proxy_dhcp_next_server',
+        'proxy_dhcp_ipxe_script_url', 'proxy_dhcp_boot_files')} == {
+        'kea_dhcp4_state': 'absent', 'proxy_dhcp_state': 'present', 'proxy_dhcp_interfaces': ['eth1'],
+        'proxy_dhcp_subnets': ['10.0.0.0/24'], 'proxy_dhcp_next_server': '10.0.0.2',
+        'proxy_dhcp_ipxe_script_url': None, 'proxy_dhcp_boot_files': None}
+
+
+def test_server_mode_is_the_default_and_stops_the_proxy_dhcp_server_first():
+    result = plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'server'})
+    assert result == plan({'netboot_interface': 'eth1'})
+    assert result['dhcp_roles'] == ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']
+    assert (result['role_vars']['kea_dhcp4_state'], result['role_vars']['proxy_dhcp_state']) == ('present', 'absent')
+
+
+PROXY = {'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy'}
+
+
+@pytest.mark.parametrize('variables, message', [
+    ({'netboot_dhcp_mode': 'relay'}, "netboot_dhcp_mode must be one of server, proxy, got 'relay'"),
+    ({'netboot_dhcp_mode': None}, 'netboot_dhcp_mode must be one of server, proxy, got None'),
+    (dict(PROXY, netboot_reservations=[{'hw-address': MAC1, 'ip-address': '10.0.0.10'}]),
+     "netboot_dhcp_mode is proxy: the network's own DHCP server hands out the addresses, routers and name servers, "
+     "and keeps any fixed address; set it there and remove netboot_reservations"),
+    (dict(PROXY, ipxe_hosts=[{'mac': MAC1, 'os': 'debian-13'}, {'mac': MAC2, 'ip': '10.0.0.10', 'os': 'debian-13'}]),
+     "remove the ip of ipxe_hosts[1] '10.0.0.10'"),
+    (dict(PROXY, netboot_relayed_subnets=[{'subnet': '10.1.0.0/24'}]), 'remove netboot_relayed_subnets'),
+    (dict(PROXY, netboot_pool='10.0.0.100 - 10.0.0.110'), "remove netboot_pool '10.0.0.100 - 10.0.0.110'"),
+    (dict(PROXY, netboot_routers=['10.0.0.1']), "remove netboot_routers ['10.0.0.1']"),
+    (dict(PROXY, netboot_dns_servers=['10.0.0.1']), 'remove netboot_dns_servers'),
+    (dict(PROXY, kea_dhcp4_subnets=[{'id': 1, 'subnet': '10.0.0.0/24'}]), 'remove kea_dhcp4_subnets'),
+    (dict(PROXY, netboot_boot_files={'bios': 'undionly.kpxe', 'http-x64': 'ipxe.efi'}),
+     'a proxyDHCP server cannot answer UEFI HTTP boot, so netboot_boot_files http-x64 would never be offered'),
+])
+def test_proxy_mode_refuses_what_belongs_to_the_network_dhcp_server(variables, message):
+    with pytest.raises(PlanError) as error:
+        plan(variables)
+    assert message in str(error.value)
+
+
+def test_proxy_mode_accepts_http_boot_left_out():
+    result = plan(dict(PROXY, netboot_boot_files={'bios': 'undionly.kpxe', 'http-x64': ''}))
+    assert result['dhcp_mode'] == 'proxy'

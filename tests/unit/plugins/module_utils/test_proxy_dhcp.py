@@ -1,0 +1,92 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._proxy_dhcp import (
+    ProxyDhcpError,
+    proxy_dhcp_config,
+)
+
+ARGS = {'interfaces': ['eth1'], 'subnets': ['10.0.0.0/24'], 'next_server': '10.0.0.2',
+        'ipxe_script_url': 'http://10.0.0.2/boot.ipxe', 'boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
+
+
+def config(**changes):
+    return proxy_dhcp_config(**dict(ARGS, **changes))
+
+
+def options(text):
+    """The option lines (no comments, no blank lines)."""
+    return [line for line in text.splitlines() if line and not line.startswith('#')]
+
+
+def test_bios_and_uefi_x64():
+    assert options(config()) == [
+        'port=0',
+        'bind-interfaces',
+        'dhcp-no-override',
+        'interface=eth1',
+        'dhcp-range=10.0.0.0,proxy,255.255.255.0',
+        'dhcp-userclass=set:ipxe,iPXE',
+        'dhcp-boot=tag:ipxe,http://10.0.0.2/boot.ipxe,,10.0.0.2',
+        'dhcp-match=set:arch-bios,option:client-arch,0',
+        'dhcp-boot=tag:!ipxe,tag:arch-bios,undionly.kpxe,,10.0.0.2',
+        'dhcp-match=set:arch-efi-x64,option:client-arch,7',
+        'dhcp-match=set:arch-efi-x64,option:client-arch,9',
+        'dhcp-boot=tag:!ipxe,tag:arch-efi-x64,snponly.efi,,10.0.0.2',
+        'dhcp-ignore=tag:!ipxe,tag:!arch-bios,tag:!arch-efi-x64',
+        'pxe-service=65535,"netboot.pxe",none',
+    ]
+
+
+@pytest.mark.parametrize('changes, lines', [
+    ({'interfaces': ['eth1', 'vlan.20'], 'subnets': ['10.0.0.0/24', '10.20.0.0/16']},
+     ['interface=eth1', 'interface=vlan.20', 'dhcp-range=10.0.0.0,proxy,255.255.255.0', 'dhcp-range=10.20.0.0,proxy,255.255.0.0']),
+    ({'boot_files': {'efi-arm64': 'ipxe-arm64.efi', 'efi-ia32': 'snponly-ia32.efi'}},
+     ['dhcp-match=set:arch-efi-ia32,option:client-arch,6', 'dhcp-match=set:arch-efi-arm64,option:client-arch,11',
+      'dhcp-boot=tag:!ipxe,tag:arch-efi-arm64,ipxe-arm64.efi,,10.0.0.2',
+      'dhcp-ignore=tag:!ipxe,tag:!arch-efi-ia32,tag:!arch-efi-arm64']),
+    ({'log': True}, ['log-dhcp']),
+    ({'ipxe_script_url': 'https://boot.lab:8443/ipxe/boot.ipxe'}, ['dhcp-boot=tag:ipxe,https://boot.lab:8443/ipxe/boot.ipxe,,10.0.0.2']),
+])
+def test_lines(changes, lines):
+    found = options(config(**changes))
+    assert [line for line in lines if line not in found] == []
+
+
+def test_no_log_by_default():
+    assert 'log-dhcp' not in options(config())
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'interfaces': []}, 'proxy_dhcp_interfaces must be a non-empty list'),
+    ({'interfaces': 'eth1'}, "proxy_dhcp_interfaces must be a non-empty list, got 'eth1'"),
+    ({'interfaces': ['eth1\ndhcp-range=0.0.0.0,proxy']}, 'proxy_dhcp_interfaces[0] must be an interface name'),
+    ({'interfaces': ['eth1,eth2']}, "proxy_dhcp_interfaces[0] must be an interface name like eth0, got 'eth1,eth2'"),
+    ({'interfaces': ['averyveryverylongname']}, 'proxy_dhcp_interfaces[0] must be an interface name'),
+    ({'subnets': ['10.0.0.1/24']}, "proxy_dhcp_subnets[0] must be an IPv4 network like 10.0.0.0/24, got '10.0.0.1/24'"),
+    ({'subnets': ['10.0.0.0']}, 'proxy_dhcp_subnets[0] must be an IPv4 network'),
+    ({'subnets': [' 10.0.0.0/24']}, 'proxy_dhcp_subnets[0] must be an IPv4 network'),
+    ({'subnets': ['fd00::/64']}, 'proxy_dhcp_subnets[0] must be an IPv4 network'),
+    ({'next_server': '10.0.0.256'}, "proxy_dhcp_next_server must be an IPv4 address, got '10.0.0.256'"),
+    ({'next_server': '10.0.0.2,x'}, 'proxy_dhcp_next_server must be an IPv4 address'),
+    ({'ipxe_script_url': 'http://10.0.0.2/boot.ipxe,,1.2.3.4'}, 'proxy_dhcp_ipxe_script_url must be an http(s) URL'),
+    ({'ipxe_script_url': 'tftp://10.0.0.2/boot.ipxe'}, 'proxy_dhcp_ipxe_script_url must be an http(s) URL'),
+    ({'ipxe_script_url': 'http://10.0.0.2/a b'}, 'proxy_dhcp_ipxe_script_url must be an http(s) URL'),
+    ({'ipxe_script_url': 'http://10.0.0.2/#x'}, 'proxy_dhcp_ipxe_script_url must be an http(s) URL'),
+    ({'boot_files': {}}, 'proxy_dhcp_boot_files must be a non-empty mapping'),
+    ({'boot_files': {'sparc': 'x.efi'}}, "proxy_dhcp_boot_files has unknown architecture name(s) 'sparc'"),
+    ({'boot_files': {'http-x64': 'ipxe.efi'}}, 'proxy_dhcp_boot_files: http-x64 is UEFI HTTP boot'),
+    ({'boot_files': {'bios': 'a,b.kpxe'}}, "proxy_dhcp_boot_files['bios'] must be a path relative to the TFTP root"),
+    ({'boot_files': {'bios': '../etc/passwd'}}, "proxy_dhcp_boot_files['bios'] must be a path relative to the TFTP root"),
+    ({'boot_files': {'bios': 'http://10.0.0.2/undionly.kpxe'}}, "proxy_dhcp_boot_files['bios'] must be a path"),
+    ({'boot_files': {'bios': ''}}, "proxy_dhcp_boot_files['bios'] must be a non-empty string"),
+    ({'log': 'yes'}, "proxy_dhcp_log must be a boolean, got 'yes'"),
+])
+def test_refused(changes, message):
+    with pytest.raises(ProxyDhcpError) as error:
+        config(**changes)
+    assert message in str(error.value)
