@@ -43,3 +43,13 @@ def run_report(*args):
 def builds(server):
     """The install builds the ipxe role keeps on ``server``: MAC with hyphens -> build, token, state, since."""
     return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)
+
+
+def dhcp_offers(client, iface, arch=7, user_class='', seconds=4):
+    """Every offer one DISCOVER from ``client`` gets in ``seconds``: {server address: offer}."""
+    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --offers {seconds}'
+    if user_class:
+        command += f' --user-class {user_class}'
+    result = client.run(command)
+    offers = json.loads(result.stdout)['offers'] if result.stdout.strip() else []
+    return {offer['server']: offer for offer in offers}

@@ -1,0 +1,155 @@
+"""Beside a DHCP server that is not ours: the netboot server answers as a proxyDHCP server only.
+
+The foreign server (plain dnsmasq, no boot options) hands out the addresses; the netboot server
+adds the boot file of each architecture and the script URL for iPXE, and no address. Real
+firmware boots through both to the menu's test kernel. Then site.yml switches the running
+server to Kea and back.
+"""
+
+import os
+import re
+import sys
+import time
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
+sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
+sys.path.insert(0, os.path.join(TOP, 'extensions', 'molecule', 'utils', 'lib'))
+
+from netboot_checks import dhcp_exchange, dhcp_offers, run_site  # noqa: E402  pylint: disable=wrong-import-position
+from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
+
+RUNNER = AnsibleRunner(os.environ['MOLECULE_INVENTORY_FILE'])
+NETWORK = 'netboot-test-proxy'
+SERVER, FOREIGN = '10.77.40.2', '10.77.40.3'
+SCRIPT_URL = f'http://{SERVER}/boot.ipxe'
+MARKER = 'NETBOOT-PXE-GUEST-UP'
+
+
+def host(group):
+    return testinfra.get_host(f'docker://{RUNNER.get_hosts(group)[0]}')
+
+
+@pytest.fixture(scope='module')
+def server():
+    return host('netboot_servers')
+
+
+@pytest.fixture(scope='module')
+def foreign():
+    return host('foreign_dhcp_servers')
+
+
+@pytest.fixture(scope='module')
+def client():
+    return host('netboot_clients')
+
+
+@pytest.fixture(scope='module')
+def iface(client):
+    for line in client.check_output('ip -o -4 addr show').splitlines():
+        if ' 10.77.40.' in line:
+            return line.split()[1]
+    raise AssertionError('the client has no address on the test network')
+
+
+def in_pool(address):
+    return re.fullmatch(r'10\.77\.40\.(\d+)', address) and 100 <= int(address.rsplit('.', 1)[1]) <= 150
+
+
+def test_dnsmasq_answers_dhcp_only_and_kea_does_not_run(server):
+    assert server.service('dnsmasq').is_running and server.service('dnsmasq').is_enabled
+    kea = server.service('kea-dhcp4-server')
+    assert not kea.is_running
+    listening = server.check_output('ss -H -lnup')
+    assert re.search(r':67\s', listening) and re.search(r':4011\s', listening)
+    # No DNS: dnsmasq is no name server here.
+    assert not re.search(r':53\s', listening + server.check_output('ss -H -lntp'))
+    config = server.file('/etc/dnsmasq.d/netboot-pxe.conf').content_string
+    assert 'dhcp-range=10.77.40.0,proxy,255.255.255.0' in config and 'port=0' in config
+
+
+# (option 93, the boot file the proxy offer must carry); iPXE (user class) gets the script.
+@pytest.mark.parametrize('arch, user_class, boot_file', [
+    (0, '', 'undionly.kpxe'),
+    (7, '', 'snponly.efi'),
+    (9, '', 'snponly.efi'),
+    (11, '', 'ipxe-arm64.efi'),
+    (0, 'iPXE', SCRIPT_URL),
+    (7, 'iPXE', SCRIPT_URL),
+])
+def test_the_proxy_offer_carries_the_boot_file_and_the_address_comes_from_the_foreign_server(client, iface, arch,
+                                                                                            user_class, boot_file):
+    offers = dhcp_offers(client, iface, arch=arch, user_class=user_class)
+    assert set(offers) == {SERVER, FOREIGN}, offers
+    proxy, foreign = offers[SERVER], offers[FOREIGN]
+    assert (proxy['yiaddr'], proxy['siaddr'], proxy['file']) == ('0.0.0.0', SERVER, boot_file)
+    assert bytes.fromhex(proxy['options']['vendor_class_id']) == b'PXEClient'
+    assert in_pool(foreign['yiaddr']) and foreign['file'] == ''
+
+
+def test_uefi_http_boot_gets_no_proxy_answer(client, iface):
+    # dnsmasq answers PXEClient only; an HTTPClient gets its address, and no boot file from us.
+    offers = dhcp_offers(client, iface, arch=16)
+    assert set(offers) == {FOREIGN}, offers
+
+
+def test_the_boot_file_is_served_over_tftp(client):
+    client.check_output(f'mkdir -p /tmp/tftp && cd /tmp/tftp && tftp -m binary {SERVER} -c get snponly.efi')
+    assert client.file('/tmp/tftp/snponly.efi').size > 10000
+
+
+@pytest.mark.parametrize('name, firmware, mac, marker_args', [
+    ('puefi', 'uefi', '52:54:00:77:40:20', 'panic=-1'),
+    # Its own script (ipxe_hosts): the same guest, with host=bios on its command line.
+    ('pbios', 'bios', '52:54:00:77:40:21', 'host=bios'),
+])
+def test_machines_boot_through_the_proxy_to_the_menu_kernel(server, foreign, name, firmware, mac, marker_args):
+    with Machine(name, NETWORK, firmware, mac) as machine:
+        reached = machine.wait_for(MARKER, timeout=300)
+        line = next((text for _seconds, text in machine.lines if MARKER in text), '')
+        assert reached is not None, f'{name}: no marker; serial log in {machine.serial_log}'
+    assert marker_args in line, line
+    leases = foreign.check_output('cat /var/lib/misc/foreign-dhcp.leases')
+    assert mac in leases, leases
+    answers = server.check_output('journalctl -u dnsmasq --no-pager -o cat')
+    assert f'{mac} proxy' in answers, answers[-2000:]
+
+
+def wait_for_offers(client, iface, expected, tries=10):
+    offers = {}
+    for _attempt in range(tries):
+        offers = dhcp_offers(client, iface, arch=7)
+        if set(offers) == expected:
+            return offers
+        time.sleep(2)
+    return offers
+
+
+def test_site_switches_the_running_server_to_kea_and_back(server, foreign, client, iface):
+    foreign.check_output('systemctl stop dnsmasq')
+    try:
+        result = run_site('-e', 'netboot_dhcp_mode=server')
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert server.service('kea-dhcp4-server').is_running
+        assert not server.service('dnsmasq').is_running and not server.service('dnsmasq').is_enabled
+        assert not server.file('/etc/dnsmasq.d/netboot-pxe.conf').exists
+        answer = dhcp_exchange(client, iface, arch=7)
+        assert answer['offer']['options']['server_id'] == SERVER
+        assert answer['ack']['file'] == 'snponly.efi' and answer['ack']['yiaddr'].startswith('10.77.40.')
+        again = run_site('-e', 'netboot_dhcp_mode=server')
+        assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
+    finally:
+        foreign.check_output('systemctl start dnsmasq')
+        result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert not server.service('kea-dhcp4-server').is_running and not server.service('kea-dhcp4-server').is_enabled
+    assert server.service('dnsmasq').is_running
+    offers = wait_for_offers(client, iface, {SERVER, FOREIGN})
+    assert set(offers) == {SERVER, FOREIGN}, offers
+    assert offers[SERVER]['file'] == 'snponly.efi' and in_pool(offers[FOREIGN]['yiaddr'])
+    again = run_site()
+    assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
