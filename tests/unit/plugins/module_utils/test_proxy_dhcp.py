@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils._proxy_dhcp import (
     ProxyDhcpError,
@@ -90,3 +92,32 @@ def test_refused(changes, message):
     with pytest.raises(ProxyDhcpError) as error:
         config(**changes)
     assert message in str(error.value)
+
+
+# Characters that end a value, start a comment, quote or break a line in a dnsmasq file.
+SYNTAX = tuple('\n\r\x00,#"\'\\ \t') + ('\x0b', '\x0c', '\x85', '\u2028', '\u2029')
+PIECES = SYNTAX + ('a', '/', '-', '.', '0', ':', 'é', '..', 'http://', 'eth1', ',proxy,', '\n')
+TEXT = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map(''.join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(field=st.sampled_from(['interface', 'next_server', 'ipxe_script_url', 'boot_file']), text=TEXT)
+def test_an_accepted_value_adds_no_line_option_or_field(field, text):
+    """Whatever a value holds, either it is refused or every line keeps its option and its fields."""
+    changes = {
+        'interface': {'interfaces': [text]},
+        'next_server': {'next_server': text},
+        'ipxe_script_url': {'ipxe_script_url': 'http://10.0.0.2/' + text},
+        'boot_file': {'boot_files': {'bios': text, 'efi-x64': 'snponly.efi'}},
+    }[field]
+    try:
+        text_out = config(**changes)
+    except ProxyDhcpError:
+        return
+    reference = options(config())
+    found = options(text_out)
+    assert len(found) == len(reference)
+    for line, expected in zip(found, reference):
+        assert line.split('=', 1)[0] == expected.split('=', 1)[0]
+        assert line.count(',') == expected.count(',')
+        assert not set(line) & set('#"\'\\ \t\r\x00\x0b\x0c\x85\u2028\u2029') or line.startswith('pxe-service=')
