@@ -40,7 +40,9 @@ ROLE_VARS = (
     'kea_dhcp4_pxe_boot_files',
     'kea_dhcp4_ha_group',
     'kea_dhcp4_ha_address',
+    'radvd_state',
     'radvd_interfaces',
+    'package_cache_state',
     'package_cache_address',
     'ipxe_answer_proxy',
     'kea_dhcp4_state',
@@ -292,7 +294,10 @@ def netboot_plan(variables, facts):
         'kea_dhcp4_pxe_boot_files': None,
         'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
         'kea_dhcp4_ha_address': lab['address'],
+        # What the inventory no longer asks for is taken down.
+        'radvd_state': 'present' if ipv6 else 'absent',
         'radvd_interfaces': [lab['interface']],
+        'package_cache_state': 'present' if package_cache else 'absent',
         'package_cache_address': lab['address'],
         # The installers fetch their packages through the package cache, when there is one.
         'ipxe_answer_proxy': (f'http://{lab["address"]}:{variables.get("package_cache_port", 3142)}/'

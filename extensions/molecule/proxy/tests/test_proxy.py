@@ -132,22 +132,24 @@ def wait_for_offers(client, iface, expected, tries=10):
 def test_site_switches_the_running_server_to_kea_and_back(server, foreign, client, iface):
     foreign.check_output('systemctl stop dnsmasq')
     try:
-        result = run_site('-e', 'netboot_dhcp_mode=server')
+        # The same run turns the router advertisements off: radvd stops.
+        result = run_site('-e', 'netboot_dhcp_mode=server', '-e', 'netboot_ipv6_router_advertisements=false')
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert not server.service('radvd').is_running and not server.file('/etc/radvd.conf').exists
         assert server.service('kea-dhcp4-server').is_running
         assert not server.service('dnsmasq').is_running and not server.service('dnsmasq').is_enabled
         assert not server.file('/etc/dnsmasq.d/netboot-pxe.conf').exists
         answer = dhcp_exchange(client, iface, arch=7)
         assert answer['offer']['options']['server_id'] == SERVER
         assert answer['ack']['file'] == 'snponly.efi' and answer['ack']['yiaddr'].startswith('10.77.40.')
-        again = run_site('-e', 'netboot_dhcp_mode=server')
+        again = run_site('-e', 'netboot_dhcp_mode=server', '-e', 'netboot_ipv6_router_advertisements=false')
         assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
     finally:
         foreign.check_output('systemctl start dnsmasq')
         result = run_site()
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert not server.service('kea-dhcp4-server').is_running and not server.service('kea-dhcp4-server').is_enabled
-    assert server.service('dnsmasq').is_running
+    assert server.service('dnsmasq').is_running and server.service('radvd').is_running
     offers = wait_for_offers(client, iface, {SERVER, FOREIGN})
     assert set(offers) == {SERVER, FOREIGN}, offers
     assert offers[SERVER]['file'] == 'snponly.efi' and in_pool(offers[FOREIGN]['yiaddr'])
