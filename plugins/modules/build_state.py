@@ -146,7 +146,11 @@ def main():
     try:
         gid = grp.getgrnam(params['group'])[2]
     except KeyError:
-        module.fail_json(msg=f'group {params["group"]!r} does not exist on this host')
+        if not module.check_mode:
+            module.fail_json(msg=f'group {params["group"]!r} does not exist on this host')
+        # A role that runs before this one would create it (nginx's www-data): the directory changes.
+        module.warn(f'group {params["group"]!r} does not exist yet; the marker directory is reported as changed')
+        gid = -1
     try:
         check_relative('directory', params['directory'])
         builds = check_hosts(params['hosts'])

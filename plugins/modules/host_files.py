@@ -118,6 +118,10 @@ def _id(module, kind, name, lookup):
     try:
         return lookup(name)[2]
     except KeyError:
+        if module.check_mode:
+            # A role that runs before this one would create it (nginx's www-data): every file changes.
+            module.warn(f'{kind} {name!r} does not exist yet; every file is reported as changed')
+            return -1
         module.fail_json(msg=f'{kind} {name!r} does not exist on this host')
 
 

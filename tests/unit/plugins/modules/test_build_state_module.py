@@ -17,9 +17,9 @@ GROUP = grp.getgrgid(os.getgid()).gr_name
 KEY = '52-54-00-00-00-0a'
 
 
-def run(capsys, tmp_path, hosts, check=False):
+def run(capsys, tmp_path, hosts, check=False, group=GROUP):
     module_args = {'path': str(tmp_path / 'http'), 'hosts': hosts, 'state_file': str(tmp_path / 'state/builds.json'),
-                   'group': GROUP, '_ansible_check_mode': check, '_ansible_diff': True,
+                   'group': group, '_ansible_check_mode': check, '_ansible_diff': True,
                    '_ansible_remote_tmp': str(tmp_path), '_ansible_tmpdir': str(tmp_path)}
     with patch_module_args(module_args), pytest.raises(SystemExit):
         build_state.main()
@@ -65,3 +65,15 @@ def test_a_broken_state_file_fails_naming_it(capsys, root):
     (root / 'state/builds.json').write_text('{"x": 1}')
     result = run(capsys, root, {KEY: 1})
     assert result['failed'] and 'builds.json' in result['msg']
+
+
+@pytest.mark.parametrize('check, failed', [(True, False), (False, True)])
+def test_a_missing_group_is_a_prediction_in_check_mode_and_a_failure_otherwise(capsys, root, check, failed):
+    result = run(capsys, root, {KEY: 1}, check=check, group='no-such-group-here')
+    assert bool(result.get('failed')) is failed
+    if check:
+        assert result['changed'] and result['builds'][KEY]['state'] == 'pending'
+        assert "group 'no-such-group-here' does not exist yet" in json.dumps(result['warnings'])
+    else:
+        assert result['msg'] == "group 'no-such-group-here' does not exist on this host"
+    assert not (root / 'http' / 'builds').exists() and not (root / 'state').exists()

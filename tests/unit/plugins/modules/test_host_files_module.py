@@ -55,6 +55,16 @@ def test_an_unknown_group_fails_before_any_change(capsys, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_check_mode_on_a_fresh_server_reports_every_file_without_the_group(capsys, tmp_path):
+    # Before nginx is installed, its group does not exist: check mode predicts, a real run fails.
+    result = run(capsys, tmp_path, check=True, files=FILES, secret_files=SECRETS, group='no-such-group-here',
+                 secret_group='no-such-group-here')
+    assert not result.get('failed') and result['changed']
+    assert result['created'] == sorted(list(FILES) + list(SECRETS))
+    assert "group 'no-such-group-here' does not exist yet" in json.dumps(result['warnings'])
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_bad_path_fails_naming_it(capsys, tmp_path):
     result = run(capsys, tmp_path, files={'hosts/../../etc/cron.d/x': '* * * * * root id\n'})
     assert result['failed'] and "'hosts/../../etc/cron.d/x'" in result['msg']
