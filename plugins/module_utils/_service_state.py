@@ -145,11 +145,13 @@ def _process_uid(pid):
     return None
 
 
-def process_sockets(pids):
+def process_sockets(pids, start_uid=None):
     """(socket inodes, uids) of the processes ``pids``.
 
     A process whose descriptors cannot be read (Kea, which holds capabilities, is not
-    dumpable) is represented by its user id instead, when that is not root.
+    dumpable) is represented by its user id instead, when that is not root, and by
+    ``start_uid``, the user its unit starts it as, when given: a daemon that opens its sockets
+    before it drops privileges (dnsmasq) leaves them owned by that user.
     """
     inodes, uids = set(), set()
     for pid in pids:
@@ -172,11 +174,14 @@ def process_sockets(pids):
         uid = _process_uid(pid) if unreadable else None
         if uid:
             uids.add(uid)
+        if unreadable and start_uid is not None:
+            uids.add(start_uid)
     return inodes, uids
 
 
-def listening_sockets(pids):
-    """Set of (proto, address, port) the processes ``pids`` listen on (TCP) or are bound to (UDP)."""
+def listening_sockets(pids, start_uid=None):
+    """Set of (proto, address, port) the processes ``pids`` listen on (TCP) or are bound to (UDP);
+    ``start_uid`` as in ``process_sockets``."""
     table = {}
     for proto in ('tcp', 'udp'):
         for suffix in ('', '6'):
@@ -185,5 +190,5 @@ def listening_sockets(pids):
                     table.update(parse_proc_net(data.read(), proto))
             except OSError:
                 continue
-    inodes, uids = process_sockets(pids)
+    inodes, uids = process_sockets(pids, start_uid)
     return {sock for inode, (sock, uid) in table.items() if inode in inodes or uid in uids}

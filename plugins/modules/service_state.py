@@ -103,6 +103,7 @@ listening:
   sample: ["udp/10.0.0.2:69"]
 """
 
+import pwd
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -119,7 +120,17 @@ from ansible_collections.netboot.pxe.plugins.module_utils._service_state import 
     unit_pids,
 )
 
-_PROPERTIES = 'LoadState,ActiveState,ControlGroup,InactiveExitTimestampMonotonic,NeedDaemonReload'
+_PROPERTIES = 'LoadState,ActiveState,ControlGroup,InactiveExitTimestampMonotonic,NeedDaemonReload,User'
+
+
+def _start_uid(user):
+    """The user id a unit starts its processes as (systemd's User=, root when unset), or None if unknown."""
+    if not user:
+        return 0
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return None
 
 
 class Service:
@@ -149,7 +160,8 @@ class Service:
         # The monotonic start time in wall-clock seconds, to compare with file change times.
         started = int(state.get('InactiveExitTimestampMonotonic') or 0) / 1e6
         state['started'] = time.time() - (time.monotonic() - started) if started else None
-        state['listening'] = listening_sockets(unit_pids(state.get('ControlGroup', ''))) if state['active'] else set()
+        state['listening'] = (listening_sockets(unit_pids(state.get('ControlGroup', '')), _start_uid(state.get('User')))
+                              if state['active'] else set())
         return state
 
     def run(self, action, *args):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.netboot.pxe.plugins.module_utils import _service_state
 from ansible_collections.netboot.pxe.plugins.module_utils._service_state import (
     ServiceStateError,
     format_listen,
@@ -108,3 +109,21 @@ def test_parses_systemctl_show():
     text = 'LoadState=loaded\nActiveState=active\nControlGroup=/system.slice/nginx.service\nExecStart=a=b\n'
     assert parse_show(text) == {'LoadState': 'loaded', 'ActiveState': 'active',
                                 'ControlGroup': '/system.slice/nginx.service', 'ExecStart': 'a=b'}
+
+
+@pytest.mark.parametrize('readable, start_uid, expected', [
+    (True, 0, ({'4242'}, set())),
+    # Not dumpable (its descriptors cannot be read): its own user, and the user its unit starts it as.
+    (False, None, (set(), {107})),
+    (False, 0, (set(), {107, 0})),
+    (False, 107, (set(), {107})),
+])
+def test_a_process_whose_descriptors_cannot_be_read_is_known_by_its_users(monkeypatch, readable, start_uid, expected):
+    def readlink(path):
+        if not readable:
+            raise PermissionError(path)
+        return 'socket:[4242]'
+    monkeypatch.setattr(_service_state.os, 'listdir', lambda path: ['3'])
+    monkeypatch.setattr(_service_state.os, 'readlink', readlink)
+    monkeypatch.setattr(_service_state, '_process_uid', lambda pid: 107)
+    assert _service_state.process_sockets([1], start_uid) == expected
