@@ -81,8 +81,8 @@ def test_dnsmasq_answers_dhcp_only_and_kea_does_not_run(server):
     (0, 'iPXE', SCRIPT_URL),
     (7, 'iPXE', SCRIPT_URL),
 ])
-def test_the_proxy_offer_carries_the_boot_file_and_the_address_comes_from_the_foreign_server(client, iface, arch,
-                                                                                            user_class, boot_file):
+def test_the_proxy_offer_carries_the_boot_file_and_the_address_comes_from_the_foreign_server(
+        client, iface, arch, user_class, boot_file):
     offers = dhcp_offers(client, iface, arch=arch, user_class=user_class)
     assert set(offers) == {SERVER, FOREIGN}, offers
     proxy, foreign = offers[SERVER], offers[FOREIGN]
