@@ -27,7 +27,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     host_items,
 )
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
 DEFAULT_TIMEOUT = 1
 _MAC = re.compile(r'(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
 _HOSTNAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')

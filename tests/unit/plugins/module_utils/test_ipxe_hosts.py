@@ -323,7 +323,7 @@ def test_messages_name_the_variable_given():
 
 def test_errors_are_catalog_errors():
     assert issubclass(IpxeHostsError, CatalogError)
-    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
 
 
 def test_entries_are_checked_before_any_script_is_rendered():
