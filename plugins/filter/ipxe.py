@@ -7,6 +7,7 @@ sidecar files named after each filter)."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import GrubMenuError, render_grub_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import host_plan
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import IpxeScriptError, render_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
@@ -23,6 +24,13 @@ def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=No
                            memdisk_url=memdisk_url, name=name)
     except IpxeScriptError as exc:
         raise AnsibleFilterError(f'ipxe_menu: {exc}') from exc
+
+
+def grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items'):
+    try:
+        return render_grub_menu(items, title=title, default=default, timeout=timeout, base_url=base_url, name=name)
+    except GrubMenuError as exc:
+        raise AnsibleFilterError(f'grub_menu: {exc}') from exc
 
 
 def ipxe_host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
@@ -60,6 +68,7 @@ class FilterModule:
     def filters(self):
         return {
             'ipxe_menu': ipxe_menu,
+            'grub_menu': grub_menu,
             'ipxe_host_plan': ipxe_host_plan,
             'os_catalog': os_catalog,
             'os_assets': os_assets,

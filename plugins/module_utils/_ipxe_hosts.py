@@ -27,7 +27,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     host_items,
 )
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
 DEFAULT_TIMEOUT = 1
 _MAC = re.compile(r'(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
 _HOSTNAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')
@@ -75,7 +75,14 @@ def check_entry(entry, where):
     if 'items' in entry and 'os' in entry:
         raise IpxeHostsError(f'{where}: has both "items" and "os"; give the menu items or the catalog entry to install, '
                              f'got {entry!r}')
-    if 'items' not in entry and 'os' not in entry:
+    secure_boot = entry.get('secure_boot', False)
+    if not isinstance(secure_boot, bool):
+        raise IpxeHostsError(f'{where}.secure_boot: must be true or false, got {secure_boot!r}')
+    if secure_boot and ('items' in entry or 'os' in entry):
+        # Its boot loader is GRUB, with the common menu: no script of its own yet.
+        raise IpxeHostsError(f'{where}: secure_boot machines boot the common menu through GRUB; their own "items" or '
+                             f'"os" (an install) are not supported with Secure Boot yet, got {entry!r}')
+    if 'items' not in entry and 'os' not in entry and not secure_boot:
         raise IpxeHostsError(f'{where}: needs "items" (a non-empty list of menu items) or "os" (the catalog entry to '
                              f'install), got {entry!r}')
     if 'items' in entry and (not isinstance(entry['items'], list) or not entry['items']):
@@ -248,6 +255,8 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     for index, (entry, mac) in enumerate(zip(hosts, macs)):
         where = f'{name}[{index}]'
         key = mac.replace(':', '-')
+        if entry.get('secure_boot'):
+            continue
         if 'items' in entry:
             scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
             continue

@@ -23,7 +23,7 @@ OWN_DISK_LINES = ['iseq ${platform} efi && exit ||', 'sanboot --no-describe --dr
 SEPARATORS = ('||', '&&', ';')
 DEFAULT_MEMDISK = 'ipxe/memdisk'
 _FIELDS = {
-    'boot': {'key', 'label', 'type', 'kernel', 'kernel_efi', 'initrd', 'args', 'shortcut'},
+    'boot': {'key', 'label', 'type', 'kernel', 'kernel_efi', 'initrd', 'args', 'shortcut', 'signed'},
     'iso': {'key', 'label', 'type', 'iso', 'shortcut'},
     'chain': {'key', 'label', 'type', 'chain', 'shortcut'},
     'sanboot': {'key', 'label', 'type', 'sanboot', 'shortcut'},
@@ -134,6 +134,11 @@ def normalize_item(item, index, base_url=None, name='menu items'):
             raise IpxeScriptError(f'{where}: initrd must be a string or a list, got {initrds!r}')
         result['initrd'] = [_url(f'{where}: initrd', value, base_url) for value in initrds]
         result['args'] = check_text(f'{where}: args', item.get('args', '') or '')
+        # Whether the (UEFI) kernel is signed for Secure Boot: only such items go into the GRUB menu.
+        signed = item.get('signed', False)
+        if not isinstance(signed, bool):
+            raise IpxeScriptError(f'{where}: signed must be true or false, got {signed!r}')
+        result['signed'] = signed
     elif kind in ('iso', 'chain', 'sanboot'):
         result[kind] = _url(f'{where}: {kind}', item.get(kind) or '', base_url)
     return result

@@ -32,6 +32,7 @@ ROLE_VARS = (
     'nginx_delete_locations',
     'ipxe_base_url',
     'ipxe_boot_files',
+    'ipxe_secure_boot',
     'kea_dhcp4_interfaces',
     'kea_dhcp4_subnets',
     'kea_dhcp4_pxe_next_server',
@@ -54,6 +55,8 @@ ROLE_VARS = (
     'proxy_dhcp_boot_files',
 )
 DHCP_MODES = ('server', 'proxy')
+# Debian's signed shim, which the ipxe role stages with ipxe_secure_boot.
+SHIM = 'shimx64.efi'
 # What the network's own DHCP server decides in proxy mode: refused there, not dropped.
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
                             'netboot_dns_servers', 'kea_dhcp4_subnets')
@@ -101,6 +104,27 @@ def _host_reservations(hosts, problems):
         elif 'ip' in host:
             reservations.append({'hw-address': host['mac'], 'ip-address': host['ip']})
     return reservations
+
+
+def _secure_boot_hosts(hosts, problems):
+    """MACs (normalized) of the ipxe_hosts entries with secure_boot: true; each needs an ip (its
+    Kea reservation carries the shim as its boot file)."""
+    macs = []
+    for index, host in enumerate(hosts if isinstance(hosts, list) else []):
+        if not isinstance(host, Mapping) or 'secure_boot' not in host:
+            continue
+        if not isinstance(host['secure_boot'], bool):
+            problems.append(f'ipxe_hosts[{index}].secure_boot must be true or false, got {host["secure_boot"]!r}')
+        elif host['secure_boot'] and 'ip' not in host:
+            problems.append(f'ipxe_hosts[{index}].secure_boot needs an ip: its Kea reservation hands it the shim, got {host!r}')
+        elif host['secure_boot']:
+            macs.append(normalize_mac(host.get('mac')))
+    return macs
+
+
+def _with_shim(reservations, macs):
+    """The reservations, those of ``macs`` handing out the shim (for UEFI Secure Boot)."""
+    return [dict(host, **{'boot-file-name': SHIM}) if host.get('hw-address') in macs else host for host in reservations]
 
 
 def _kea_reservations(hosts):
@@ -250,6 +274,16 @@ def netboot_plan(variables, facts):
         ipv6 = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements')
     except PlanError as exc:
         problems.append(str(exc))
+    secure_boot = False
+    try:
+        secure_boot = _flag(variables.get('netboot_secure_boot', False), 'netboot_secure_boot')
+    except PlanError as exc:
+        problems.append(str(exc))
+    efi_x64 = boot_files.get('efi-x64') if isinstance(boot_files, Mapping) else None
+    if secure_boot and efi_x64 not in (None, SHIM):
+        problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
+                        f'netboot_boot_files efi-x64 {efi_x64!r} would be dropped; leave it out')
+    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems)
     package_cache = False
     try:
         package_cache = _flag(variables.get('netboot_package_cache', False), 'netboot_package_cache')
@@ -267,7 +301,8 @@ def netboot_plan(variables, facts):
         'pools': [{'pool': lab['pool']}],
         'next-server': lab['address'],
         'option-data': _options(routers, dns_servers),
-        'reservations': _kea_reservations([host for host in reservations if host not in relayed_reservations]),
+        'reservations': _with_shim(_kea_reservations([host for host in reservations if host not in relayed_reservations]),
+                                   secure_hosts),
     }]
     for net in relayed:
         subnets.append({
@@ -276,7 +311,7 @@ def netboot_plan(variables, facts):
             'pools': [{'pool': net['pool']}],
             'next-server': lab['address'],
             'option-data': _options(net['routers'], net['dns_servers'] if net['dns_servers'] is not None else dns_servers),
-            'reservations': _kea_reservations(net['reservations']),
+            'reservations': _with_shim(_kea_reservations(net['reservations']), secure_hosts),
         })
     derived = {
         'tftpd_address': lab['address'],
@@ -285,7 +320,9 @@ def netboot_plan(variables, facts):
         # The ipxe role's build markers: an installer deletes its own when it is done.
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
-        'ipxe_boot_files': boot_files,
+        # With netboot_secure_boot every UEFI x64 machine gets the shim; else those of their reservation.
+        'ipxe_boot_files': dict(boot_files, **{'efi-x64': SHIM}) if secure_boot else boot_files,
+        'ipxe_secure_boot': secure_boot or bool(secure_hosts),
         'kea_dhcp4_interfaces': [lab['interface']],
         'kea_dhcp4_subnets': subnets,
         'kea_dhcp4_pxe_next_server': lab['address'],

@@ -32,7 +32,7 @@ ASSET_FIELDS = ('kernel', 'kernel_efi', 'initrd', 'iso', 'chain')
 ASSET_KEYS = ('url', 'checksum', 'checksum_url', 'checksum_name')
 FIELDS = ('name', 'label', 'family', 'version', 'architecture') + ASSET_FIELDS + (
     'args', 'answer', 'answer_args', 'download', 'enabled', 'mirror', 'packages', 'release_url', 'keyring',
-    'authenticity', 'state')
+    'authenticity', 'signed', 'state')
 # How the files of an entry are vouched for (computed, see _authenticity).
 AUTHENTICITY = ('authenticated', 'unauthenticated', 'not-downloaded')
 ARGS_PLACEHOLDERS = ('base_url', 'entry_url', 'iso_url', 'mirror')
@@ -244,6 +244,8 @@ def normalize_entry(fields, origins, where):
     result.update(
         download=download,
         enabled=_boolean(_where(origins, 'enabled', at_entry), fields.get('enabled'), True),
+        # Whether its (UEFI) kernel is signed for Secure Boot through Debian's shim.
+        signed=_boolean(_where(origins, 'signed', at_entry), fields.get('signed'), False),
         mirror=mirror,
         packages=list(packages),
     )
@@ -498,6 +500,8 @@ def _item(entry, where, mirrors, mirrors_name, base_url, answer_url=None):
     item.update(type='boot', kernel=location('kernel', entry['kernel']),
                 initrd=[location(f'initrd[{index}]', asset) for index, asset in enumerate(entry.get('initrd', []))],
                 args=args)
+    if entry['signed']:
+        item['signed'] = True
     if 'kernel_efi' in entry:
         item['kernel_efi'] = location('kernel_efi', entry['kernel_efi'])
     return item

@@ -18,6 +18,9 @@ import time
 
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd'
+# Secure Boot enforced: the firmware with SMM, and variables with Microsoft's keys enrolled.
+OVMF_CODE_SECURE = '/usr/share/OVMF/OVMF_CODE_4M.ms.fd'
+OVMF_VARS_SECURE = '/usr/share/OVMF/OVMF_VARS_4M.ms.fd'
 IPXE_LKRN = '/usr/lib/ipxe/ipxe.lkrn'
 # iPXE as a plain firmware PXE client: another user class, so that Kea answers it like any
 # PXE ROM (with the TFTP boot file of its architecture), then chain that file over TFTP.
@@ -36,9 +39,9 @@ class Machine:
     def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1):
         """``disk``: a qcow2 image as the machine's disk, tried after the network (UEFI only);
         ``reboot``: restart on reboot instead of stopping."""
-        if firmware not in ('uefi', 'bios', 'bios-plain-pxe'):
+        if firmware not in ('uefi', 'uefi-secure-boot', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
-        if disk is not None and firmware != 'uefi':
+        if disk is not None and not firmware.startswith('uefi'):
             raise ValueError('a disk goes with the uefi firmware only')
         self.disk = disk
         self.reboot = reboot
@@ -66,11 +69,15 @@ class Machine:
                    '-netdev', f'tap,id=net0,ifname={self.tap},script=no,downscript=no']
         if not self.reboot:
             command.append('-no-reboot')
-        if self.firmware == 'uefi':
+        if self.firmware.startswith('uefi'):
+            secure = self.firmware == 'uefi-secure-boot'
             variables = os.path.join(self.workdir, 'OVMF_VARS.fd')
-            shutil.copyfile(OVMF_VARS, variables)
-            command += ['-machine', 'q35',
-                        '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
+            shutil.copyfile(OVMF_VARS_SECURE if secure else OVMF_VARS, variables)
+            if secure:
+                command += ['-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on']
+            else:
+                command += ['-machine', 'q35']
+            command += ['-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE_SECURE if secure else OVMF_CODE}',
                         '-drive', f'if=pflash,format=raw,unit=1,file={variables}',
                         # No option ROM: OVMF's own PXE client fetches iPXE over TFTP.
                         '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},romfile=,bootindex=0']

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Firmware, QEMU and guest files for the real-VM boot tests, from Debian's packages.
 # Packages that only provide files for the guest are unpacked, not installed.
-# Output (reused when present): .cache/vm/{vmlinuz,initrd.img,d-i/linux,d-i/initrd.gz}
+# Output (reused when present): .cache/vm/{vmlinuz,vmlinuz-unsigned,initrd.img,d-i/linux,d-i/initrd.gz}
+# (vmlinuz is Debian's kernel, signed for Secure Boot; vmlinuz-unsigned the same with its signature removed.)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/.cache/vm"
 marker=${NETBOOT_BOOT_MARKER:-NETBOOT-PXE-GUEST-UP}
 
-"$(dirname "$0")/apt-install.sh" qemu-system-x86 qemu-utils ovmf ipxe-qemu ipxe busybox-static cpio
+"$(dirname "$0")/apt-install.sh" qemu-system-x86 qemu-utils ovmf ipxe-qemu ipxe busybox-static cpio sbsigntool
 
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -21,6 +22,12 @@ if [ ! -s "$out/vmlinuz" ]; then
   dpkg-deb -x ./*.deb kernel
   cp kernel/boot/vmlinuz-* "$out/vmlinuz"
   rm -f ./*.deb
+fi
+
+if [ ! -s "$out/vmlinuz-unsigned" ]; then
+  cp "$out/vmlinuz" "$work/vmlinuz-unsigned"
+  sbattach --remove "$work/vmlinuz-unsigned"
+  cp "$work/vmlinuz-unsigned" "$out/vmlinuz-unsigned"
 fi
 
 if [ ! -s "$out/initrd.img" ]; then

@@ -174,6 +174,45 @@ def test_an_installed_machine_boots_its_own_disk(server):
     assert 'installed; this machine boots its own disk' in server.file('/srv/netboot/hosts/52-54-00-77-20-14.ipxe').content_string
 
 
+# Secure Boot: OVMF with Microsoft's keys enrolled and enforcement on; its Kea reservation hands
+# it Debian's signed shim, which loads Debian's signed network GRUB and the menu.
+SECURE = ('52:54:00:77:20:16', '10.77.20.16')
+SECURE_BOOT_LINE = 'secureboot: Secure boot enabled'
+GRUB_MENU_PNG = os.path.join(RESULTS, 'grub-menu.png')
+
+
+def test_a_secure_boot_machine_boots_shim_grub_and_a_signed_kernel(server, phases):
+    mac, address = SECURE
+    with Machine('secure', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
+        # The menu, drawn by GRUB (on the serial console too): a picture of it for README.
+        if machine.wait_for('Test guest', timeout=300) is not None:
+            machine.screendump(GRUB_MENU_PNG)
+        reached = machine.wait_for(MARKER, timeout=300)
+        phases['secure-boot'] = phase_times(machine)
+        assert reached is not None, f'no marker; serial log in {machine.serial_log}'
+        assert machine.first(SECURE_BOOT_LINE) is not None, 'the kernel does not say Secure Boot is enabled'
+    fetches = [name.lstrip('/') for name in tftp_fetches(server, address)]
+    assert fetches[0] == 'shimx64.efi' and 'grubx64.efi' in fetches and 'grub/grub.cfg' in fetches, fetches
+    assert 'snponly.efi' not in fetches, fetches
+    assert '/boot-test/vmlinuz' in http_fetches(server, address)
+    # The other UEFI machine got iPXE (test_machine_boots_the_default_item): Kea's classes decide per machine.
+    assert tftp_fetches(server, MACHINES['uefi'][2])[0] == 'snponly.efi'
+
+
+def test_secure_boot_refuses_a_kernel_without_its_signature(server):
+    mac, _address = SECURE
+    kernel = '/srv/netboot/boot-test/vmlinuz'
+    server.check_output(f'cp -p {kernel} {kernel}.signed && cp {kernel}-unsigned {kernel}')
+    try:
+        with Machine('unsigned', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
+            refused = machine.wait_for('bad shim signature', timeout=300)
+            time.sleep(5)
+            assert refused is not None, f'GRUB did not refuse the unsigned kernel; serial log in {machine.serial_log}'
+            assert machine.first(MARKER) is None and machine.first('Linux version') is None
+    finally:
+        server.check_output(f'mv {kernel}.signed {kernel}')
+
+
 def test_router_advertisements_are_sent(server):
     assert server.service('radvd').is_running
     assert 'AdvDefaultLifetime 0;' in server.file('/etc/radvd.conf').content_string

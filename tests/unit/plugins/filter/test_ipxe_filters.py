@@ -25,6 +25,7 @@ SETTINGS = {'base_url': 'http://10.0.0.2', 'answer_templates': {'preseed': ['pre
 def test_filter_is_registered():
     assert ipxe.FilterModule().filters() == {
         'ipxe_menu': ipxe.ipxe_menu,
+        'grub_menu': ipxe.grub_menu,
         'ipxe_host_plan': ipxe.ipxe_host_plan,
         'os_catalog': ipxe.os_catalog,
         'os_assets': ipxe.os_assets,

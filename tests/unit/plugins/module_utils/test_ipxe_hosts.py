@@ -323,7 +323,7 @@ def test_messages_name_the_variable_given():
 
 def test_errors_are_catalog_errors():
     assert issubclass(IpxeHostsError, CatalogError)
-    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build')
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
 
 
 def test_entries_are_checked_before_any_script_is_rendered():
@@ -441,3 +441,21 @@ def test_builds_refused(host, builds, message):
     with pytest.raises(IpxeHostsError) as error:
         plan([host], builds=builds)
     assert str(error.value).startswith(message)
+
+
+
+def test_a_secure_boot_machine_gets_no_ipxe_script():
+    result = plan([{'mac': MAC, 'ip': '10.0.0.11', 'secure_boot': True}, ITEMS_HOST | {'mac': '52:54:00:12:34:57'}])
+    assert list(result['scripts']) == ['52-54-00-12-34-57'] and result['installs'] == []
+
+
+@pytest.mark.parametrize('host, message', [
+    ({'mac': MAC, 'secure_boot': True, 'os': 'debian-13'}, 'secure_boot machines boot the common menu through GRUB'),
+    ({'mac': MAC, 'secure_boot': True, 'items': [LOCAL_ITEM]}, 'secure_boot machines boot the common menu through GRUB'),
+    ({'mac': MAC, 'secure_boot': 1}, 'ipxe_hosts[0].secure_boot: must be true or false, got 1'),
+    ({'mac': MAC, 'secure_boot': False}, 'ipxe_hosts[0]: needs "items"'),
+])
+def test_secure_boot_entries_refused(host, message):
+    with pytest.raises(IpxeHostsError) as error:
+        plan([host])
+    assert message in str(error.value)

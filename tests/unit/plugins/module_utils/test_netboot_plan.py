@@ -61,6 +61,7 @@ ONE_INTERFACE_PLAN = {
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': 'http://10.0.0.2',
         'ipxe_boot_files': {},
+        'ipxe_secure_boot': False,
         'kea_dhcp4_interfaces': ['eth0'],
         'kea_dhcp4_subnets': [{'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.128 - 10.0.0.254'}],
                                'next-server': '10.0.0.2', 'option-data': [], 'reservations': []}],
@@ -126,6 +127,7 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
         'ipxe_boot_files': {},
+        'ipxe_secure_boot': False,
         'kea_dhcp4_interfaces': [expected['interface']],
         'kea_dhcp4_pxe_next_server': address,
         **FROM_IPXE_ROLE,
@@ -637,6 +639,8 @@ NOT_AS_IN_JINJA = {
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,
     'kea_dhcp4_pxe_boot_files': None,
+    # New: Secure Boot (netboot_secure_boot), off.
+    'ipxe_secure_boot': False,
     # New: a role the inventory no longer asks for runs with state absent.
     'radvd_state': 'present',
     'package_cache_state': 'absent',
@@ -754,3 +758,49 @@ def test_proxy_mode_refuses_what_belongs_to_the_network_dhcp_server(variables, m
 def test_proxy_mode_accepts_http_boot_left_out():
     result = plan(dict(PROXY, netboot_boot_files={'bios': 'undionly.kpxe', 'http-x64': ''}))
     assert result['dhcp_mode'] == 'proxy'
+
+
+# --- netboot_secure_boot ------------------------------------------------------------------------
+
+@pytest.mark.parametrize('value, expected', [(True, True), ('yes', True), (False, False)])
+def test_secure_boot_goes_to_the_ipxe_role(value, expected):
+    assert role_vars({'netboot_interface': 'eth1', 'netboot_secure_boot': value})['ipxe_secure_boot'] is expected
+
+
+@pytest.mark.parametrize('variables, message', [
+    ({'netboot_secure_boot': 'sometimes'}, "netboot_secure_boot must be a boolean (true/false, yes/no, on/off, 1/0), got 'sometimes'"),
+    ({'netboot_secure_boot': True, 'netboot_boot_files': {'efi-x64': 'ipxe.efi'}},
+     "netboot_secure_boot hands UEFI x64 machines Debian's signed shim (shimx64.efi), so netboot_boot_files efi-x64 'ipxe.efi' "
+     "would be dropped"),
+])
+def test_secure_boot_refused(variables, message):
+    with pytest.raises(PlanError) as error:
+        plan(dict(variables, netboot_interface='eth1'))
+    assert message in str(error.value)
+
+
+
+def test_a_secure_boot_host_gets_the_shim_in_its_reservation_and_the_others_keep_ipxe():
+    hosts = [{'mac': '52-54-00-00-00-01', 'ip': '10.0.0.11', 'secure_boot': True},
+             {'mac': MAC2, 'ip': '10.0.0.12', 'secure_boot': False}, {'mac': MAC3, 'ip': '10.0.0.13'}]
+    result = role_vars({'netboot_interface': 'eth1', 'ipxe_hosts': hosts})
+    assert result['kea_dhcp4_subnets'][0]['reservations'] == [
+        {'hw-address': MAC1, 'ip-address': '10.0.0.11', 'boot-file-name': 'shimx64.efi'},
+        {'hw-address': MAC2, 'ip-address': '10.0.0.12'},
+        {'hw-address': MAC3, 'ip-address': '10.0.0.13'}]
+    assert result['ipxe_secure_boot'] is True and 'efi-x64' not in result['ipxe_boot_files']
+
+
+def test_netboot_secure_boot_hands_every_uefi_x64_machine_the_shim():
+    result = role_vars({'netboot_interface': 'eth1', 'netboot_secure_boot': True, 'netboot_boot_files': {'bios': 'undionly.kpxe'}})
+    assert result['ipxe_boot_files'] == {'bios': 'undionly.kpxe', 'efi-x64': 'shimx64.efi'}
+
+
+@pytest.mark.parametrize('host, message', [
+    ({'mac': MAC1, 'secure_boot': True}, 'ipxe_hosts[0].secure_boot needs an ip'),
+    ({'mac': MAC1, 'ip': '10.0.0.11', 'secure_boot': 'yes'}, "ipxe_hosts[0].secure_boot must be true or false, got 'yes'"),
+])
+def test_secure_boot_hosts_refused(host, message):
+    with pytest.raises(PlanError) as error:
+        plan({'netboot_interface': 'eth1', 'ipxe_hosts': [host]})
+    assert message in str(error.value)

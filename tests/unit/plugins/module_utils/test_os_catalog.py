@@ -62,7 +62,7 @@ def test_builtin_entry_is_normalized_with_defaults():
         'name': 'debian-13', 'label': 'Debian 13 installer', 'family': 'debian', 'version': '13',
         'architecture': 'x86_64', 'kernel': DEBIAN['kernel'], 'initrd': DEBIAN['initrd'],
         'args': '', 'answer': 'preseed', 'answer_args': 'auto=true priority=critical url={answer_url}',
-        'download': True, 'enabled': False, 'mirror': 'debian', 'packages': [], 'authenticity': 'unauthenticated',
+        'download': True, 'enabled': False, 'signed': False, 'mirror': 'debian', 'packages': [], 'authenticity': 'unauthenticated',
     }
 
 

@@ -1,0 +1,111 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Render the menu model (the items of ipxe_menu_items, catalog entries and per-host installs)
+as a GRUB configuration, for machines that boot with UEFI Secure Boot through Debian's signed
+shim and network GRUB. Only kernels signed for Secure Boot can boot there: boot items without
+``signed: true`` and item types GRUB cannot run under Secure Boot (iso, chain, sanboot, shell)
+are left out, each with a note in the menu.
+
+The items are checked as for iPXE (``normalize_item``), then against GRUB's own syntax: a
+title goes between single quotes, a command line is split into words with shell-like quoting
+and ``$`` expansion, so only plain words are accepted there.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
+    IpxeScriptError,
+    normalize_item,
+)
+
+# Words of a kernel command line or a path that GRUB reads as they are: no quote, "$", ";",
+# "|", "&", "<", ">", braces, backslash or "#".
+_ARGS = re.compile(r'[A-Za-z0-9._,:/=@+%~*?^!\[\]-]+( [A-Za-z0-9._,:/=@+%~*?^!\[\]-]+)*')
+_PATH = re.compile(r'/[A-Za-z0-9._,:/=@+%~-]*')
+_HOST = re.compile(r'[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]')
+_TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
+UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
+
+
+class GrubMenuError(ValueError):
+    """Input that would not render into a valid, safe GRUB configuration."""
+
+
+def _title(where, value):
+    if _TITLE_FORBIDDEN.search(value):
+        raise GrubMenuError(f'{where} cannot go into a GRUB menu title (no quote, backslash or control character): {value!r}')
+    return value
+
+
+def grub_path(where, url):
+    """GRUB's name of an http URL: (http,host:port)/path."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != 'http' or not parts.hostname or parts.query or parts.fragment:
+        raise GrubMenuError(f'{where} must be an http URL without query or fragment for GRUB, got {url!r}')
+    netloc = parts.netloc
+    if not _HOST.fullmatch(parts.hostname) or not _PATH.fullmatch(parts.path or '/') or '@' in netloc:
+        raise GrubMenuError(f'{where} has characters GRUB would read as syntax: {url!r}')
+    return f'(http,{netloc})' + (parts.path or '/')
+
+
+def _entry_lines(entry, where):
+    """The menuentry of a normalized item, or a note when GRUB cannot boot it under Secure Boot."""
+    title = _title(f'{where}: label', entry['label'])
+    kind = entry['type']
+    if kind == 'exit':
+        return [f"menuentry '{title}' {{", '    exit', '}']
+    if kind in UNSUPPORTED or (kind == 'boot' and not entry.get('signed')):
+        reason = 'its kernel is not signed for Secure Boot' if kind == 'boot' else f'type {kind} needs iPXE'
+        return [f"menuentry '{title} (left out: {reason})' {{",
+                f"    echo '{title}: left out with Secure Boot, {reason}.'", '    sleep 5', '}']
+    kernel = grub_path(f'{where}: kernel', entry.get('kernel_efi', entry['kernel']))
+    args = entry['args']
+    if args and not _ARGS.fullmatch(args):
+        raise GrubMenuError(f'{where}: args must be plain words (no quote, $, ;, |, &, <, >, braces, backslash or #) '
+                            f'for GRUB, got {args!r}')
+    lines = [f"menuentry '{title}' {{", f'    linux {kernel}' + (f' {args}' if args else '')]
+    if entry['initrd']:
+        lines.append('    initrd ' + ' '.join(grub_path(f'{where}: initrd', url) for url in entry['initrd']))
+    return lines + ['}']
+
+
+def render_grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items'):
+    """Return a GRUB configuration (text) with a menu of ``items`` (see ``render_menu``).
+
+    ``default`` is the key of the item chosen after ``timeout`` seconds (0 waits for a choice);
+    relative paths are taken under ``base_url`` (http). Gaps are left out; an item GRUB cannot
+    boot under Secure Boot becomes a note. Errors name ``name``.
+    """
+    if not isinstance(items, list) or not items:
+        raise GrubMenuError(f'{name}: must be a non-empty list, got {items!r}')
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
+        raise GrubMenuError(f'menu timeout must be a whole number of seconds >= 0, got {timeout!r}')
+    try:
+        entries = [(index, normalize_item(item, index, base_url, name)) for index, item in enumerate(items)]
+    except IpxeScriptError as exc:
+        raise GrubMenuError(str(exc)) from exc
+    entries = [(index, entry) for index, entry in entries if entry['type'] != 'gap']
+    if not entries:
+        raise GrubMenuError(f'{name}: needs at least one item that is not a gap')
+    keys = [entry['key'] for _index, entry in entries]
+    if len(keys) != len(set(keys)):
+        raise GrubMenuError(f'{name}: keys must be unique, got {keys!r}')
+    bootable = [entry['key'] for _index, entry in entries if entry['type'] == 'exit'
+                or (entry['type'] == 'boot' and entry.get('signed'))]
+    if default is None:
+        default = bootable[0] if bootable else keys[0]
+    if default not in keys:
+        raise GrubMenuError(f'menu default {default!r} is not the key of an item of {name}; keys: {", ".join(keys)}')
+    lines = [f'# {_title("menu title", title)}',
+             f'set default={keys.index(default)}',
+             f'set timeout={timeout if timeout else -1}',
+             '']
+    for index, entry in entries:
+        lines += _entry_lines(entry, f'{name}[{index}]') + ['']
+    return '\n'.join(lines)

@@ -1,0 +1,102 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
+    GrubMenuError,
+    grub_path,
+    render_grub_menu,
+)
+
+BASE = 'http://10.0.0.2/'
+DEBIAN = {'key': 'debian', 'label': 'Debian installer', 'kernel': 'os/debian-13/linux', 'initrd': 'os/debian-13/initrd.gz',
+          'args': 'auto=true priority=critical', 'signed': True}
+FEDORA = {'key': 'fedora', 'label': 'Fedora installer', 'kernel': 'os/fedora/vmlinuz', 'initrd': 'os/fedora/initrd.img'}
+LOCAL = {'key': 'local', 'label': 'Boot from the local disk', 'type': 'exit'}
+SHELL = {'key': 'shell', 'label': 'iPXE shell', 'type': 'shell'}
+
+
+def test_signed_kernels_boot_the_others_are_notes():
+    text = render_grub_menu([DEBIAN, {'type': 'gap', 'label': 'tools'}, FEDORA, LOCAL, SHELL], title='Lab', timeout=5,
+                            base_url=BASE)
+    assert text.splitlines() == [
+        '# Lab',
+        'set default=0',
+        'set timeout=5',
+        '',
+        "menuentry 'Debian installer' {",
+        '    linux (http,10.0.0.2)/os/debian-13/linux auto=true priority=critical',
+        '    initrd (http,10.0.0.2)/os/debian-13/initrd.gz',
+        '}',
+        '',
+        "menuentry 'Fedora installer (left out: its kernel is not signed for Secure Boot)' {",
+        "    echo 'Fedora installer: left out with Secure Boot, its kernel is not signed for Secure Boot.'",
+        '    sleep 5',
+        '}',
+        '',
+        "menuentry 'Boot from the local disk' {",
+        '    exit',
+        '}',
+        '',
+        "menuentry 'iPXE shell (left out: type shell needs iPXE)' {",
+        "    echo 'iPXE shell: left out with Secure Boot, type shell needs iPXE.'",
+        '    sleep 5',
+        '}',
+    ]
+
+
+@pytest.mark.parametrize('kwargs, lines', [
+    ({'default': 'local'}, ['set default=1']),
+    ({'timeout': 0}, ['set timeout=-1']),
+    ({}, ['set default=0', 'set timeout=10']),
+])
+def test_default_and_timeout(kwargs, lines):
+    found = render_grub_menu([DEBIAN, LOCAL], base_url=BASE, **kwargs).splitlines()
+    assert [line for line in lines if line not in found] == []
+
+
+def test_the_default_is_the_first_item_that_can_boot():
+    assert 'set default=1' in render_grub_menu([FEDORA, DEBIAN], base_url=BASE)
+
+
+def test_uefi_kernel_and_several_initrds():
+    item = dict(DEBIAN, kernel='k-bios', kernel_efi='http://files.lab:8080/k.efi', initrd=['a.gz', 'b.gz'], args='')
+    text = render_grub_menu([item], base_url=BASE)
+    assert '    linux (http,files.lab:8080)/k.efi' in text.splitlines()
+    assert '    initrd (http,10.0.0.2)/a.gz (http,10.0.0.2)/b.gz' in text.splitlines()
+
+
+@pytest.mark.parametrize('items, kwargs, message', [
+    ([], {}, 'must be a non-empty list'),
+    ([{'type': 'gap'}], {}, 'needs at least one item that is not a gap'),
+    ([DEBIAN], {'default': 'nope'}, "menu default 'nope' is not the key"),
+    ([DEBIAN], {'timeout': -1}, 'menu timeout must be a whole number'),
+    ([dict(DEBIAN, label="the 'new' one")], {}, 'cannot go into a GRUB menu title'),
+    ([dict(DEBIAN, label='a\\b')], {}, 'cannot go into a GRUB menu title'),
+    ([dict(DEBIAN, args='x=$root')], {}, 'args must be plain words'),
+    ([dict(DEBIAN, args='a;reboot')], {}, 'args must be plain words'),
+    ([dict(DEBIAN, args='a "b c"')], {}, 'args must be plain words'),
+    ([dict(DEBIAN, args='a {b}')], {}, 'args must be plain words'),
+    ([dict(DEBIAN, kernel='https://files.lab/k')], {}, 'must be an http URL without query or fragment for GRUB'),
+    ([dict(DEBIAN, kernel='http://files.lab/k?x=1')], {}, 'must be an http URL without query or fragment'),
+    ([dict(DEBIAN, kernel='http://files.lab/k$x')], {}, 'has characters GRUB would read as syntax'),
+    ([dict(DEBIAN, kernel='http://user@files.lab/k')], {}, 'has characters GRUB would read as syntax'),
+    ([dict(DEBIAN, signed='yes')], {}, 'signed must be true or false'),
+    ([dict(DEBIAN, args='a || b')], {}, "has the word '||'"),
+])
+def test_refused(items, kwargs, message):
+    with pytest.raises(GrubMenuError) as error:
+        render_grub_menu(items, base_url=BASE, **kwargs)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('url, path', [
+    ('http://10.0.0.2/boot-test/vmlinuz', '(http,10.0.0.2)/boot-test/vmlinuz'),
+    ('http://10.0.0.2:8080/a', '(http,10.0.0.2:8080)/a'),
+    ('http://mirror.lab', '(http,mirror.lab)/'),
+])
+def test_grub_path(url, path):
+    assert grub_path('x', url) == path
