@@ -16,6 +16,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ip
 
 # Reservation fields that would override the PXE classes and break the PXE -> iPXE chain.
 PXE_BREAKING_FIELDS = ('boot-file-name', 'client-classes', 'next-server', 'server-hostname')
+# The one boot file a reservation may hand out: Debian's signed shim, for a UEFI Secure Boot
+# machine, which never runs iPXE (shim, then GRUB and its menu, is its whole chain).
+SECURE_BOOT_SHIM = 'shimx64.efi'
 _IDENTIFIERS = ('hw-address', 'client-id', 'duid', 'circuit-id', 'flex-id')
 # What a Kea DHCPv4 host reservation may hold; anything else is a typing mistake.
 RESERVATION_KEYS = _IDENTIFIERS + ('ip-address', 'hostname', 'option-data', 'boot-file-name', 'client-classes',
@@ -102,7 +105,8 @@ def reservation_problems(reservations, subnet, pools=(), name='reservations', px
             else:
                 seen_macs[mac] = index
         if pxe:
-            breaking = [key for key in PXE_BREAKING_FIELDS if key in host]
+            breaking = [key for key in PXE_BREAKING_FIELDS if key in host
+                        and not (key == 'boot-file-name' and host[key] == SECURE_BOOT_SHIM)]
             if breaking:
                 problems.append(f'{where} sets {", ".join(breaking)}, which would override the PXE classes and '
                                 f'break the PXE -> iPXE chain; got {host!r}')

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import reservation_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import SECURE_BOOT_SHIM as SHIM, reservation_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
     LabNetworkError,
     lab_network,
@@ -55,8 +55,6 @@ ROLE_VARS = (
     'proxy_dhcp_boot_files',
 )
 DHCP_MODES = ('server', 'proxy')
-# Debian's signed shim, which the ipxe role stages with ipxe_secure_boot.
-SHIM = 'shimx64.efi'
 # What the network's own DHCP server decides in proxy mode: refused there, not dropped.
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
                             'netboot_dns_servers', 'kea_dhcp4_subnets')

@@ -77,6 +77,12 @@ def test_boot_file_in_reservation_allowed_without_pxe():
     assert not subnet_problems(subnets, pxe=False)
 
 
+def test_the_secure_boot_shim_is_the_one_boot_file_a_reservation_may_hand_out():
+    # A Secure Boot machine never runs iPXE: the shim, then GRUB, is its whole chain.
+    assert not subnet_problems(with_change((0, 'reservations', 1, 'boot-file-name'), 'shimx64.efi'))
+    assert subnet_problems(with_change((0, 'reservations', 1, 'boot-file-name'), 'grubx64.efi'))
+
+
 def test_every_problem_is_reported_at_once():
     subnets = with_change((0, 'reservations', 1), {'hw-address': 'zz', 'ip-address': '10.0.9.9'})
     subnets[1]['subnet'] = '10.0.0.0/23'
