@@ -443,7 +443,6 @@ def test_builds_refused(host, builds, message):
     assert str(error.value).startswith(message)
 
 
-
 def test_a_secure_boot_machine_gets_no_ipxe_script():
     result = plan([{'mac': MAC, 'ip': '10.0.0.11', 'secure_boot': True}, ITEMS_HOST | {'mac': '52:54:00:12:34:57'}])
     assert list(result['scripts']) == ['52-54-00-12-34-57'] and result['installs'] == []

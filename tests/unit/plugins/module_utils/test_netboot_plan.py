@@ -779,7 +779,6 @@ def test_secure_boot_refused(variables, message):
     assert message in str(error.value)
 
 
-
 def test_a_secure_boot_host_gets_the_shim_in_its_reservation_and_the_others_keep_ipxe():
     hosts = [{'mac': '52-54-00-00-00-01', 'ip': '10.0.0.11', 'secure_boot': True},
              {'mac': MAC2, 'ip': '10.0.0.12', 'secure_boot': False}, {'mac': MAC3, 'ip': '10.0.0.13'}]
