@@ -236,8 +236,9 @@ def netboot_plan(variables, facts):
     dhcp_mode = variables.get('netboot_dhcp_mode', 'server')
     if dhcp_mode not in DHCP_MODES:
         raise PlanError(f'netboot_dhcp_mode must be one of {", ".join(DHCP_MODES)}, got {dhcp_mode!r}')
-    if dhcp_mode == 'proxy' and _proxy_mode_problems(variables):
-        raise PlanError('; '.join(_proxy_mode_problems(variables)))
+    foreign = _proxy_mode_problems(variables) if dhcp_mode == 'proxy' else []
+    if foreign:
+        raise PlanError('; '.join(foreign))
     try:
         lab = lab_network(facts, interface=variables.get('netboot_interface'),
                           address=variables.get('netboot_server_address'),

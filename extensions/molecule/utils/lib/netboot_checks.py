@@ -8,14 +8,15 @@ import subprocess
 DHCPACK = '5'
 
 
+def _probe(iface, arch, user_class, *options):
+    """The DHCP probe's command line."""
+    words = ['python3 /usr/local/lib/netboot-dhcp-probe.py', f'--iface {iface}', f'--arch {arch}', *options]
+    return ' '.join(words + ([f'--user-class {user_class}'] if user_class else []))
+
+
 def dhcp_exchange(client, iface, arch=7, user_class='', mac=None, timeout=8):
     """One full DHCP exchange from ``client`` on ``iface``; the offer and the acknowledgement."""
-    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --timeout {timeout}'
-    if user_class:
-        command += f' --user-class {user_class}'
-    if mac:
-        command += f' --mac {mac}'
-    result = client.run(command)
+    result = client.run(_probe(iface, arch, user_class, f'--timeout {timeout}', *([f'--mac {mac}'] if mac else [])))
     assert result.rc == 0, f'no complete DHCP exchange: {result.stdout} {result.stderr}'
     answer = json.loads(result.stdout)
     assert answer['ack']['options']['message-type'] == DHCPACK
@@ -47,9 +48,6 @@ def builds(server):
 
 def dhcp_offers(client, iface, arch=7, user_class='', seconds=4):
     """Every offer one DISCOVER from ``client`` gets in ``seconds``: {server address: offer}."""
-    command = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {iface} --arch {arch} --offers {seconds}'
-    if user_class:
-        command += f' --user-class {user_class}'
-    result = client.run(command)
+    result = client.run(_probe(iface, arch, user_class, f'--offers {seconds}'))
     offers = json.loads(result.stdout)['offers'] if result.stdout.strip() else []
     return {offer['server']: offer for offer in offers}
