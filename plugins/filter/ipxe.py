@@ -26,9 +26,11 @@ def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=No
         raise AnsibleFilterError(f'ipxe_menu: {exc}') from exc
 
 
-def grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items'):
+def grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
+              only_while=None, host_configs=False):
     try:
-        return render_grub_menu(items, title=title, default=default, timeout=timeout, base_url=base_url, name=name)
+        return render_grub_menu(items, title=title, default=default, timeout=timeout, base_url=base_url, name=name,
+                                only_while=only_while, host_configs=host_configs)
     except GrubMenuError as exc:
         raise AnsibleFilterError(f'grub_menu: {exc}') from exc
 

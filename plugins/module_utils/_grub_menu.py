@@ -33,6 +33,22 @@ _TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
 UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
 
 
+# The machine's own configuration, if it has one: grub/hosts/<MAC with hyphens>.cfg beside
+# grub.cfg (GRUB's $prefix), from the MAC GRUB booted with (net_default_mac, "52:54:00:..").
+_OCTET = '([0-9a-f][0-9a-f])'
+HOST_CONFIG_LINES = [
+    "if regexp --set=1:m1 --set=2:m2 --set=3:m3 --set=4:m4 --set=5:m5 --set=6:m6 "
+    f"'^{':'.join([_OCTET] * 6)}$' \"$net_default_mac\"; then",
+    '    set host_config="$prefix/hosts/${m1}-${m2}-${m3}-${m4}-${m5}-${m6}.cfg"',
+    '    if [ -e "$host_config" ]; then',
+    '        configfile "$host_config"',
+    '    fi',
+    'fi',
+]
+# Boot the machine's own disk: leave GRUB (and the shim); the firmware tries its next boot option.
+OWN_DISK_LINES = ['exit']
+
+
 class GrubMenuError(ValueError):
     """Input that would not render into a valid, safe GRUB configuration."""
 
@@ -75,12 +91,22 @@ def _entry_lines(entry, where):
     return lines + ['}']
 
 
-def render_grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items'):
+def own_disk_config(mac, build):
+    """The configuration of a machine whose install is done: it boots its own disk."""
+    return '\n'.join([f'# {mac}: build {build} installed; this machine boots its own disk.'] + OWN_DISK_LINES) + '\n'
+
+
+def render_grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
+                     only_while=None, host_configs=False):
     """Return a GRUB configuration (text) with a menu of ``items`` (see ``render_menu``).
 
     ``default`` is the key of the item chosen after ``timeout`` seconds (0 waits for a choice);
     relative paths are taken under ``base_url`` (http). Gaps are left out; an item GRUB cannot
     boot under Secure Boot becomes a note. Errors name ``name``.
+    ``only_while`` is an http URL (absolute, or under ``base_url``): the menu runs only while that
+    file is there; once it is gone the machine boots its own disk (the install lifecycle).
+    ``host_configs``: a machine with a configuration of its own (``hosts/<MAC>.cfg`` beside this
+    one) gets it instead of this menu.
     """
     if not isinstance(items, list) or not items:
         raise GrubMenuError(f'{name}: must be a non-empty list, got {items!r}')
@@ -102,10 +128,21 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
         default = bootable[0] if bootable else keys[0]
     if default not in keys:
         raise GrubMenuError(f'menu default {default!r} is not the key of an item of {name}; keys: {", ".join(keys)}')
-    lines = [f'# {_title("menu title", title)}',
-             f'set default={keys.index(default)}',
-             f'set timeout={timeout if timeout else -1}',
-             '']
+    menu = [f'set default={keys.index(default)}', f'set timeout={timeout if timeout else -1}', '']
     for index, entry in entries:
-        lines += _entry_lines(entry, f'{name}[{index}]') + ['']
+        menu += _entry_lines(entry, f'{name}[{index}]') + ['']
+    lines = [f'# {_title("menu title", title)}']
+    if host_configs:
+        lines += HOST_CONFIG_LINES + ['']
+    if only_while is None:
+        return '\n'.join(lines + menu)
+    marker = grub_path('menu only_while', _absolute(only_while, base_url))
+    lines += [f'if [ -e {marker} ]; then'] + [f'    {line}' if line else '' for line in menu[:-1]]
+    lines += ['else'] + [f'    {line}' for line in OWN_DISK_LINES] + ['fi', '']
     return '\n'.join(lines)
+
+
+def _absolute(url, base_url):
+    if isinstance(url, str) and '://' not in url and base_url:
+        return base_url.rstrip('/') + '/' + url.lstrip('/')
+    return url

@@ -5,7 +5,8 @@
 
 Each entry has a ``mac`` and either menu ``items`` or the ``os`` (a catalog entry)
 to install unattended.  The plan is the list of unattended installs (their answer
-files are rendered by the role) and the per-host scripts, ``hosts/<mac>.ipxe``.
+files are rendered by the role) and the per-host scripts, ``hosts/<mac>.ipxe`` (iPXE), or
+for a ``secure_boot`` machine ``grub/hosts/<mac>.cfg`` (GRUB).
 
 Private module: its API may change without notice.
 """
@@ -15,6 +16,11 @@ from __future__ import annotations
 import difflib
 import re
 
+from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
+    GrubMenuError,
+    own_disk_config,
+    render_grub_menu,
+)
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     OWN_DISK_LINES,
     IpxeScriptError,
@@ -78,10 +84,6 @@ def check_entry(entry, where):
     secure_boot = entry.get('secure_boot', False)
     if not isinstance(secure_boot, bool):
         raise IpxeHostsError(f'{where}.secure_boot: must be true or false, got {secure_boot!r}')
-    if secure_boot and ('items' in entry or 'os' in entry):
-        # Its boot loader is GRUB, with the common menu: no script of its own yet.
-        raise IpxeHostsError(f'{where}: secure_boot machines boot the common menu through GRUB; their own "items" or '
-                             f'"os" (an install) are not supported with Secure Boot yet, got {entry!r}')
     if 'items' not in entry and 'os' not in entry and not secure_boot:
         raise IpxeHostsError(f'{where}: needs "items" (a non-empty list of menu items) or "os" (the catalog entry to '
                              f'install), got {entry!r}')
@@ -137,7 +139,8 @@ def _installed_mirror(entry, mirrors, builtin_mirrors, proxy):
 
 def _script(items, entry, where, items_name, menu_title, base_url, only_while=None):
     """The per-host script: a menu of ``items`` that boots its default after the entry's timeout
-    (only while the file at ``only_while`` is there, when given)."""
+    (only while the file at ``only_while`` is there, when given). A secure_boot machine's is a
+    GRUB configuration, an iPXE script otherwise."""
     default = entry.get('default')
     try:
         if default is not None:
@@ -145,9 +148,10 @@ def _script(items, entry, where, items_name, menu_title, base_url, only_while=No
                                              for index, item in enumerate(items)) if 'key' in item]
             if default not in keys:
                 raise IpxeHostsError(f'{where}.default: {default!r} is not the key of one of its items; keys: {", ".join(keys)}')
-        return render_menu(items, title=menu_title, default=default, timeout=_timeout(where, entry),
-                           base_url=base_url, name=items_name, only_while=only_while)
-    except IpxeScriptError as exc:
+        render = render_grub_menu if entry.get('secure_boot') else render_menu
+        return render(items, title=menu_title, default=default, timeout=_timeout(where, entry),
+                      base_url=base_url, name=items_name, only_while=only_while)
+    except (IpxeScriptError, GrubMenuError) as exc:
         raise IpxeHostsError(str(exc)) from exc
 
 
@@ -200,7 +204,9 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     installer is pointed at ('' for the directory).  ``name`` is how errors name
     ``hosts``.
 
-    Returns ``{'installs': [...], 'scripts': {<mac with hyphens>: <iPXE script>}}``,
+    Returns ``{'installs': [...], 'scripts': {<mac with hyphens>: <iPXE script>},
+    'grub_configs': {<mac with hyphens>: <GRUB configuration>}}`` (the machines with
+    ``secure_boot`` boot GRUB: theirs are in ``grub_configs``; one without items or os has none),
     one install per entry with ``os``: ``key`` (the MAC with hyphens), ``mac``,
     ``index`` (in ``hosts``), ``os``, ``hostname``, ``kind`` (the answer kind),
     ``files``, ``mirror``, ``template`` ('' for the role's) and ``url`` (of the
@@ -251,11 +257,14 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             entries.setdefault(entry['name'], entry)
     answers_url = base_url[:-1] if base_url.endswith('/') else base_url
     installs = []
-    scripts = {}
+    ipxe_scripts = {}
+    grub_configs = {}
     for index, (entry, mac) in enumerate(zip(hosts, macs)):
         where = f'{name}[{index}]'
         key = mac.replace(':', '-')
-        if entry.get('secure_boot'):
+        # A secure_boot machine boots GRUB: its configuration goes with the GRUB menu.
+        scripts = grub_configs if entry.get('secure_boot') else ipxe_scripts
+        if 'items' not in entry and 'os' not in entry:
             continue
         if 'items' in entry:
             scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
@@ -264,7 +273,8 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         if builds is not None and build is None:
             raise IpxeHostsError(f'{where}: no build is known for {key}; run the build_state module on the installs first')
         if build is not None and build.get('state') == 'installed':
-            scripts[key] = _own_disk_script(mac, entry.get('build', 1))
+            own_disk = own_disk_config if entry.get('secure_boot') else _own_disk_script
+            scripts[key] = own_disk(mac, entry.get('build', 1))
             continue
         directory = build['token'] if build is not None else key
         found = entries.get(entry['os'], {})
@@ -275,6 +285,9 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             items = host_items(catalog, entry['os'], url, mirrors, name=f'{where}.os')
         except CatalogError as exc:
             raise IpxeHostsError(str(exc)) from exc
+        if entry.get('secure_boot') and not found.get('signed'):
+            raise IpxeHostsError(f'{where}.os: {entry["os"]!r} has no kernel signed for Secure Boot (its catalog entry is not '
+                                 'signed: true); a secure_boot machine installs only signed entries')
         installs.append({
             'key': key,
             'mac': mac,
@@ -294,4 +307,4 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         # the machine's own disk, before the next run writes the installed script.
         scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url,
                                only_while=installs[-1]['done_url'] or None)
-    return {'installs': installs, 'scripts': scripts}
+    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs}

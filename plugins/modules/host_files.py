@@ -43,6 +43,13 @@ options:
       - Their content is never shown, not in the result and not in C(--diff).
     type: dict
     default: {}
+  validate:
+    description:
+      - Command that checks each file of O(files) to be written, with C(%s) for the path of a temporary
+        copy, for example V(grub-script-check %s). Every file is checked before anything changes; one that
+        fails fails the task, naming the file, and nothing is written or removed.
+      - Not run in check mode (the checker may not be installed yet).
+    type: str
   owner:
     description: Owner of the files written.
     type: str
@@ -78,6 +85,14 @@ EXAMPLES = r"""
       hosts/52-54-00-12-34-56.ipxe: "#!ipxe\nchain --autofree http://10.0.0.2/menu.ipxe\n"
     secret_files:
       answers/52-54-00-12-34-56/preseed.cfg: "{{ lookup('ansible.builtin.template', 'preseed.cfg.j2') }}"
+
+- name: Write the GRUB configurations of machines of their own, each checked by GRUB's parser first
+  netboot.pxe.host_files:
+    path: /srv/tftp
+    directories: [grub/hosts]
+    files:
+      grub/hosts/52-54-00-12-34-56.cfg: "exit\n"
+    validate: grub-script-check %s
 """
 
 RETURN = r"""
@@ -102,7 +117,10 @@ removed:
 """
 
 import grp
+import os
 import pwd
+import shlex
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._host_files import (
@@ -125,6 +143,23 @@ def _id(module, kind, name, lookup):
         module.fail_json(msg=f'{kind} {name!r} does not exist on this host')
 
 
+def _validate(module, command, wanted, writes):
+    """Run ``command`` on a temporary copy of each plain file to write; fail on the first it refuses."""
+    if '%s' not in command:
+        module.fail_json(msg=f'validate must contain %s (the path of the file to check), got {command!r}')
+    with tempfile.TemporaryDirectory(prefix='host-files-') as directory:
+        for path, _reason in writes:
+            content, _mode, _uid, _gid, secret = wanted[path]
+            if secret:
+                continue
+            copy = os.path.join(directory, 'checked')
+            with open(copy, 'wb') as handle:
+                handle.write(content)
+            rc, out, err = module.run_command(command % shlex.quote(copy), use_unsafe_shell=False)
+            if rc != 0:
+                module.fail_json(msg=f'{path}: refused by {command!r}, nothing changed: {(out + err).strip()}')
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -135,6 +170,7 @@ def main():
             'owner': {'type': 'str', 'default': 'root'},
             'group': {'type': 'str', 'default': 'root'},
             'secret_group': {'type': 'str', 'default': 'www-data', 'no_log': False},
+            'validate': {'type': 'str'},
         },
         supports_check_mode=True,
     )
@@ -155,6 +191,8 @@ def main():
         if module._diff:
             result['diff'] = diff(root, wanted, writes, removals)
         if result['changed'] and not module.check_mode:
+            if params['validate']:
+                _validate(module, params['validate'], wanted, writes)
             apply(root, directories, wanted, writes, removals)
     except (HostFilesError, OSError) as exc:
         module.fail_json(msg=str(exc))

@@ -7,8 +7,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$top/.cache/venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$top/test-requirements.txt" | cut -d' ' -f1)
-# Host tools the unit tests run: gpg (with its agent) signs throwaway releases, gpgv checks them.
-"$(dirname "$0")/apt-install.sh" gpg gpg-agent gpgv
+# Host tools the unit tests run: gpg (with its agent) signs throwaway releases, gpgv checks them;
+# grub-script-check checks the GRUB configurations rendered.
+"$(dirname "$0")/apt-install.sh" gpg gpg-agent gpgv grub-common
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv"

@@ -213,6 +213,56 @@ def test_secure_boot_refuses_a_kernel_without_its_signature(server):
         server.check_output(f'mv {kernel}.signed {kernel}')
 
 
+# The Secure Boot machine that installs itself: GRUB's common menu hands it its own configuration,
+# which boots the installer only while the build's marker is there.
+SECURE_INSTALLER = ('52:54:00:77:20:17', '10.77.20.17')
+SECURE_KEY = '52-54-00-77-20-17'
+
+
+def test_a_secure_boot_machine_installs_through_its_own_grub_configuration(server):
+    mac, address = SECURE_INSTALLER
+    token = builds(server)[SECURE_KEY]['token']
+    preseed = f'/answers/{token}/preseed.cfg'
+    with Machine('secure-installer', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
+        fetched = []
+        for _second in range(600):
+            fetched = http_fetches(server, address)
+            if preseed in fetched or machine.process.poll() is not None:
+                break
+            assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
+            time.sleep(1)
+        assert machine.first(SECURE_BOOT_LINE) is not None, f'no Secure Boot line; serial log in {machine.serial_log}'
+    assert f'grub/hosts/{SECURE_KEY}.cfg' in [name.lstrip('/') for name in tftp_fetches(server, address)]
+    assert fetched.index(f'/builds/{token}') < fetched.index('/os/debian-12/linux') < fetched.index(preseed), fetched
+    assert '/menu.ipxe' not in fetched and not [path for path in fetched if path.startswith('/hosts/')], fetched
+
+
+def test_an_installed_secure_boot_machine_boots_its_own_disk(server):
+    mac, address = SECURE_INSTALLER
+    token = builds(server)[SECURE_KEY]['token']
+    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+    before = len(http_fetches(server, address))
+    log = '/var/log/nginx/netboot.access.log'
+    with Machine('secure-installed', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
+        for _second in range(180):
+            if re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', server.file(log).content_string,
+                         re.MULTILINE):
+                break
+            time.sleep(1)
+        time.sleep(10)  # what the machine would fetch after its configuration
+        fetched = http_fetches(server, address)[before:]
+        assert machine.first('Linux version') is None, f'a kernel started; serial log in {machine.serial_log}'
+    assert re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', server.file(log).content_string,
+                     re.MULTILINE)
+    assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
+    result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert builds(server)[SECURE_KEY]['state'] == 'installed'
+    assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
+    config = server.file(f'/srv/tftp/grub/hosts/{SECURE_KEY}.cfg').content_string
+    assert 'installed; this machine boots its own disk' in config and config.splitlines()[-1] == 'exit'
+
+
 def test_router_advertisements_are_sent(server):
     assert server.service('radvd').is_running
     assert 'AdvDefaultLifetime 0;' in server.file('/etc/radvd.conf').content_string

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
+    HOST_CONFIG_LINES,
     GrubMenuError,
     grub_path,
+    own_disk_config,
     render_grub_menu,
 )
 
@@ -100,3 +105,60 @@ def test_refused(items, kwargs, message):
 ])
 def test_grub_path(url, path):
     assert grub_path('x', url) == path
+
+
+def test_only_while_its_marker_is_there():
+    text = render_grub_menu([DEBIAN, LOCAL], base_url=BASE, timeout=1, only_while='builds/T0k3n')
+    assert text.splitlines() == [
+        '# Network boot',
+        'if [ -e (http,10.0.0.2)/builds/T0k3n ]; then',
+        '    set default=0',
+        '    set timeout=1',
+        '',
+        "    menuentry 'Debian installer' {",
+        '        linux (http,10.0.0.2)/os/debian-13/linux auto=true priority=critical',
+        '        initrd (http,10.0.0.2)/os/debian-13/initrd.gz',
+        '    }',
+        '',
+        "    menuentry 'Boot from the local disk' {",
+        '        exit',
+        '    }',
+        'else',
+        '    exit',
+        'fi',
+    ]
+
+
+@pytest.mark.parametrize('only_while', ['https://10.0.0.2/builds/x', 'http://10.0.0.2/builds/x?y', 'builds/$x'])
+def test_only_while_must_be_a_plain_http_url(only_while):
+    with pytest.raises(GrubMenuError) as error:
+        render_grub_menu([DEBIAN], base_url=BASE, only_while=only_while)
+    assert 'menu only_while' in str(error.value)
+
+
+def test_the_common_menu_hands_a_machine_its_own_configuration():
+    lines = render_grub_menu([DEBIAN], base_url=BASE, host_configs=True).splitlines()
+    assert lines[1:1 + len(HOST_CONFIG_LINES)] == HOST_CONFIG_LINES
+    assert '    set host_config="$prefix/hosts/${m1}-${m2}-${m3}-${m4}-${m5}-${m6}.cfg"' in lines
+    assert 'regexp' not in render_grub_menu([DEBIAN], base_url=BASE)
+
+
+def test_own_disk_config():
+    assert own_disk_config('52:54:00:12:34:56', 2) == '# 52:54:00:12:34:56: build 2 installed; this machine boots its own disk.\nexit\n'
+
+
+# GRUB's own parser reads every kind of configuration this module writes.
+CONFIGS = {
+    'menu': lambda: render_grub_menu([DEBIAN, {'type': 'gap'}, FEDORA, LOCAL, SHELL], base_url=BASE, host_configs=True),
+    'install': lambda: render_grub_menu([DEBIAN], base_url=BASE, only_while='http://10.0.0.2/builds/abc', timeout=0),
+    'own-disk': lambda: own_disk_config('52:54:00:12:34:56', 1),
+}
+
+
+@pytest.mark.skipif(not shutil.which('grub-script-check'), reason='needs grub-script-check (grub-common)')
+@pytest.mark.parametrize('kind', list(CONFIGS))
+def test_grub_script_check_reads_it(tmp_path, kind):
+    path = tmp_path / 'grub.cfg'
+    path.write_text(CONFIGS[kind]())
+    result = subprocess.run(['grub-script-check', str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

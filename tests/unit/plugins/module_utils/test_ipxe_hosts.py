@@ -13,6 +13,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     answer_problems,
     host_plan,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import own_disk_config, render_grub_menu
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
@@ -70,8 +71,8 @@ def install(key, index, os_name, **fields):
 # --- good entries --------------------------------------------------------------------------------
 
 def test_no_hosts():
-    assert plan([]) == {'installs': [], 'scripts': {}}
-    assert plan(None) == {'installs': [], 'scripts': {}}
+    assert plan([]) == {'installs': [], 'scripts': {}, 'grub_configs': {}}
+    assert plan(None) == {'installs': [], 'scripts': {}, 'grub_configs': {}}
 
 
 def test_items_entry_renders_its_menu_exactly():
@@ -446,11 +447,42 @@ def test_builds_refused(host, builds, message):
 def test_a_secure_boot_machine_gets_no_ipxe_script():
     result = plan([{'mac': MAC, 'ip': '10.0.0.11', 'secure_boot': True}, ITEMS_HOST | {'mac': '52:54:00:12:34:57'}])
     assert list(result['scripts']) == ['52-54-00-12-34-57'] and result['installs'] == []
+    assert result['grub_configs'] == {}
+
+
+def test_a_secure_boot_machine_with_items_gets_a_grub_menu():
+    signed = dict(DEBIAN_ITEM, signed=True)
+    result = plan([{'mac': MAC, 'secure_boot': True, 'items': [signed, LOCAL_ITEM], 'default': 'local', 'timeout': 4}])
+    assert result['scripts'] == {}
+    assert result['grub_configs'] == {'52-54-00-12-34-56': render_grub_menu(
+        [signed, LOCAL_ITEM], title=TITLE, default='local', timeout=4, base_url=BASE_URL, name='ipxe_hosts[0].items')}
+
+
+def test_a_secure_boot_install_runs_while_its_marker_is_there():
+    builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'pending'}}
+    result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13'}], builds=builds)
+    assert result['scripts'] == {}
+    [installed] = result['installs']
+    assert installed['done_url'] == 'http://10.0.0.2/builds/T0k3n' and installed['directory'] == 'T0k3n'
+    config = result['grub_configs']['52-54-00-12-34-56']
+    assert config.splitlines()[1] == 'if [ -e (http,10.0.0.2)/builds/T0k3n ]; then'
+    assert '        linux (http,10.0.0.2)/os/debian-13/linux auto=true priority=critical netcfg/no_default_route=true ' \
+           'url=http://10.0.0.2/answers/T0k3n/preseed.cfg' in config.splitlines()
+
+
+def test_an_installed_secure_boot_machine_boots_its_own_disk():
+    builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'installed'}}
+    result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13', 'build': 3}], builds=builds)
+    assert result == {'installs': [], 'scripts': {}, 'grub_configs': {'52-54-00-12-34-56': own_disk_config(MAC, 3)}}
 
 
 @pytest.mark.parametrize('host, message', [
-    ({'mac': MAC, 'secure_boot': True, 'os': 'debian-13'}, 'secure_boot machines boot the common menu through GRUB'),
-    ({'mac': MAC, 'secure_boot': True, 'items': [LOCAL_ITEM]}, 'secure_boot machines boot the common menu through GRUB'),
+    ({'mac': MAC, 'secure_boot': True, 'os': 'fedora-44'},
+     "ipxe_hosts[0].os: 'fedora-44' has no kernel signed for Secure Boot"),
+    ({'mac': MAC, 'secure_boot': True, 'items': [dict(DEBIAN_ITEM, args='a=$b', signed=True)]},
+     'ipxe_hosts[0].items[0]: args must be plain words'),
+    ({'mac': MAC, 'secure_boot': True, 'items': [DEBIAN_ITEM], 'default': 'nope'},
+     "ipxe_hosts[0].default: 'nope' is not the key"),
     ({'mac': MAC, 'secure_boot': 1}, 'ipxe_hosts[0].secure_boot: must be true or false, got 1'),
     ({'mac': MAC, 'secure_boot': False}, 'ipxe_hosts[0]: needs "items"'),
 ])

@@ -7,6 +7,7 @@ import grp
 import json
 import os
 import pwd
+import shutil
 
 import pytest
 
@@ -67,3 +68,24 @@ def test_check_mode_on_a_fresh_server_reports_every_file_without_the_group(capsy
 def test_a_bad_path_fails_naming_it(capsys, tmp_path):
     result = run(capsys, tmp_path, files={'hosts/../../etc/cron.d/x': '* * * * * root id\n'})
     assert result['failed'] and "'hosts/../../etc/cron.d/x'" in result['msg']
+
+
+GRUB = {'grub/hosts/52-54-00-00-00-01.cfg': 'exit\n', 'grub/hosts/52-54-00-00-00-02.cfg': 'if true; then\nexit\n'}
+
+
+@pytest.mark.skipif(not shutil.which('grub-script-check'), reason='needs grub-script-check (grub-common)')
+def test_a_file_its_checker_refuses_changes_nothing(capsys, tmp_path):
+    (tmp_path / 'grub/hosts').mkdir(parents=True)
+    (tmp_path / 'grub/hosts/gone.cfg').write_text('exit\n')
+    result = run(capsys, tmp_path, directories=['grub/hosts'], files=GRUB, validate='grub-script-check %s')
+    assert result['failed'] and result['msg'].startswith("grub/hosts/52-54-00-00-00-02.cfg: refused by 'grub-script-check %s'")
+    assert os.listdir(tmp_path / 'grub/hosts') == ['gone.cfg']
+    good = {path: 'exit\n' for path in GRUB}
+    result = run(capsys, tmp_path, directories=['grub/hosts'], files=good, validate='grub-script-check %s')
+    assert result['changed'] and sorted(os.listdir(tmp_path / 'grub/hosts')) == ['52-54-00-00-00-01.cfg', '52-54-00-00-00-02.cfg']
+
+
+def test_validate_needs_the_path(capsys, tmp_path):
+    result = run(capsys, tmp_path, files=FILES, validate='true')
+    assert result['failed'] and result['msg'] == "validate must contain %s (the path of the file to check), got 'true'"
+    assert os.listdir(tmp_path) == []
