@@ -27,7 +27,7 @@ def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=No
 
 
 def grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
-              only_while=None, host_configs=False):
+              only_while=None, host_configs=()):
     try:
         return render_grub_menu(items, title=title, default=default, timeout=timeout, base_url=base_url, name=name,
                                 only_while=only_while, host_configs=host_configs)

@@ -18,7 +18,19 @@ import re
 PENDING = 'pending'
 INSTALLED = 'installed'
 TOKEN = re.compile(r'[0-9a-f]{32}')
+# The marker builds/<token> is a GRUB environment block (the size grub-editenv writes) that sets
+# this variable to the token: GRUB's load_env reads it (iPXE only fetches it).
+PENDING_VARIABLE = 'netboot_pending'
+ENV_BLOCK_SIZE = 1024
 _KEY = re.compile(r'[0-9a-f]{2}(?:-[0-9a-f]{2}){5}')
+
+
+def marker_content(token):
+    """The content of the marker of the build ``token``."""
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        raise BuildError(f'a build token is 32 hexadecimal digits, got {token!r}')
+    text = f'# GRUB Environment Block\n{PENDING_VARIABLE}={token}\n'.encode()
+    return text + b'#' * (ENV_BLOCK_SIZE - len(text))
 
 
 class BuildError(ValueError):

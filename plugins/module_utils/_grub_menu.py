@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import PENDING_VARIABLE, TOKEN
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     IpxeScriptError,
     normalize_item,
@@ -31,26 +32,30 @@ _PATH = re.compile(r'/[A-Za-z0-9._,:/=@+%~-]*')
 _HOST = re.compile(r'[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]')
 _TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
 UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
-
-
-# The machine's own configuration, if it has one: grub/hosts/<MAC with hyphens>.cfg beside
-# grub.cfg (GRUB's $prefix), from the MAC GRUB booted with (net_default_mac, "52:54:00:..").
-_OCTET = '([0-9a-f][0-9a-f])'
-HOST_CONFIG_LINES = [
-    "if regexp --set=1:m1 --set=2:m2 --set=3:m3 --set=4:m4 --set=5:m5 --set=6:m6 "
-    f"'^{':'.join([_OCTET] * 6)}$' \"$net_default_mac\"; then",
-    '    set host_config="$prefix/hosts/${m1}-${m2}-${m3}-${m4}-${m5}-${m6}.cfg"',
-    '    if [ -e "$host_config" ]; then',
-    '        configfile "$host_config"',
-    '    fi',
-    'fi',
-]
 # Boot the machine's own disk: leave GRUB (and the shim); the firmware tries its next boot option.
 OWN_DISK_LINES = ['exit']
 
 
 class GrubMenuError(ValueError):
     """Input that would not render into a valid, safe GRUB configuration."""
+
+
+# GRUB's "test -e" finds no file over TFTP or HTTP, and "source" or "configfile" of a missing
+# file goes on (over HTTP it reads the error page): the menu names the machines with a
+# configuration of their own, and an install's marker is a GRUB environment block that
+# load_env reads (_builds.marker_content).
+_HOST_KEY = re.compile(r'[0-9a-f]{2}(-[0-9a-f]{2}){5}')
+
+
+def host_config_lines(keys):
+    """Hand each machine of ``keys`` (MACs, lower case with "-") its own configuration,
+    grub/hosts/<key>.cfg beside grub.cfg (GRUB's $prefix), by the MAC it booted with."""
+    lines = []
+    for key in sorted(keys):
+        if not isinstance(key, str) or not _HOST_KEY.fullmatch(key):
+            raise GrubMenuError(f'host_configs: a machine is named by its MAC, lower case with "-", got {key!r}')
+        lines.append(f'if [ "$net_default_mac" = "{key.replace("-", ":")}" ]; then configfile "$prefix/hosts/{key}.cfg"; fi')
+    return lines
 
 
 def _title(where, value):
@@ -97,16 +102,17 @@ def own_disk_config(mac, build):
 
 
 def render_grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
-                     only_while=None, host_configs=False):
+                     only_while=None, host_configs=()):
     """Return a GRUB configuration (text) with a menu of ``items`` (see ``render_menu``).
 
     ``default`` is the key of the item chosen after ``timeout`` seconds (0 waits for a choice);
     relative paths are taken under ``base_url`` (http). Gaps are left out; an item GRUB cannot
     boot under Secure Boot becomes a note. Errors name ``name``.
-    ``only_while`` is an http URL (absolute, or under ``base_url``): the menu runs only while that
-    file is there; once it is gone the machine boots its own disk (the install lifecycle).
-    ``host_configs``: a machine with a configuration of its own (``hosts/<MAC>.cfg`` beside this
-    one) gets it instead of this menu.
+    ``only_while`` is the http URL (absolute, or under ``base_url``) of an install's marker, whose
+    name is its token (see ``marker_content``): the menu runs only while the marker is there; once it
+    is gone the machine boots its own disk (the install lifecycle).
+    ``host_configs`` (MACs, lower case with "-"): the machines that get their own configuration
+    (``hosts/<MAC>.cfg`` beside this one) instead of this menu.
     """
     if not isinstance(items, list) or not items:
         raise GrubMenuError(f'{name}: must be a non-empty list, got {items!r}')
@@ -131,13 +137,19 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
     menu = [f'set default={keys.index(default)}', f'set timeout={timeout if timeout else -1}', '']
     for index, entry in entries:
         menu += _entry_lines(entry, f'{name}[{index}]') + ['']
+    if isinstance(host_configs, str) or not isinstance(host_configs, (list, tuple)):
+        raise GrubMenuError(f'host_configs: must be a list of MACs, got {host_configs!r}')
     lines = [f'# {_title("menu title", title)}']
     if host_configs:
-        lines += HOST_CONFIG_LINES + ['']
+        lines += host_config_lines(host_configs) + ['']
     if only_while is None:
         return '\n'.join(lines + menu)
     marker = grub_path('menu only_while', _absolute(only_while, base_url))
-    lines += [f'if [ -e {marker} ]; then'] + [f'    {line}' if line else '' for line in menu[:-1]]
+    token = marker.rpartition('/')[2]
+    if not TOKEN.fullmatch(token):
+        raise GrubMenuError(f'menu only_while must end in a build token (32 hexadecimal digits), got {only_while!r}')
+    lines += [f'set {PENDING_VARIABLE}=', f'load_env --file {marker} {PENDING_VARIABLE}',
+              f'if [ "${PENDING_VARIABLE}" = "{token}" ]; then'] + [f'    {line}' if line else '' for line in menu[:-1]]
     lines += ['else'] + [f'    {line}' for line in OWN_DISK_LINES] + ['fi', '']
     return '\n'.join(lines)
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import PxeClassError, client_classes
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import SECURE_BOOT_CLASS, PxeClassError, client_classes
 
 # The role variables the Kea DHCPv4 document is built from: all of the role's defaults except
 # PEER_VARIABLES, which only feed the derivation of the HA peers and this server's peer name
@@ -32,6 +32,7 @@ VARIABLES = (
     'kea_dhcp4_pxe_next_server',
     'kea_dhcp4_pxe_ipxe_script_url',
     'kea_dhcp4_pxe_boot_files',
+    'kea_dhcp4_pxe_secure_boot_file',
     'kea_dhcp4_pxe_http_base_url',
     'kea_dhcp4_pxe_ipxe_no_pxedhcp',
     'kea_dhcp4_client_classes',
@@ -157,7 +158,8 @@ def _pxe_classes(variables):
             variables['kea_dhcp4_pxe_next_server'],
             http_base_url=variables['kea_dhcp4_pxe_http_base_url'] or None,
             ipxe_options=copy.deepcopy(list(IPXE_NO_PXEDHCP_OPTIONS)) if variables['kea_dhcp4_pxe_ipxe_no_pxedhcp'] else None,
-            name='kea_dhcp4_pxe_boot_files')
+            name='kea_dhcp4_pxe_boot_files', secure_boot_file=variables['kea_dhcp4_pxe_secure_boot_file'] or None,
+            secure_boot_name='kea_dhcp4_pxe_secure_boot_file')
     except PxeClassError as exc:
         raise KeaConfigError(str(exc)) from exc
 
@@ -267,6 +269,19 @@ def _timer_problems(variables):
     return []
 
 
+def _secure_boot_subnet_problems(variables, pxe):
+    """A subnet that requires the Secure Boot class needs the class (a shim and the PXE classes)."""
+    subnets = variables['kea_dhcp4_subnets'] if isinstance(variables['kea_dhcp4_subnets'], list) else []
+    problems = []
+    for index, subnet in enumerate(subnets):
+        required = subnet.get('require-client-classes', []) if isinstance(subnet, Mapping) else []
+        if isinstance(required, list) and SECURE_BOOT_CLASS in required and not (pxe and variables['kea_dhcp4_pxe_secure_boot_file']):
+            problems.append(f'kea_dhcp4_subnets[{index}].require-client-classes names {SECURE_BOOT_CLASS!r}, which needs '
+                            'kea_dhcp4_pxe_secure_boot_file (the shim) and kea_dhcp4_pxe_next_server, '
+                            f'got {variables["kea_dhcp4_pxe_secure_boot_file"]!r} and {variables["kea_dhcp4_pxe_next_server"]!r}')
+    return problems
+
+
 def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_peers_name='ha_peers'):
     """Return the Kea DHCPv4 document ``{'Dhcp4': {...}}`` of the role kea_dhcp4.
 
@@ -291,6 +306,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     ha_enabled = bool(variables['kea_dhcp4_ha_enabled'])
     pxe = bool(variables['kea_dhcp4_pxe_next_server'])
     problems = subnet_problems(variables['kea_dhcp4_subnets'], name='kea_dhcp4_subnets', pxe=pxe) + _timer_problems(variables)
+    problems += _secure_boot_subnet_problems(variables, pxe)
     if problems:
         raise KeaConfigError('; '.join(problems))
 

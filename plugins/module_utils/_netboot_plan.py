@@ -20,7 +20,12 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
     relayed_networks,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import ARCHITECTURES, PxeClassError, client_classes
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
+    ARCHITECTURES,
+    SECURE_BOOT_CLASS,
+    PxeClassError,
+    client_classes,
+)
 
 # The role variables the plan derives, in the order of the result; each one the host's
 # variables set is taken from there instead. The Kea boot settings are None unless set: the
@@ -39,6 +44,7 @@ ROLE_VARS = (
     'kea_dhcp4_pxe_ipxe_script_url',
     'kea_dhcp4_pxe_http_base_url',
     'kea_dhcp4_pxe_boot_files',
+    'kea_dhcp4_pxe_secure_boot_file',
     'kea_dhcp4_ha_group',
     'kea_dhcp4_ha_address',
     'radvd_state',
@@ -57,7 +63,7 @@ ROLE_VARS = (
 DHCP_MODES = ('server', 'proxy')
 # What the network's own DHCP server decides in proxy mode: refused there, not dropped.
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
-                            'netboot_dns_servers', 'kea_dhcp4_subnets')
+                            'netboot_dns_servers', 'kea_dhcp4_subnets', 'netboot_secure_boot_subnets')
 DEFAULT_SERVERS_GROUP = 'netboot_servers'
 # What Ansible's bool filter accepts (strings compared in lower case).
 _TRUE = ('true', 'yes', 'on', '1')
@@ -123,6 +129,59 @@ def _secure_boot_hosts(hosts, problems):
 def _with_shim(reservations, macs):
     """The reservations, those of ``macs`` handing out the shim (for UEFI Secure Boot)."""
     return [dict(host, **{'boot-file-name': SHIM}) if host.get('hw-address') in macs else host for host in reservations]
+
+
+def _kea_subnets(lab, relayed, reservations, routers, dns_servers, secure_hosts):
+    """Kea's subnets: the served network, then those behind relays. Each fixed address goes to the
+    subnet that holds it; the others stay with the served network."""
+    relayed_reservations = [host for net in relayed for host in net['reservations']]
+    subnets = [{
+        'id': 1,
+        'subnet': lab['subnet'],
+        'pools': [{'pool': lab['pool']}],
+        'next-server': lab['address'],
+        'option-data': _options(routers, dns_servers),
+        'reservations': _with_shim(_kea_reservations([host for host in reservations if host not in relayed_reservations]),
+                                   secure_hosts),
+    }]
+    for net in relayed:
+        subnets.append({
+            'id': net['id'],
+            'subnet': net['subnet'],
+            'pools': [{'pool': net['pool']}],
+            'next-server': lab['address'],
+            'option-data': _options(net['routers'], net['dns_servers'] if net['dns_servers'] is not None else dns_servers),
+            'reservations': _with_shim(_kea_reservations(net['reservations']), secure_hosts),
+        })
+    return subnets
+
+
+def _secure_boot_subnets(value, lab, relayed, problems):
+    """The subnets (CIDR, as the plan writes them) of netboot_secure_boot_subnets: each the served
+    network or one behind a relay."""
+    served = [lab['subnet']] + [net['subnet'] for net in relayed]
+    if not isinstance(value, list):
+        problems.append(f'netboot_secure_boot_subnets must be a list of subnets in CIDR form, got {value!r}')
+        return []
+    subnets = []
+    for index, entry in enumerate(value):
+        try:
+            subnet = str(ipaddress.IPv4Network(entry)) if isinstance(entry, str) else None
+        except ValueError:
+            subnet = None
+        if subnet not in served:
+            problems.append(f'netboot_secure_boot_subnets[{index}] must be the served network or one of '
+                            f'netboot_relayed_subnets ({", ".join(served)}), got {entry!r}')
+        elif subnet in subnets:
+            problems.append(f'netboot_secure_boot_subnets[{index}] {entry!r} is listed twice')
+        else:
+            subnets.append(subnet)
+    return subnets
+
+
+def _with_secure_boot(subnet, secure_subnets):
+    """A Kea subnet whose UEFI x64 machines get the shim (the class Kea evaluates after choosing it)."""
+    return dict(subnet, **{'require-client-classes': [SECURE_BOOT_CLASS]}) if subnet['subnet'] in secure_subnets else subnet
 
 
 def _kea_reservations(hosts):
@@ -283,6 +342,7 @@ def netboot_plan(variables, facts):
         problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
                         f'netboot_boot_files efi-x64 {efi_x64!r} would be dropped; leave it out')
     secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems)
+    secure_subnets = _secure_boot_subnets(variables.get('netboot_secure_boot_subnets', []), lab, relayed, problems)
     package_cache = False
     try:
         package_cache = _flag(variables.get('netboot_package_cache', False), 'netboot_package_cache')
@@ -292,26 +352,8 @@ def netboot_plan(variables, facts):
     if problems:
         raise PlanError('; '.join(problems))
 
-    # Each fixed address goes to the subnet that holds it; the others stay with the served network.
-    relayed_reservations = [host for net in relayed for host in net['reservations']]
-    subnets = [{
-        'id': 1,
-        'subnet': lab['subnet'],
-        'pools': [{'pool': lab['pool']}],
-        'next-server': lab['address'],
-        'option-data': _options(routers, dns_servers),
-        'reservations': _with_shim(_kea_reservations([host for host in reservations if host not in relayed_reservations]),
-                                   secure_hosts),
-    }]
-    for net in relayed:
-        subnets.append({
-            'id': net['id'],
-            'subnet': net['subnet'],
-            'pools': [{'pool': net['pool']}],
-            'next-server': lab['address'],
-            'option-data': _options(net['routers'], net['dns_servers'] if net['dns_servers'] is not None else dns_servers),
-            'reservations': _with_shim(_kea_reservations(net['reservations']), secure_hosts),
-        })
+    subnets = [_with_secure_boot(subnet, secure_subnets)
+               for subnet in _kea_subnets(lab, relayed, reservations, routers, dns_servers, secure_hosts)]
     derived = {
         'tftpd_address': lab['address'],
         'nginx_listen_address': lab['address'],
@@ -321,13 +363,15 @@ def netboot_plan(variables, facts):
         'ipxe_base_url': http,
         # With netboot_secure_boot every UEFI x64 machine gets the shim; else those of their reservation.
         'ipxe_boot_files': dict(boot_files, **{'efi-x64': SHIM}) if secure_boot else boot_files,
-        'ipxe_secure_boot': secure_boot or bool(secure_hosts),
+        'ipxe_secure_boot': secure_boot or bool(secure_hosts) or bool(secure_subnets),
         'kea_dhcp4_interfaces': [lab['interface']],
         'kea_dhcp4_subnets': subnets,
         'kea_dhcp4_pxe_next_server': lab['address'],
         'kea_dhcp4_pxe_ipxe_script_url': None,
         'kea_dhcp4_pxe_http_base_url': None,
         'kea_dhcp4_pxe_boot_files': None,
+        # The shim for the UEFI x64 machines of netboot_secure_boot_subnets.
+        'kea_dhcp4_pxe_secure_boot_file': SHIM if secure_subnets else '',
         'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
         'kea_dhcp4_ha_address': lab['address'],
         # What the inventory no longer asks for is taken down.

@@ -26,6 +26,10 @@ ARCHITECTURES = {
     'http-arm64': ((0x0013,), True),
 }
 
+# UEFI x64 machines of the subnets that require it (require-client-classes) get the Secure Boot
+# shim instead of iPXE: Kea evaluates it after choosing the subnet, and its boot file comes last.
+SECURE_BOOT_CLASS = 'pxe-efi-x64-secure-boot'
+
 _URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
 _BOOT_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$')
 
@@ -42,8 +46,8 @@ def check_boot_file(where, boot_file, tftp_only=False):
         return
     if not _BOOT_FILE.fullmatch(boot_file) or '..' in boot_file.split('/'):
         raise PxeClassError(
-            f'{where} must be a path relative to the TFTP root without "..", '
-            f'or an http(s) URL; got {boot_file!r}')
+            f'{where} must be a path relative to the TFTP root without ".."'
+            f'{"" if tftp_only else ", or an http(s) URL"}; got {boot_file!r}')
 
 
 def _join_url(base, path):
@@ -59,7 +63,7 @@ def arch_test(codes):
 
 
 def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None, ipxe_options=None,
-                   name='boot files'):
+                   name='boot files', secure_boot_file=None, secure_boot_name='secure boot file'):
     """Return the Kea ``client-classes`` list for PXE and iPXE clients.
 
     ``boot_files`` maps an architecture name (see ``ARCHITECTURES``) to a boot
@@ -67,6 +71,8 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     absolute URL) for UEFI HTTP boot.  The iPXE class comes first: Kea applies
     the first matching class, and ``member()`` only sees classes defined earlier.
     Errors about ``boot_files`` name it ``name``.
+    ``secure_boot_file`` (a TFTP path, the signed shim) adds the class ``SECURE_BOOT_CLASS``,
+    evaluated only for the subnets that require it; errors about it name ``secure_boot_name``.
     """
     if not isinstance(boot_files, dict):
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
@@ -112,6 +118,15 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
                 raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
             entry['boot-file-name'] = boot_file
         classes.append(entry)
+    if secure_boot_file:
+        check_boot_file(secure_boot_name, secure_boot_file, tftp_only=True)
+        classes.append({
+            'name': SECURE_BOOT_CLASS,
+            'test': f"{arch_test(ARCHITECTURES['efi-x64'][0])} and not member('{IPXE_CLASS}')",
+            'only-if-required': True,
+            'next-server': next_server,
+            'boot-file-name': secure_boot_file,
+        })
     return classes
 
 

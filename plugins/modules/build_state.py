@@ -12,8 +12,10 @@ author: netboot.pxe developers (@netboot)
 description:
   - Each machine that installs unattended has a build - a number from the inventory and a random
     token of 128 bits. A new machine, or a new build number, gets a new token and is V(pending).
-  - While a build is pending, the empty marker file C(<path>/<directory>/<token>) exists. The
-    installer's last step deletes it over HTTP (nginx allows C(DELETE) there and nothing else). A
+  - While a build is pending, the marker file C(<path>/<directory>/<token>) exists. It is a GRUB
+    environment block that sets C(netboot_pending) to the token, which GRUB's C(load_env) reads (a Secure
+    Boot machine's configuration boots the installer only while it is there); a marker with other content
+    is rewritten. The installer's last step deletes it over HTTP (nginx allows C(DELETE) there and nothing else). A
     pending build whose marker is gone is V(installed) from then on, with the time this module noticed.
   - The builds are kept in O(state_file) (mode 0600). Machines no longer listed lose their record and
     marker; files in the marker directory that are no marker of a pending build are removed.
@@ -88,10 +90,12 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
+    ENV_BLOCK_SIZE,
     TOKEN,
     BuildError,
     check_hosts,
     check_state,
+    marker_content,
     next_state,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative, write_file
@@ -124,6 +128,13 @@ def _markers(directory):
     names = set(os.listdir(directory))
     tokens = {name for name in names if TOKEN.fullmatch(name) and stat.S_ISREG(os.lstat(os.path.join(directory, name)).st_mode)}
     return tokens, names - tokens
+
+
+def _read(path):
+    """The content of a marker (never through a link)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, 'rb') as handle:
+        return handle.read(ENV_BLOCK_SIZE + 1)
 
 
 def _lines(records):
@@ -159,11 +170,13 @@ def main():
         markers, strays = _markers(directory)
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
         records, create, remove, events = next_state(previous, builds, markers, now, lambda: secrets.token_hex(16))
+        # Markers written before they were GRUB environment blocks (or changed by hand) get their content.
+        rewrite = sorted(token for token in markers - set(remove) if _read(os.path.join(directory, token)) != marker_content(token))
     except (BuildError, OSError) as exc:
         module.fail_json(msg=str(exc))
     info = os.lstat(directory) if os.path.isdir(directory) else None
     directory_ok = info is not None and (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o730, 0, gid)
-    changed = records != previous or bool(create or remove or strays) or not directory_ok
+    changed = records != previous or bool(create or remove or strays or rewrite) or not directory_ok
     result = {'changed': changed, 'builds': records, 'events': events}
     if module._diff:
         result['diff'] = {'before_header': params['state_file'], 'after_header': params['state_file'],
@@ -179,10 +192,8 @@ def main():
                 if os.path.isdir(path) and not os.path.islink(path):
                     module.fail_json(msg=f'{path} is a directory; only markers belong in {directory}')
                 os.unlink(path)
-            for token in create:
-                descriptor = os.open(os.path.join(directory, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
-                os.fchown(descriptor, 0, gid)
-                os.close(descriptor)
+            for token in sorted(set(create) | set(rewrite)):
+                write_file(directory, token, marker_content(token), 0o640, 0, gid)
             if records != previous:
                 _save(params['state_file'], records)
         except OSError as exc:

@@ -1,6 +1,7 @@
 """Fixtures of the HA scenarios: the Kea peers in inventory order (primary first), the client,
 a DHCP exchange from the client, and Kea commands sent to a peer's control socket."""
 
+import ipaddress
 import json
 import os
 import sys
@@ -96,6 +97,23 @@ def client_iface(client):
         if fields[1] != 'lo' and fields[3].startswith('10.77.'):
             return fields[1]
     raise AssertionError('the client has no address on a test network')
+
+
+@pytest.fixture(scope='session')
+def dhcp_from_relay():
+    """dhcp_from_relay(network, arch=7, user_class='', mac=None): one full DHCP exchange from the relay's
+    interface on ``network`` (a served network, not the one behind it)."""
+    names = RUNNER.get_hosts('netboot_relays')
+    if not names:
+        pytest.skip('this scenario has no relay')
+    relay = testinfra.get_host(f'docker://{names[0]}')
+
+    def exchange(network, arch=7, user_class='', mac=None):
+        found = [line.split()[1] for line in relay.check_output('ip -o -4 addr show').splitlines()
+                 if ipaddress.IPv4Address(line.split()[3].split('/')[0]) in ipaddress.IPv4Network(network)]
+        assert found, f'the relay has no interface on {network}'
+        return dhcp_exchange(relay, found[0], arch=arch, user_class=user_class, mac=mac)
+    return exchange
 
 
 @pytest.fixture(scope='session')

@@ -64,3 +64,21 @@ def test_the_boot_files_are_reachable_through_the_relay(peers, client, dhcp, rel
         assert client.file(f'/var/tmp/relay/{name}').sha256sum == peer.host.file(f'/srv/tftp/{name}').sha256sum
     script = client.check_output(f'curl -fsS http://{peer.address}/boot.ipxe')
     assert script.startswith('#!ipxe')
+
+
+def test_secure_boot_is_chosen_per_subnet(peers, dhcp, dhcp_from_relay, relayed):
+    """The served network is in netboot_secure_boot_subnets, the relayed one is not: Kea evaluates
+    the shim's class only for the subnet it chose. Probed from the relay's side of the served network."""
+    chosen = peers[0].vars.get('netboot_secure_boot_subnets')
+    if not chosen:
+        pytest.skip('this scenario has no Secure Boot subnet')
+    assert relayed['subnet'] not in chosen
+    assert dhcp(arch=7, mac='52:54:00:51:03:07')['ack']['file'] == 'snponly.efi'
+    for arch, user_class, boot_file in [(7, '', 'shimx64.efi'), (9, '', 'shimx64.efi'), (0, '', 'undionly.kpxe'),
+                                        (7, 'iPXE', None)]:
+        answer = dhcp_from_relay(chosen[0], arch=arch, user_class=user_class, mac=f'52:54:00:50:03:{arch:02x}')
+        assert ipaddress.IPv4Address(answer['ack']['yiaddr']) in ipaddress.IPv4Network(chosen[0])
+        peer = answering_peer(peers, answer)
+        assert answer['ack']['file'] == (boot_file or f'http://{peer.address}/boot.ipxe'), (arch, user_class, answer['ack'])
+        if boot_file:
+            assert peer.host.file(f'/srv/tftp/{boot_file}').exists

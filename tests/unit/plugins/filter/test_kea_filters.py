@@ -20,6 +20,7 @@ VARIABLES = {
     'kea_dhcp4_pxe_ipxe_script_url': 'http://10.0.0.1/boot.ipxe',
     'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe'},
     'kea_dhcp4_pxe_http_base_url': '',
+    'kea_dhcp4_pxe_secure_boot_file': '',
     'kea_dhcp4_pxe_ipxe_no_pxedhcp': True,
     'kea_dhcp4_client_classes': [],
     'kea_dhcp4_lease_database': {'type': 'memfile'},

@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
-    HOST_CONFIG_LINES,
     GrubMenuError,
     grub_path,
     own_disk_config,
@@ -107,11 +106,16 @@ def test_grub_path(url, path):
     assert grub_path('x', url) == path
 
 
+TOKEN = '0123456789abcdef0123456789abcdef'
+
+
 def test_only_while_its_marker_is_there():
-    text = render_grub_menu([DEBIAN, LOCAL], base_url=BASE, timeout=1, only_while='builds/T0k3n')
+    text = render_grub_menu([DEBIAN, LOCAL], base_url=BASE, timeout=1, only_while=f'builds/{TOKEN}')
     assert text.splitlines() == [
         '# Network boot',
-        'if [ -e (http,10.0.0.2)/builds/T0k3n ]; then',
+        'set netboot_pending=',
+        f'load_env --file (http,10.0.0.2)/builds/{TOKEN} netboot_pending',
+        f'if [ "$netboot_pending" = "{TOKEN}" ]; then',
         '    set default=0',
         '    set timeout=1',
         '',
@@ -129,18 +133,34 @@ def test_only_while_its_marker_is_there():
     ]
 
 
-@pytest.mark.parametrize('only_while', ['https://10.0.0.2/builds/x', 'http://10.0.0.2/builds/x?y', 'builds/$x'])
-def test_only_while_must_be_a_plain_http_url(only_while):
+@pytest.mark.parametrize('only_while, message', [
+    (f'https://10.0.0.2/builds/{TOKEN}', 'must be an http URL'),
+    (f'http://10.0.0.2/builds/{TOKEN}?y', 'must be an http URL'),
+    ('builds/$x', 'has characters GRUB would read as syntax'),
+    ('builds/not-a-token', 'must end in a build token (32 hexadecimal digits)'),
+])
+def test_only_while_must_be_a_marker_over_http(only_while, message):
     with pytest.raises(GrubMenuError) as error:
         render_grub_menu([DEBIAN], base_url=BASE, only_while=only_while)
-    assert 'menu only_while' in str(error.value)
+    assert 'menu only_while' in str(error.value) and message in str(error.value)
 
 
-def test_the_common_menu_hands_a_machine_its_own_configuration():
-    lines = render_grub_menu([DEBIAN], base_url=BASE, host_configs=True).splitlines()
-    assert lines[1:1 + len(HOST_CONFIG_LINES)] == HOST_CONFIG_LINES
-    assert '    set host_config="$prefix/hosts/${m1}-${m2}-${m3}-${m4}-${m5}-${m6}.cfg"' in lines
-    assert 'regexp' not in render_grub_menu([DEBIAN], base_url=BASE)
+def test_the_common_menu_hands_machines_their_own_configuration():
+    lines = render_grub_menu([DEBIAN], base_url=BASE, host_configs=['52-54-00-00-00-02', '52-54-00-00-00-01']).splitlines()
+    assert lines[1:4] == [
+        'if [ "$net_default_mac" = "52:54:00:00:00:01" ]; then configfile "$prefix/hosts/52-54-00-00-00-01.cfg"; fi',
+        'if [ "$net_default_mac" = "52:54:00:00:00:02" ]; then configfile "$prefix/hosts/52-54-00-00-00-02.cfg"; fi',
+        '',
+    ]
+    assert 'net_default_mac' not in render_grub_menu([DEBIAN], base_url=BASE)
+
+
+@pytest.mark.parametrize('host_configs', ['52-54-00-00-00-01', ['52:54:00:00:00:01'], ['52-54-00-00-00-0G'], [None],
+                                          ['52-54-00-00-00-01"; reboot; "']])
+def test_host_configs_are_macs(host_configs):
+    with pytest.raises(GrubMenuError) as error:
+        render_grub_menu([DEBIAN], base_url=BASE, host_configs=host_configs)
+    assert str(error.value).startswith('host_configs: ')
 
 
 def test_own_disk_config():
@@ -149,8 +169,9 @@ def test_own_disk_config():
 
 # GRUB's own parser reads every kind of configuration this module writes.
 CONFIGS = {
-    'menu': lambda: render_grub_menu([DEBIAN, {'type': 'gap'}, FEDORA, LOCAL, SHELL], base_url=BASE, host_configs=True),
-    'install': lambda: render_grub_menu([DEBIAN], base_url=BASE, only_while='http://10.0.0.2/builds/abc', timeout=0),
+    'menu': lambda: render_grub_menu([DEBIAN, {'type': 'gap'}, FEDORA, LOCAL, SHELL], base_url=BASE,
+                                     host_configs=['52-54-00-00-00-01']),
+    'install': lambda: render_grub_menu([DEBIAN], base_url=BASE, only_while=f'http://10.0.0.2/builds/{TOKEN}', timeout=0),
     'own-disk': lambda: own_disk_config('52:54:00:12:34:56', 1),
 }
 

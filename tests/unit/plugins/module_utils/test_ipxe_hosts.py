@@ -459,15 +459,17 @@ def test_a_secure_boot_machine_with_items_gets_a_grub_menu():
 
 
 def test_a_secure_boot_install_runs_while_its_marker_is_there():
-    builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'pending'}}
+    token = '0123456789abcdef0123456789abcdef'
+    builds = {'52-54-00-12-34-56': {'token': token, 'state': 'pending'}}
     result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13'}], builds=builds)
     assert result['scripts'] == {}
     [installed] = result['installs']
-    assert installed['done_url'] == 'http://10.0.0.2/builds/T0k3n' and installed['directory'] == 'T0k3n'
+    assert installed['done_url'] == f'http://10.0.0.2/builds/{token}' and installed['directory'] == token
     config = result['grub_configs']['52-54-00-12-34-56']
-    assert config.splitlines()[1] == 'if [ -e (http,10.0.0.2)/builds/T0k3n ]; then'
+    assert config.splitlines()[2:4] == [f'load_env --file (http,10.0.0.2)/builds/{token} netboot_pending',
+                                        f'if [ "$netboot_pending" = "{token}" ]; then']
     assert '        linux (http,10.0.0.2)/os/debian-13/linux auto=true priority=critical netcfg/no_default_route=true ' \
-           'url=http://10.0.0.2/answers/T0k3n/preseed.cfg' in config.splitlines()
+           f'url=http://10.0.0.2/answers/{token}/preseed.cfg' in config.splitlines()
 
 
 def test_an_installed_secure_boot_machine_boots_its_own_disk():

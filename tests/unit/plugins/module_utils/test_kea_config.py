@@ -43,6 +43,7 @@ DEFAULTS = {
     'kea_dhcp4_pxe_next_server': '',
     'kea_dhcp4_pxe_ipxe_script_url': '',
     'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
+    'kea_dhcp4_pxe_secure_boot_file': '',
     'kea_dhcp4_pxe_http_base_url': '',
     'kea_dhcp4_pxe_ipxe_no_pxedhcp': True,
     'kea_dhcp4_client_classes': [],
@@ -312,6 +313,13 @@ def test_document_shares_nothing_with_the_input():
     pytest.param({**PXE, 'kea_dhcp4_pxe_http_base_url': ''}, LISTENER, {},
                  "kea_dhcp4_pxe_boot_files['http-x64'] is for UEFI HTTP boot: the boot file 'ipxe.efi' needs an absolute URL "
                  "or http_base_url, got http_base_url=None", id='http-boot-without-base-url'),
+    pytest.param(changed_copy(PXE, ['kea_dhcp4_subnets', 1, 'require-client-classes'], ['pxe-efi-x64-secure-boot']), LISTENER, {},
+                 "kea_dhcp4_subnets[1].require-client-classes names 'pxe-efi-x64-secure-boot', which needs "
+                 "kea_dhcp4_pxe_secure_boot_file (the shim) and kea_dhcp4_pxe_next_server, got '' and '10.0.0.1'",
+                 id='secure-boot-subnet-without-shim'),
+    pytest.param({**PXE, 'kea_dhcp4_pxe_secure_boot_file': '../shimx64.efi'}, LISTENER, {},
+                 'kea_dhcp4_pxe_secure_boot_file must be a path relative to the TFTP root without ".."; '
+                 "got '../shimx64.efi'", id='bad-shim'),
     pytest.param({**PXE, 'kea_dhcp4_pxe_ipxe_script_url': ''}, LISTENER, {},
                  "ipxe_script_url must be an http(s) URL, got ''", id='next-server-without-script'),
     pytest.param({**PXE, 'kea_dhcp4_extra_config': [{'valid-lifetime': 60}]}, LISTENER, {},
@@ -613,3 +621,13 @@ def test_lease_times_must_be_in_order(changes, message):
     with pytest.raises(KeaConfigError) as error:
         dhcp4_config({**DEFAULTS, **changes}, LISTENER)
     assert message in str(error.value)
+
+
+def test_a_secure_boot_subnet_gets_the_shim_class():
+    variables = changed_copy(PXE, ['kea_dhcp4_subnets', 1, 'require-client-classes'], ['pxe-efi-x64-secure-boot'])
+    variables['kea_dhcp4_pxe_secure_boot_file'] = 'shimx64.efi'
+    dhcp4 = dhcp4_config(variables, LISTENER)['Dhcp4']
+    names = [entry['name'] for entry in dhcp4['client-classes']]
+    # Last of the PXE classes, before the user's.
+    assert names[-2:] == ['pxe-efi-x64-secure-boot', 'lab'] and dhcp4['client-classes'][-2]['only-if-required'] is True
+    assert dhcp4['subnet4'][1]['require-client-classes'] == ['pxe-efi-x64-secure-boot']

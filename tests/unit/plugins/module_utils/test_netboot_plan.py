@@ -69,6 +69,7 @@ ONE_INTERFACE_PLAN = {
         'kea_dhcp4_pxe_ipxe_script_url': None,
         'kea_dhcp4_pxe_http_base_url': None,
         'kea_dhcp4_pxe_boot_files': None,
+        'kea_dhcp4_pxe_secure_boot_file': '',
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': '10.0.0.2',
         'radvd_state': 'absent',
@@ -131,6 +132,7 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'kea_dhcp4_interfaces': [expected['interface']],
         'kea_dhcp4_pxe_next_server': address,
         **FROM_IPXE_ROLE,
+        'kea_dhcp4_pxe_secure_boot_file': '',
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': address,
         'radvd_state': 'absent',
@@ -639,8 +641,9 @@ NOT_AS_IN_JINJA = {
     'kea_dhcp4_pxe_ipxe_script_url': None,
     'kea_dhcp4_pxe_http_base_url': None,
     'kea_dhcp4_pxe_boot_files': None,
-    # New: Secure Boot (netboot_secure_boot), off.
+    # New: Secure Boot (netboot_secure_boot, netboot_secure_boot_subnets), off.
     'ipxe_secure_boot': False,
+    'kea_dhcp4_pxe_secure_boot_file': '',
     # New: a role the inventory no longer asks for runs with state absent.
     'radvd_state': 'present',
     'package_cache_state': 'absent',
@@ -803,3 +806,42 @@ def test_secure_boot_hosts_refused(host, message):
     with pytest.raises(PlanError) as error:
         plan({'netboot_interface': 'eth1', 'ipxe_hosts': [host]})
     assert message in str(error.value)
+
+
+# --- netboot_secure_boot_subnets -----------------------------------------------------------------
+
+TWO_RELAYS = [{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}, {'subnet': '10.2.0.0/24', 'routers': ['10.2.0.1']}]
+
+
+@pytest.mark.parametrize('chosen, required', [
+    (['10.1.0.0/24'], [False, True, False]),
+    (['10.0.0.0/24', '10.2.0.0/24'], [True, False, True]),
+])
+def test_secure_boot_subnets_require_the_shim_class(chosen, required):
+    result = role_vars({'netboot_interface': 'eth1', 'netboot_relayed_subnets': TWO_RELAYS, 'netboot_secure_boot_subnets': chosen})
+    assert [subnet.get('require-client-classes') == ['pxe-efi-x64-secure-boot']
+            for subnet in result['kea_dhcp4_subnets']] == required
+    assert result['kea_dhcp4_pxe_secure_boot_file'] == 'shimx64.efi' and result['ipxe_secure_boot'] is True
+    # iPXE stays the boot file of the other subnets' UEFI x64 machines.
+    assert 'efi-x64' not in result['ipxe_boot_files']
+
+
+@pytest.mark.parametrize('value, message', [
+    ('10.1.0.0/24', "netboot_secure_boot_subnets must be a list of subnets in CIDR form, got '10.1.0.0/24'"),
+    (['10.9.0.0/24'], "netboot_secure_boot_subnets[0] must be the served network or one of netboot_relayed_subnets "
+                      "(10.0.0.0/24, 10.1.0.0/24, 10.2.0.0/24), got '10.9.0.0/24'"),
+    (['10.1.0.0/16'], 'netboot_secure_boot_subnets[0] must be the served network'),
+    (['10.1.0.5/24'], 'netboot_secure_boot_subnets[0] must be the served network'),
+    ([None], 'netboot_secure_boot_subnets[0] must be the served network'),
+    (['10.1.0.0/24', '10.1.0.0/24'], "netboot_secure_boot_subnets[1] '10.1.0.0/24' is listed twice"),
+])
+def test_secure_boot_subnets_refused(value, message):
+    with pytest.raises(PlanError) as error:
+        plan({'netboot_interface': 'eth1', 'netboot_relayed_subnets': TWO_RELAYS, 'netboot_secure_boot_subnets': value})
+    assert message in str(error.value)
+
+
+def test_secure_boot_subnets_are_refused_in_proxy_mode():
+    with pytest.raises(PlanError) as error:
+        plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'netboot_secure_boot_subnets': ['10.0.0.0/24']})
+    assert "remove netboot_secure_boot_subnets ['10.0.0.0/24']" in str(error.value)

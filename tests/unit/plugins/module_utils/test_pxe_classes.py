@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
+    SECURE_BOOT_CLASS,
     PxeClassError,
     boot_files,
     client_classes,
@@ -124,4 +125,27 @@ def test_offers_every_architecture_a_staged_binary_serves(staged, chosen, expect
 def test_refuses_boot_files_that_are_not_staged(chosen, message):
     with pytest.raises(PxeClassError) as error:
         boot_files(DEBIAN_12, chosen, name='ipxe_boot_files')
+    assert message in str(error.value)
+
+
+def test_the_secure_boot_class_comes_last_and_only_where_required():
+    classes = client_classes({'efi-x64': 'snponly.efi'}, URL, SERVER, secure_boot_file='shimx64.efi')
+    assert [entry['name'] for entry in classes] == ['ipxe', 'pxe-efi-x64', SECURE_BOOT_CLASS]
+    assert classes[-1] == {
+        'name': 'pxe-efi-x64-secure-boot',
+        'test': "(option[93].hex == 0x0007 or option[93].hex == 0x0009) and not member('ipxe')",
+        'only-if-required': True,
+        'next-server': SERVER,
+        'boot-file-name': 'shimx64.efi',
+    }
+
+
+@pytest.mark.parametrize('secure_boot_file, message', [
+    ('http://10.0.0.2/shimx64.efi', 'kea_dhcp4_pxe_secure_boot_file must be a path relative to the TFTP root'),
+    ('../shimx64.efi', 'kea_dhcp4_pxe_secure_boot_file must be a path relative to the TFTP root'),
+    (5, 'kea_dhcp4_pxe_secure_boot_file must be a non-empty string, got 5'),
+])
+def test_a_bad_secure_boot_file_names_its_variable(secure_boot_file, message):
+    with pytest.raises(PxeClassError) as error:
+        client_classes({}, URL, SERVER, secure_boot_file=secure_boot_file, secure_boot_name='kea_dhcp4_pxe_secure_boot_file')
     assert message in str(error.value)

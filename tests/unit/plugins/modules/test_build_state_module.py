@@ -6,11 +6,14 @@ from __future__ import annotations
 import grp
 import json
 import os
+import shutil
 import stat
+import subprocess
 
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import marker_content
 from ansible_collections.netboot.pxe.plugins.modules import build_state
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
@@ -76,3 +79,23 @@ def test_a_missing_group_is_a_prediction_in_check_mode_and_a_failure_otherwise(c
     else:
         assert result['msg'] == "group 'no-such-group-here' does not exist on this host"
     assert not (root / 'http' / 'builds').exists() and not (root / 'state').exists()
+
+
+@pytest.mark.skipif(not shutil.which('grub-editenv'), reason='needs grub-editenv (grub-common)')
+def test_the_marker_is_a_grub_environment_block_that_names_the_token(capsys, root):
+    token = run(capsys, root, {KEY: 1})['builds'][KEY]['token']
+    marker = root / 'http/builds' / token
+    assert marker.read_bytes() == marker_content(token) and stat.S_IMODE(marker.stat().st_mode) == 0o640
+    # GRUB's own tool reads it as GRUB's load_env does.
+    listed = subprocess.run(['grub-editenv', str(marker), 'list'], capture_output=True, text=True, check=True).stdout
+    assert listed == f'netboot_pending={token}\n'
+
+
+def test_a_marker_with_other_content_is_rewritten(capsys, root):
+    token = run(capsys, root, {KEY: 1})['builds'][KEY]['token']
+    marker = root / 'http/builds' / token
+    marker.write_bytes(b'')  # as the markers of 0.4 were
+    result = run(capsys, root, {KEY: 1})
+    assert result['changed'] and result['builds'][KEY] == {**result['builds'][KEY], 'token': token, 'state': 'pending'}
+    assert marker.read_bytes() == marker_content(token)
+    assert not run(capsys, root, {KEY: 1})['changed']
