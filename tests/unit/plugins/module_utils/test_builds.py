@@ -11,6 +11,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     BuildError,
     check_hosts,
     check_state,
+    marker_content,
     next_state,
 )
 
@@ -75,3 +76,18 @@ def test_check_hosts_takes_builds():
 def test_check_state_refuses(state):
     with pytest.raises(BuildError):
         check_state(state, '/var/lib/netboot-pxe/builds.json')
+
+
+def test_the_marker_is_a_grub_environment_block():
+    token = '0123456789abcdef0123456789abcdef'
+    content = marker_content(token)
+    assert len(content) == 1024
+    assert content.startswith(b'# GRUB Environment Block\nnetboot_pending=0123456789abcdef0123456789abcdef\n##')
+    assert set(content[len('# GRUB Environment Block\nnetboot_pending=\n') + 32:]) == {ord('#')}
+
+
+@pytest.mark.parametrize('token', ['', '0123', 'G123456789abcdef0123456789abcdef', None, '0123456789abcdef0123456789abcdef\n'])
+def test_a_marker_needs_a_token(token):
+    with pytest.raises(BuildError) as error:
+        marker_content(token)
+    assert str(error.value) == f'a build token is 32 hexadecimal digits, got {token!r}'
