@@ -20,7 +20,9 @@ def proxy_mode(lab):
         'netboot_dhcp_mode': 'proxy',
         'netboot_package_cache': False,
         'netboot_reservations': [],
-        'ipxe_hosts': [{key: value for key, value in host.items() if key != 'ip'} for host in lab['ipxe_hosts']],
+        # Secure Boot per machine needs a reservation: those machines are left out.
+        'ipxe_hosts': [{key: value for key, value in host.items() if key != 'ip'} for host in lab['ipxe_hosts']
+                       if not host.get('secure_boot')],
         'netboot_boot_files': {arch: name for arch, name in lab['netboot_boot_files'].items() if not arch.startswith('http-')},
     }
 
