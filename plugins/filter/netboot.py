@@ -21,9 +21,11 @@ def netboot_plan(variables, facts):
         raise AnsibleFilterError(f'netboot_plan: {exc}') from exc
 
 
-def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=False):
+def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=False, secure_boot_macs=None,
+                      secure_boot_file=''):
     try:
-        return _proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=log)
+        return _proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=log,
+                                  secure_boot_macs=secure_boot_macs, secure_boot_file=secure_boot_file)
     except ProxyDhcpError as exc:
         raise AnsibleFilterError(f'proxy_dhcp_config: {exc}') from exc
 

@@ -59,11 +59,13 @@ ROLE_VARS = (
     'proxy_dhcp_next_server',
     'proxy_dhcp_ipxe_script_url',
     'proxy_dhcp_boot_files',
+    'proxy_dhcp_secure_boot_macs',
+    'proxy_dhcp_secure_boot_file',
 )
 DHCP_MODES = ('server', 'proxy')
 # What the network's own DHCP server decides in proxy mode: refused there, not dropped.
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
-                            'netboot_dns_servers', 'kea_dhcp4_subnets', 'netboot_secure_boot_subnets')
+                            'netboot_dns_servers', 'kea_dhcp4_subnets')
 DEFAULT_SERVERS_GROUP = 'netboot_servers'
 # What Ansible's bool filter accepts (strings compared in lower case).
 _TRUE = ('true', 'yes', 'on', '1')
@@ -110,16 +112,17 @@ def _host_reservations(hosts, problems):
     return reservations
 
 
-def _secure_boot_hosts(hosts, problems):
+def _secure_boot_hosts(hosts, problems, need_ip=True):
     """MACs (normalized) of the ipxe_hosts entries with secure_boot: true; each needs an ip (its
-    Kea reservation carries the shim as its boot file)."""
+    Kea reservation carries the shim as its boot file), but beside a foreign DHCP server
+    (``need_ip`` false), where the proxyDHCP server tags it by MAC."""
     macs = []
     for index, host in enumerate(hosts if isinstance(hosts, list) else []):
         if not isinstance(host, Mapping) or 'secure_boot' not in host:
             continue
         if not isinstance(host['secure_boot'], bool):
             problems.append(f'ipxe_hosts[{index}].secure_boot must be true or false, got {host["secure_boot"]!r}')
-        elif host['secure_boot'] and 'ip' not in host:
+        elif host['secure_boot'] and 'ip' not in host and need_ip:
             problems.append(f'ipxe_hosts[{index}].secure_boot needs an ip: its Kea reservation hands it the shim, got {host!r}')
         elif host['secure_boot']:
             macs.append(normalize_mac(host.get('mac')))
@@ -264,6 +267,10 @@ def _proxy_mode_problems(variables):
            'servers, and keeps any fixed address; set it there and remove')
     problems = [f'{why} {name} {variables[name]!r}' for name in _FOREIGN_SERVER_SETTINGS
                 if variables.get(name) not in (None, [], '', {})]
+    if variables.get('netboot_secure_boot_subnets') not in (None, []):
+        problems.append(f'netboot_dhcp_mode is proxy: the proxyDHCP server answers on the served network only, so '
+                        f'set netboot_secure_boot (every UEFI x64 machine) instead of netboot_secure_boot_subnets '
+                        f'{variables["netboot_secure_boot_subnets"]!r}')
     hosts = variables.get('ipxe_hosts', [])
     for index, host in enumerate(hosts if isinstance(hosts, list) else []):
         if isinstance(host, Mapping) and 'ip' in host:
@@ -341,7 +348,7 @@ def netboot_plan(variables, facts):
     if secure_boot and efi_x64 not in (None, SHIM):
         problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
                         f'netboot_boot_files efi-x64 {efi_x64!r} would be dropped; leave it out')
-    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems)
+    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems, need_ip=dhcp_mode == 'server')
     secure_subnets = _secure_boot_subnets(variables.get('netboot_secure_boot_subnets', []), lab, relayed, problems)
     package_cache = False
     try:
@@ -390,6 +397,9 @@ def netboot_plan(variables, facts):
         'proxy_dhcp_next_server': lab['address'],
         'proxy_dhcp_ipxe_script_url': None,
         'proxy_dhcp_boot_files': None,
+        # Beside a foreign DHCP server, the proxyDHCP server hands the shim to the secure_boot machines.
+        'proxy_dhcp_secure_boot_macs': secure_hosts if dhcp_mode == 'proxy' else [],
+        'proxy_dhcp_secure_boot_file': SHIM if secure_hosts and dhcp_mode == 'proxy' else '',
     }
     # The DHCP role that goes first (its state absent), then the one that answers.
     dhcp_roles = ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']

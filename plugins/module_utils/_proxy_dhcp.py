@@ -22,7 +22,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     PxeClassError,
     check_boot_file,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
 
 # A network interface name as Linux allows it (at most 15 bytes, no "/", ":" or spaces).
 _INTERFACE = re.compile(r'[A-Za-z0-9_.@-]{1,15}')
@@ -31,6 +31,7 @@ _DNSMASQ_URL = re.compile(r'https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z
 # The client system type of the pxe-service that turns proxy answers on: sent by no client.
 TRIGGER_CSA = 65535
 IPXE_TAG = 'ipxe'
+SECURE_BOOT_TAG = 'secure-boot'
 
 
 class ProxyDhcpError(ValueError):
@@ -56,7 +57,20 @@ def _networks(where, subnets):
     return networks
 
 
-def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=False, name='proxy_dhcp'):
+def _secure_boot_macs(where, macs):
+    result = []
+    if not isinstance(macs, list):
+        raise ProxyDhcpError(f'{where} must be a list of MAC addresses, got {macs!r}')
+    for index, mac in enumerate(macs):
+        normalized = normalize_mac(mac) if isinstance(mac, str) else None
+        if not normalized:
+            raise ProxyDhcpError(f'{where}[{index}] must be a MAC address like 52:54:00:12:34:56, got {mac!r}')
+        result.append(normalized)
+    return result
+
+
+def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_files, log=False, name='proxy_dhcp',
+                      secure_boot_macs=None, secure_boot_file=''):
     """The dnsmasq configuration (text, without header) of a proxyDHCP server.
 
     ``interfaces`` are the interface names it answers on, ``subnets`` the networks (CIDR) of
@@ -94,6 +108,16 @@ def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_fi
         except PxeClassError as exc:
             raise ProxyDhcpError(str(exc)) from exc
 
+    macs = _secure_boot_macs(f'{name}_secure_boot_macs', [] if secure_boot_macs is None else secure_boot_macs)
+    if macs:
+        try:
+            check_boot_file(f'{name}_secure_boot_file', secure_boot_file, tftp_only=True)
+        except PxeClassError as exc:
+            raise ProxyDhcpError(str(exc)) from exc
+        if 'efi-x64' not in boot_files:
+            raise ProxyDhcpError(f'{name}_secure_boot_macs needs {name}_boot_files efi-x64 (the UEFI x64 machines this '
+                                 f'server answers), got {boot_files!r}')
+
     lines = [
         '# proxyDHCP only: no DNS, no addresses; the network\'s DHCP server hands those out.',
         'port=0',
@@ -112,6 +136,12 @@ def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_fi
         tag = f'arch-{arch}'
         tags.append(tag)
         lines += [f'dhcp-match=set:{tag},option:client-arch,{code}' for code in codes]
+        if arch == 'efi-x64' and macs:
+            # Tags that exclude each other: which dhcp-boot line dnsmasq takes does not depend on their order.
+            lines.append(f'dhcp-boot=tag:!{IPXE_TAG},tag:{tag},tag:!{SECURE_BOOT_TAG},{boot_files[arch]},,{next_server}')
+            lines += [f'dhcp-mac=set:{SECURE_BOOT_TAG},{mac}' for mac in macs]
+            lines.append(f'dhcp-boot=tag:!{IPXE_TAG},tag:{tag},tag:{SECURE_BOOT_TAG},{secure_boot_file},,{next_server}')
+            continue
         lines.append(f'dhcp-boot=tag:!{IPXE_TAG},tag:{tag},{boot_files[arch]},,{next_server}')
     lines += ['', '# Architectures without a boot file get no answer.',
               'dhcp-ignore=' + ','.join([f'tag:!{IPXE_TAG}'] + [f'tag:!{tag}' for tag in tags]),

@@ -6,6 +6,7 @@ firmware boots through both to the menu's test kernel. Then site.yml switches th
 server to Kea and back.
 """
 
+import json
 import os
 import re
 import sys
@@ -119,6 +120,29 @@ def test_machines_boot_through_the_proxy_to_the_menu_kernel(server, foreign, nam
     assert f'{mac} proxy' in answers, answers[-2000:]
 
 
+# Secure Boot beside the foreign server: the proxy offer hands the machine of the secure_boot
+# entry the shim (dnsmasq tags it by MAC); the other UEFI x64 machines keep iPXE.
+SECURE = '52:54:00:77:40:16'
+
+
+@pytest.mark.parametrize('mac, arch, boot_file', [(SECURE, 7, 'shimx64.efi'), (SECURE, 9, 'shimx64.efi'),
+                                                  (SECURE, 0, 'undionly.kpxe'), ('52:54:00:77:40:99', 7, 'snponly.efi')])
+def test_the_proxy_hands_the_secure_boot_machine_the_shim(client, iface, mac, arch, boot_file):
+    offer = dhcp_offers(client, iface, arch=arch, mac=mac).get(SERVER)
+    assert offer is not None and offer['file'] == boot_file, offer
+
+
+def test_a_secure_boot_machine_boots_through_the_proxy_shim_and_grub(server):
+    with Machine('psecure', NETWORK, 'uefi-secure-boot', SECURE, memory=1024) as machine:
+        reached = machine.wait_for(MARKER, timeout=300)
+        assert reached is not None, f'no marker; serial log in {machine.serial_log}'
+        assert machine.first('secureboot: Secure boot enabled') is not None
+    answers = server.check_output('journalctl -u dnsmasq --no-pager -o cat')
+    assert f'{SECURE} proxy' in answers and 'shimx64.efi' in answers, answers[-2000:]
+    journal = server.check_output('journalctl -t in.tftpd --no-pager -o cat')
+    assert re.search(r'RRQ from 10\.77\.40\.\d+ filename /?grub/grub\.cfg', journal), journal[-2000:]
+
+
 def wait_for_offers(client, iface, expected, tries=10):
     offers = {}
     for _attempt in range(tries):
@@ -129,11 +153,22 @@ def wait_for_offers(client, iface, expected, tries=10):
     return offers
 
 
+def server_mode():
+    """The scenario's inventory as the network's DHCP server: the Secure Boot machine with a fixed address."""
+    hosts = RUNNER.get_variables(RUNNER.get_hosts('netboot_servers')[0])['ipxe_hosts']
+    hosts = [dict(entry, ip='10.77.40.16') if entry.get('secure_boot') else entry for entry in hosts]
+    return ('-e', json.dumps({'netboot_dhcp_mode': 'server', 'netboot_ipv6_router_advertisements': False, 'ipxe_hosts': hosts}))
+
+
+SERVER_MODE = server_mode()
+
+
 def test_site_switches_the_running_server_to_kea_and_back(server, foreign, client, iface):
     foreign.check_output('systemctl stop dnsmasq')
     try:
         # The same run turns the router advertisements off: radvd stops.
-        result = run_site('-e', 'netboot_dhcp_mode=server', '-e', 'netboot_ipv6_router_advertisements=false')
+        # As the network's DHCP server, Kea hands the Secure Boot machine the shim in its reservation.
+        result = run_site(*SERVER_MODE)
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         assert not server.service('radvd').is_running and not server.file('/etc/radvd.conf').exists
         assert server.service('kea-dhcp4-server').is_running
@@ -142,7 +177,8 @@ def test_site_switches_the_running_server_to_kea_and_back(server, foreign, clien
         answer = dhcp_exchange(client, iface, arch=7)
         assert answer['offer']['options']['server_id'] == SERVER
         assert answer['ack']['file'] == 'snponly.efi' and answer['ack']['yiaddr'].startswith('10.77.40.')
-        again = run_site('-e', 'netboot_dhcp_mode=server', '-e', 'netboot_ipv6_router_advertisements=false')
+        assert dhcp_exchange(client, iface, arch=7, mac=SECURE)['ack']['file'] == 'shimx64.efi'
+        again = run_site(*SERVER_MODE)
         assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
     finally:
         foreign.check_output('systemctl start dnsmasq')

@@ -46,8 +46,8 @@ def builds(server):
     return json.loads(server.file('/var/lib/netboot-pxe/builds.json').content_string)
 
 
-def dhcp_offers(client, iface, arch=7, user_class='', seconds=4):
+def dhcp_offers(client, iface, arch=7, user_class='', seconds=4, mac=None):
     """Every offer one DISCOVER from ``client`` gets in ``seconds``: {server address: offer}."""
-    result = client.run(_probe(iface, arch, user_class, f'--offers {seconds}'))
+    result = client.run(_probe(iface, arch, user_class, f'--offers {seconds}', *([f'--mac {mac}'] if mac else [])))
     offers = json.loads(result.stdout)['offers'] if result.stdout.strip() else []
     return {offer['server']: offer for offer in offers}

@@ -84,6 +84,8 @@ ONE_INTERFACE_PLAN = {
         'proxy_dhcp_next_server': '10.0.0.2',
         'proxy_dhcp_ipxe_script_url': None,
         'proxy_dhcp_boot_files': None,
+        'proxy_dhcp_secure_boot_macs': [],
+        'proxy_dhcp_secure_boot_file': '',
     },
     'overridden': [],
 }
@@ -147,6 +149,8 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'proxy_dhcp_next_server': address,
         'proxy_dhcp_ipxe_script_url': None,
         'proxy_dhcp_boot_files': None,
+        'proxy_dhcp_secure_boot_macs': [],
+        'proxy_dhcp_secure_boot_file': '',
     }
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
     assert (subnet['subnet'], subnet['pools'], subnet['next-server']) == (
@@ -655,6 +659,8 @@ NOT_AS_IN_JINJA = {
     'proxy_dhcp_next_server': '10.77.50.2',
     'proxy_dhcp_ipxe_script_url': None,
     'proxy_dhcp_boot_files': None,
+    'proxy_dhcp_secure_boot_macs': [],
+    'proxy_dhcp_secure_boot_file': '',
 }
 NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'checked_roles': ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe',
                                                           'netboot.pxe.kea_dhcp4', 'netboot.pxe.radvd'],
@@ -844,4 +850,12 @@ def test_secure_boot_subnets_refused(value, message):
 def test_secure_boot_subnets_are_refused_in_proxy_mode():
     with pytest.raises(PlanError) as error:
         plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'netboot_secure_boot_subnets': ['10.0.0.0/24']})
-    assert "remove netboot_secure_boot_subnets ['10.0.0.0/24']" in str(error.value)
+    assert ("netboot_dhcp_mode is proxy: the proxyDHCP server answers on the served network only, so set "
+            "netboot_secure_boot (every UEFI x64 machine) instead of netboot_secure_boot_subnets ['10.0.0.0/24']") in str(error.value)
+
+
+def test_beside_a_foreign_dhcp_server_the_proxy_hands_secure_boot_machines_the_shim():
+    hosts = [{'mac': '52-54-00-00-00-01', 'secure_boot': True}, {'mac': MAC2, 'items': [{'key': 'local', 'type': 'exit'}]}]
+    result = role_vars({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'ipxe_hosts': hosts})
+    assert result['proxy_dhcp_secure_boot_macs'] == [MAC1] and result['proxy_dhcp_secure_boot_file'] == 'shimx64.efi'
+    assert result['ipxe_secure_boot'] is True and result['kea_dhcp4_subnets'][0]['reservations'] == []

@@ -59,6 +59,18 @@ def test_lines(changes, lines):
     assert [line for line in lines if line not in found] == []
 
 
+def test_secure_boot_machines_get_the_shim_by_their_mac():
+    lines = options(config(secure_boot_macs=['52-54-00-00-00-01', '52:54:00:00:00:02'], secure_boot_file='shimx64.efi'))
+    efi = lines[lines.index('dhcp-match=set:arch-efi-x64,option:client-arch,9') + 1:lines.index('dhcp-ignore=tag:!ipxe,tag:!arch-bios,tag:!arch-efi-x64')]
+    assert efi == [
+        'dhcp-boot=tag:!ipxe,tag:arch-efi-x64,tag:!secure-boot,snponly.efi,,10.0.0.2',
+        'dhcp-mac=set:secure-boot,52:54:00:00:00:01',
+        'dhcp-mac=set:secure-boot,52:54:00:00:00:02',
+        'dhcp-boot=tag:!ipxe,tag:arch-efi-x64,tag:secure-boot,shimx64.efi,,10.0.0.2',
+    ]
+    assert config(secure_boot_macs=[], secure_boot_file='shimx64.efi') == config()
+
+
 def test_no_log_by_default():
     assert 'log-dhcp' not in options(config())
 
@@ -87,6 +99,16 @@ def test_no_log_by_default():
     ({'boot_files': {'bios': 'http://10.0.0.2/undionly.kpxe'}}, "proxy_dhcp_boot_files['bios'] must be a path"),
     ({'boot_files': {'bios': ''}}, "proxy_dhcp_boot_files['bios'] must be a non-empty string"),
     ({'log': 'yes'}, "proxy_dhcp_log must be a boolean, got 'yes'"),
+    ({'secure_boot_macs': '52:54:00:00:00:01', 'secure_boot_file': 'shimx64.efi'},
+     "proxy_dhcp_secure_boot_macs must be a list of MAC addresses, got '52:54:00:00:00:01'"),
+    ({'secure_boot_macs': ['52:54:00:00:00:01,set:x'], 'secure_boot_file': 'shimx64.efi'},
+     'proxy_dhcp_secure_boot_macs[0] must be a MAC address like 52:54:00:12:34:56'),
+    ({'secure_boot_macs': ['52:54:00:00:00:01'], 'secure_boot_file': ''},
+     'proxy_dhcp_secure_boot_file must be a non-empty string'),
+    ({'secure_boot_macs': ['52:54:00:00:00:01'], 'secure_boot_file': 'shim x64.efi'},
+     'proxy_dhcp_secure_boot_file must be a path relative to the TFTP root without ".."; got'),
+    ({'secure_boot_macs': ['52:54:00:00:00:01'], 'secure_boot_file': 'shimx64.efi', 'boot_files': {'bios': 'undionly.kpxe'}},
+     'proxy_dhcp_secure_boot_macs needs proxy_dhcp_boot_files efi-x64'),
 ])
 def test_refused(changes, message):
     with pytest.raises(ProxyDhcpError) as error:
