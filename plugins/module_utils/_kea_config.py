@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import SECURE_BOOT_CLASS, PxeClassError, client_classes
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import SECURE_BOOT_CLASSES, PxeClassError, client_classes
 
 # The role variables the Kea DHCPv4 document is built from: all of the role's defaults except
 # PEER_VARIABLES, which only feed the derivation of the HA peers and this server's peer name
@@ -275,8 +275,9 @@ def _secure_boot_subnet_problems(variables, pxe):
     problems = []
     for index, subnet in enumerate(subnets):
         required = subnet.get('require-client-classes', []) if isinstance(subnet, Mapping) else []
-        if isinstance(required, list) and SECURE_BOOT_CLASS in required and not (pxe and variables['kea_dhcp4_pxe_secure_boot_file']):
-            problems.append(f'kea_dhcp4_subnets[{index}].require-client-classes names {SECURE_BOOT_CLASS!r}, which needs '
+        names = [name for name in SECURE_BOOT_CLASSES if isinstance(required, list) and name in required]
+        if names and not (pxe and variables['kea_dhcp4_pxe_secure_boot_file']):
+            problems.append(f'kea_dhcp4_subnets[{index}].require-client-classes names {names[0]!r}, which needs '
                             'kea_dhcp4_pxe_secure_boot_file (the shim) and kea_dhcp4_pxe_next_server, '
                             f'got {variables["kea_dhcp4_pxe_secure_boot_file"]!r} and {variables["kea_dhcp4_pxe_next_server"]!r}')
     return problems

@@ -22,7 +22,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     ARCHITECTURES,
-    SECURE_BOOT_CLASS,
+    SECURE_BOOT_CLASSES,
     PxeClassError,
     client_classes,
 )
@@ -184,7 +184,12 @@ def _secure_boot_subnets(value, lab, relayed, problems):
 
 def _with_secure_boot(subnet, secure_subnets):
     """A Kea subnet whose UEFI x64 machines get the shim (the class Kea evaluates after choosing it)."""
-    return dict(subnet, **{'require-client-classes': [SECURE_BOOT_CLASS]}) if subnet['subnet'] in secure_subnets else subnet
+    return dict(subnet, **{'require-client-classes': list(SECURE_BOOT_CLASSES)}) if subnet['subnet'] in secure_subnets else subnet
+
+
+def _with_shim_boot_files(boot_files):
+    """netboot_boot_files with the shim for UEFI x64 machines, by PXE and by UEFI HTTP boot (unless off)."""
+    return dict(boot_files, **{'efi-x64': SHIM}, **({} if boot_files.get('http-x64') == '' else {'http-x64': SHIM}))
 
 
 def _kea_reservations(hosts):
@@ -344,10 +349,11 @@ def netboot_plan(variables, facts):
         secure_boot = _flag(variables.get('netboot_secure_boot', False), 'netboot_secure_boot')
     except PlanError as exc:
         problems.append(str(exc))
-    efi_x64 = boot_files.get('efi-x64') if isinstance(boot_files, Mapping) else None
-    if secure_boot and efi_x64 not in (None, SHIM):
-        problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
-                        f'netboot_boot_files efi-x64 {efi_x64!r} would be dropped; leave it out')
+    for arch in ('efi-x64', 'http-x64') if secure_boot and isinstance(boot_files, Mapping) else ():
+        # UEFI HTTP boot stays off where the inventory turns it off ('').
+        if boot_files.get(arch) not in (None, SHIM, '' if arch == 'http-x64' else None):
+            problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
+                            f'netboot_boot_files {arch} {boot_files[arch]!r} would be dropped; leave it out')
     secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems, need_ip=dhcp_mode == 'server')
     secure_subnets = _secure_boot_subnets(variables.get('netboot_secure_boot_subnets', []), lab, relayed, problems)
     package_cache = False
@@ -369,7 +375,7 @@ def netboot_plan(variables, facts):
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
         # With netboot_secure_boot every UEFI x64 machine gets the shim; else those of their reservation.
-        'ipxe_boot_files': dict(boot_files, **{'efi-x64': SHIM}) if secure_boot else boot_files,
+        'ipxe_boot_files': _with_shim_boot_files(boot_files) if secure_boot else boot_files,
         'ipxe_secure_boot': secure_boot or bool(secure_hosts) or bool(secure_subnets),
         'kea_dhcp4_interfaces': [lab['interface']],
         'kea_dhcp4_subnets': subnets,

@@ -26,9 +26,13 @@ ARCHITECTURES = {
     'http-arm64': ((0x0013,), True),
 }
 
-# UEFI x64 machines of the subnets that require it (require-client-classes) get the Secure Boot
-# shim instead of iPXE: Kea evaluates it after choosing the subnet, and its boot file comes last.
+# UEFI x64 machines of the subnets that require them (require-client-classes) get the Secure
+# Boot shim instead of iPXE, over TFTP or by UEFI HTTP boot: Kea evaluates these classes after
+# choosing the subnet, and their boot file comes last. (A required class without a definition,
+# the HTTP one where HTTP boot is not offered, is skipped by Kea.)
 SECURE_BOOT_CLASS = 'pxe-efi-x64-secure-boot'
+SECURE_HTTP_BOOT_CLASS = 'pxe-http-x64-secure-boot'
+SECURE_BOOT_CLASSES = (SECURE_BOOT_CLASS, SECURE_HTTP_BOOT_CLASS)
 
 _URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
 _BOOT_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$')
@@ -71,8 +75,9 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     absolute URL) for UEFI HTTP boot.  The iPXE class comes first: Kea applies
     the first matching class, and ``member()`` only sees classes defined earlier.
     Errors about ``boot_files`` name it ``name``.
-    ``secure_boot_file`` (a TFTP path, the signed shim) adds the class ``SECURE_BOOT_CLASS``,
-    evaluated only for the subnets that require it; errors about it name ``secure_boot_name``.
+    ``secure_boot_file`` (a TFTP path, the signed shim) adds the class ``SECURE_BOOT_CLASS`` and,
+    where ``boot_files`` has http-x64, ``SECURE_HTTP_BOOT_CLASS`` (the file under ``http_base_url``),
+    evaluated only for the subnets that require them; errors about it name ``secure_boot_name``.
     """
     if not isinstance(boot_files, dict):
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
@@ -127,6 +132,16 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
             'next-server': next_server,
             'boot-file-name': secure_boot_file,
         })
+        # UEFI HTTP boot of the shim, where this server offers UEFI HTTP boot at all.
+        if 'http-x64' in boot_files:
+            classes.append({
+                'name': SECURE_HTTP_BOOT_CLASS,
+                'test': f"{arch_test(ARCHITECTURES['http-x64'][0])} and not member('{IPXE_CLASS}')",
+                'only-if-required': True,
+                'next-server': next_server,
+                'boot-file-name': _join_url(http_base_url or '', secure_boot_file),
+                'option-data': [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}],
+            })
     return classes
 
 

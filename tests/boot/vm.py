@@ -36,13 +36,16 @@ def bridge_of(network):
 class Machine:
     """One QEMU machine; use as a context manager."""
 
-    def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1):
+    def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1,
+                 http_boot=False):
         """``disk``: a qcow2 image as the machine's disk, tried after the network (UEFI only);
-        ``reboot``: restart on reboot instead of stopping."""
+        ``reboot``: restart on reboot instead of stopping; ``http_boot``: UEFI HTTP boot, with OVMF's
+        PXE turned off (UEFI only)."""
         if firmware not in ('uefi', 'uefi-secure-boot', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
-        if disk is not None and not firmware.startswith('uefi'):
-            raise ValueError('a disk goes with the uefi firmware only')
+        if (disk is not None or http_boot) and not firmware.startswith('uefi'):
+            raise ValueError('a disk and HTTP boot go with the uefi firmware only')
+        self.http_boot = http_boot
         self.disk = disk
         self.reboot = reboot
         self.cpus = cpus
@@ -81,6 +84,9 @@ class Machine:
                         '-drive', f'if=pflash,format=raw,unit=1,file={variables}',
                         # No option ROM: OVMF's own PXE client fetches iPXE over TFTP.
                         '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},romfile=,bootindex=0']
+            if self.http_boot:
+                command += ['-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=n',
+                            '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=n']
             if self.disk:
                 command += ['-drive', f'if=none,id=disk0,format=qcow2,file={self.disk}',
                             '-device', 'virtio-blk-pci,drive=disk0,bootindex=1']

@@ -1,8 +1,10 @@
 """Secure Boot on a Debian 12 server (the debian12 scenario): Debian 12's own signed network GRUB
 (2.06) cannot fetch over HTTP, so the server serves Debian 13's signed shim and GRUB, which apt
 fetches through private package lists (the server's own sources stay Debian 12's). A machine
-with Secure Boot enforced boots through them to its own GRUB menu and a signed kernel."""
+with Secure Boot enforced boots through them to its own GRUB menu and a signed kernel; with
+netboot_secure_boot, another boots the shim by UEFI HTTP boot."""
 
+import json
 import os
 import re
 import sys
@@ -10,7 +12,7 @@ import time
 
 import pytest
 
-from netboot_checks import dhcp_exchange
+from netboot_checks import dhcp_exchange, run_site
 
 sys.path.insert(0, os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'tests', 'boot'))
 
@@ -56,3 +58,35 @@ def test_a_secure_boot_machine_boots_its_own_menu_through_debian_13s_shim_and_gr
     time.sleep(1)
     log = server.check_output('cat /var/log/nginx/netboot.access.log')
     assert re.search(r'^10\.77\.12\.53 .*"GET /boot-test/vmlinuz HTTP/1\.1" 200 ', log, re.MULTILINE), log[-2000:]
+
+
+GUEST = {'key': 'guest', 'label': 'Test guest', 'kernel': 'boot-test/vmlinuz', 'initrd': 'boot-test/initrd.img',
+         'args': 'console=ttyS0 panic=-1', 'signed': True}
+HTTP_BOOT_PATHS = ['/ipxe/shimx64.efi', '/ipxe/grubx64.efi', '/grub/grub.cfg', '/boot-test/vmlinuz']
+
+
+def test_uefi_http_boot_of_the_shim(server, client, client_iface, lab):
+    """With netboot_secure_boot, a machine with OVMF's PXE off boots by UEFI HTTP boot: the shim and
+    GRUB from nginx, GRUB's menu from the HTTP root, the menu's default, the signed guest."""
+    boot_files = {arch: name for arch, name in lab['netboot_boot_files'].items() if arch not in ('efi-x64', 'http-x64')}
+    extra = {'netboot_secure_boot': True, 'netboot_boot_files': boot_files,
+             'ipxe_menu_items': lab['ipxe_menu_items'] + [GUEST], 'ipxe_menu_default': 'guest'}
+    log = '/var/log/nginx/netboot.access.log'
+    try:
+        result = run_site('-e', json.dumps(extra))
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        before = len(server.file(log).content_string.splitlines())
+        with Machine('http-secure-debian12', 'netboot-test-12', 'uefi-secure-boot', '52:54:00:12:00:54', memory=1024,
+                     http_boot=True) as machine:
+            reached = machine.wait_for(MARKER, timeout=300)
+            assert reached is not None, f'no marker; serial log in {machine.serial_log}'
+            assert machine.first('Start HTTP Boot over IPv4') is not None
+            assert machine.first('secureboot: Secure boot enabled') is not None
+        fetched = [re.sub('/+', '/', match) for match in re.findall(
+            r'"GET (\S+) HTTP/1\.1" 200 ', '\n'.join(server.file(log).content_string.splitlines()[before:]))]
+        assert [path for path in HTTP_BOOT_PATHS if path not in fetched] == [], fetched
+    finally:
+        restored = run_site()
+    assert restored.returncode == 0, (restored.stdout + restored.stderr)[-3000:]
+    # Back to the inventory: the other UEFI x64 machines get iPXE again.
+    assert dhcp_exchange(client, client_iface, arch=7, mac='52:54:00:12:00:54')['ack']['file'] == 'snponly.efi'

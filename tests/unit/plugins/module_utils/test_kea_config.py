@@ -628,6 +628,8 @@ def test_a_secure_boot_subnet_gets_the_shim_class():
     variables['kea_dhcp4_pxe_secure_boot_file'] = 'shimx64.efi'
     dhcp4 = dhcp4_config(variables, LISTENER)['Dhcp4']
     names = [entry['name'] for entry in dhcp4['client-classes']]
-    # Last of the PXE classes, before the user's.
-    assert names[-2:] == ['pxe-efi-x64-secure-boot', 'lab'] and dhcp4['client-classes'][-2]['only-if-required'] is True
+    # Last of the PXE classes, before the user's; by UEFI HTTP boot too (PXE offers http-x64).
+    assert names[-3:] == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot', 'lab']
+    assert [entry['only-if-required'] for entry in dhcp4['client-classes'][-3:-1]] == [True, True]
+    assert dhcp4['client-classes'][-2]['boot-file-name'] == 'http://10.0.0.1/shimx64.efi'
     assert dhcp4['subnet4'][1]['require-client-classes'] == ['pxe-efi-x64-secure-boot']

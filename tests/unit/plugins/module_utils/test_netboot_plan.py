@@ -778,6 +778,8 @@ def test_secure_boot_goes_to_the_ipxe_role(value, expected):
 
 @pytest.mark.parametrize('variables, message', [
     ({'netboot_secure_boot': 'sometimes'}, "netboot_secure_boot must be a boolean (true/false, yes/no, on/off, 1/0), got 'sometimes'"),
+    ({'netboot_secure_boot': True, 'netboot_boot_files': {'http-x64': 'ipxe.efi'}},
+     "netboot_secure_boot hands UEFI x64 machines Debian's signed shim (shimx64.efi), so netboot_boot_files http-x64 'ipxe.efi' "),
     ({'netboot_secure_boot': True, 'netboot_boot_files': {'efi-x64': 'ipxe.efi'}},
      "netboot_secure_boot hands UEFI x64 machines Debian's signed shim (shimx64.efi), so netboot_boot_files efi-x64 'ipxe.efi' "
      "would be dropped"),
@@ -801,7 +803,10 @@ def test_a_secure_boot_host_gets_the_shim_in_its_reservation_and_the_others_keep
 
 def test_netboot_secure_boot_hands_every_uefi_x64_machine_the_shim():
     result = role_vars({'netboot_interface': 'eth1', 'netboot_secure_boot': True, 'netboot_boot_files': {'bios': 'undionly.kpxe'}})
-    assert result['ipxe_boot_files'] == {'bios': 'undionly.kpxe', 'efi-x64': 'shimx64.efi'}
+    # By PXE and by UEFI HTTP boot; HTTP boot stays off where the inventory turns it off.
+    assert result['ipxe_boot_files'] == {'bios': 'undionly.kpxe', 'efi-x64': 'shimx64.efi', 'http-x64': 'shimx64.efi'}
+    off = role_vars({'netboot_interface': 'eth1', 'netboot_secure_boot': True, 'netboot_boot_files': {'http-x64': ''}})
+    assert off['ipxe_boot_files'] == {'efi-x64': 'shimx64.efi', 'http-x64': ''}
 
 
 @pytest.mark.parametrize('host, message', [
@@ -825,7 +830,7 @@ TWO_RELAYS = [{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}, {'subnet': '10
 ])
 def test_secure_boot_subnets_require_the_shim_class(chosen, required):
     result = role_vars({'netboot_interface': 'eth1', 'netboot_relayed_subnets': TWO_RELAYS, 'netboot_secure_boot_subnets': chosen})
-    assert [subnet.get('require-client-classes') == ['pxe-efi-x64-secure-boot']
+    assert [subnet.get('require-client-classes') == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']
             for subnet in result['kea_dhcp4_subnets']] == required
     assert result['kea_dhcp4_pxe_secure_boot_file'] == 'shimx64.efi' and result['ipxe_secure_boot'] is True
     # iPXE stays the boot file of the other subnets' UEFI x64 machines.

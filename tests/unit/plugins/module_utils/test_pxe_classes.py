@@ -149,3 +149,16 @@ def test_a_bad_secure_boot_file_names_its_variable(secure_boot_file, message):
     with pytest.raises(PxeClassError) as error:
         client_classes({}, URL, SERVER, secure_boot_file=secure_boot_file, secure_boot_name='kea_dhcp4_pxe_secure_boot_file')
     assert message in str(error.value)
+
+
+def test_the_secure_boot_class_of_uefi_http_boot_where_it_is_offered():
+    classes = client_classes({'efi-x64': 'snponly.efi', 'http-x64': 'ipxe.efi'}, URL, SERVER, http_base_url=HTTP_BASE,
+                             secure_boot_file='shimx64.efi')
+    assert classes[-1] == {
+        'name': 'pxe-http-x64-secure-boot',
+        'test': "option[93].hex == 0x0010 and not member('ipxe')",
+        'only-if-required': True,
+        'next-server': SERVER,
+        'boot-file-name': 'http://10.0.0.2/ipxe/shimx64.efi',
+        'option-data': [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}],
+    }
