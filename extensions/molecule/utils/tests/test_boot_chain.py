@@ -39,14 +39,16 @@ def test_ipxe_gets_the_boot_script_url(dhcp, lab, arch):
 
 
 def test_every_staged_binary_downloads_byte_identical_over_tftp(server, client, lab):
-    names = server.check_output('ls /srv/tftp').split()
+    names = server.check_output("find /srv/tftp -maxdepth 1 -type f -printf '%f\\n'").split()
     assert set(lab['netboot_boot_files'].values()) <= set(names)
     client.check_output('rm -rf /tmp/tftp && mkdir /tmp/tftp')
     for name in names:
         client.check_output(f'cd /tmp/tftp && tftp -m binary {lab["netboot_server_address"]} -c get {name}')
         fetched = client.file(f'/tmp/tftp/{name}').sha256sum
         assert fetched == server.file(f'/srv/tftp/{name}').sha256sum, name
+        # iPXE from its package or a fixture; Secure Boot's shim and GRUB from their unpacked packages.
         sources = [f'/usr/lib/ipxe/{name}', f'/var/tmp/netboot-fixtures/{name}']
+        sources += server.check_output(f'find /var/cache/netboot-pxe/signed -name {name} -type f 2>/dev/null || true').split()
         source = next(path for path in sources if server.file(path).exists)
         assert fetched == server.file(source).sha256sum, f'{name} differs from {source}'
 

@@ -136,12 +136,15 @@ def test_per_host_install_gets_its_fixed_address_and_the_pxe_chain(dhcp, lab, la
     assert ipxe['file'] == f'http://{lab["netboot_server_address"]}/boot.ipxe'
 
 
-def test_reservations_carry_no_boot_settings(server):
+def test_reservations_carry_no_boot_settings_but_the_shim(server, lab):
     config = json.loads(server.check_output("sed -e '/^ *\\/\\//d' /etc/kea/kea-dhcp4.conf"))
-    reservations = config['Dhcp4']['subnet4'][0]['reservations']
-    assert len(reservations) == 2
-    for reservation in reservations:
-        assert set(reservation) == {'hw-address', 'ip-address'}
+    reservations = {host['hw-address']: host for host in config['Dhcp4']['subnet4'][0]['reservations']}
+    hosts = {host['mac'].lower(): host for host in lab['ipxe_hosts'] if 'ip' in host}
+    assert set(reservations) == set(hosts)
+    for mac, reservation in reservations.items():
+        # A Secure Boot machine's reservation hands it the shim, the one boot setting allowed there.
+        shim = {'boot-file-name': 'shimx64.efi'} if hosts[mac].get('secure_boot') else {}
+        assert reservation == {'hw-address': mac, 'ip-address': hosts[mac]['ip'], **shim}
 
 
 @pytest.mark.parametrize('last, answer', [('50', 'preseed.cfg'), ('51', 'user-data'), ('52', 'ks.cfg')])
