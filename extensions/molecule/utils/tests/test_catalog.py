@@ -139,7 +139,7 @@ def test_per_host_install_gets_its_fixed_address_and_the_pxe_chain(dhcp, lab, la
 def test_reservations_carry_no_boot_settings_but_the_shim(server, lab):
     config = json.loads(server.check_output("sed -e '/^ *\\/\\//d' /etc/kea/kea-dhcp4.conf"))
     reservations = {host['hw-address']: host for host in config['Dhcp4']['subnet4'][0]['reservations']}
-    hosts = {host['mac'].lower(): host for host in lab['ipxe_hosts'] if 'ip' in host}
+    hosts = {host['mac'].lower().replace('-', ':'): host for host in lab['ipxe_hosts'] if 'ip' in host}
     assert set(reservations) == set(hosts)
     for mac, reservation in reservations.items():
         # A Secure Boot machine's reservation hands it the shim, the one boot setting allowed there.
