@@ -17,7 +17,12 @@ from urllib.parse import urlsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import SECURE_BOOT_CLASSES, PxeClassError, client_classes
+from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
+    SECURE_BOOT_CLASSES,
+    UEFI_X64_CLASSES,
+    PxeClassError,
+    client_classes,
+)
 
 # The role variables the Kea DHCPv4 document is built from: all of the role's defaults except
 # PEER_VARIABLES, which only feed the derivation of the HA peers and this server's peer name
@@ -270,16 +275,24 @@ def _timer_problems(variables):
 
 
 def _secure_boot_subnet_problems(variables, pxe):
-    """A subnet that requires the Secure Boot class needs the class (a shim and the PXE classes)."""
+    """A subnet that requires the Secure Boot classes needs them (a shim and the PXE classes); with
+    a shim, every subnet requires either those or the UEFI x64 iPXE classes (required classes then)."""
     subnets = variables['kea_dhcp4_subnets'] if isinstance(variables['kea_dhcp4_subnets'], list) else []
+    shim = pxe and variables['kea_dhcp4_pxe_secure_boot_file']
     problems = []
     for index, subnet in enumerate(subnets):
         required = subnet.get('require-client-classes', []) if isinstance(subnet, Mapping) else []
-        names = [name for name in SECURE_BOOT_CLASSES if isinstance(required, list) and name in required]
-        if names and not (pxe and variables['kea_dhcp4_pxe_secure_boot_file']):
+        required = required if isinstance(required, list) else []
+        names = [name for name in SECURE_BOOT_CLASSES if name in required]
+        if names and not shim:
             problems.append(f'kea_dhcp4_subnets[{index}].require-client-classes names {names[0]!r}, which needs '
                             'kea_dhcp4_pxe_secure_boot_file (the shim) and kea_dhcp4_pxe_next_server, '
                             f'got {variables["kea_dhcp4_pxe_secure_boot_file"]!r} and {variables["kea_dhcp4_pxe_next_server"]!r}')
+        elif shim and isinstance(subnet, Mapping) and not (set(SECURE_BOOT_CLASSES) <= set(required)
+                                                           or set(UEFI_X64_CLASSES) <= set(required)):
+            problems.append(f'kea_dhcp4_subnets[{index}].require-client-classes must list {", ".join(SECURE_BOOT_CLASSES)} '
+                            f'(Secure Boot) or {", ".join(UEFI_X64_CLASSES)} (iPXE): with kea_dhcp4_pxe_secure_boot_file '
+                            f'Kea evaluates the UEFI x64 classes per subnet, got {required!r}')
     return problems
 
 

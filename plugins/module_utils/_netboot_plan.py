@@ -23,6 +23,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ip
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     ARCHITECTURES,
     SECURE_BOOT_CLASSES,
+    UEFI_X64_CLASSES,
     PxeClassError,
     client_classes,
 )
@@ -183,8 +184,12 @@ def _secure_boot_subnets(value, lab, relayed, problems):
 
 
 def _with_secure_boot(subnet, secure_subnets):
-    """A Kea subnet whose UEFI x64 machines get the shim (the class Kea evaluates after choosing it)."""
-    return dict(subnet, **{'require-client-classes': list(SECURE_BOOT_CLASSES)}) if subnet['subnet'] in secure_subnets else subnet
+    """A Kea subnet whose UEFI x64 machines get the shim, or iPXE, by the classes it requires (Kea
+    evaluates them after choosing the subnet); as it is without Secure Boot subnets."""
+    if not secure_subnets:
+        return subnet
+    required = SECURE_BOOT_CLASSES if subnet['subnet'] in secure_subnets else UEFI_X64_CLASSES
+    return dict(subnet, **{'require-client-classes': list(required)})
 
 
 def _with_shim_boot_files(boot_files):

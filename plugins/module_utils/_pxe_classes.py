@@ -33,6 +33,10 @@ ARCHITECTURES = {
 SECURE_BOOT_CLASS = 'pxe-efi-x64-secure-boot'
 SECURE_HTTP_BOOT_CLASS = 'pxe-http-x64-secure-boot'
 SECURE_BOOT_CLASSES = (SECURE_BOOT_CLASS, SECURE_HTTP_BOOT_CLASS)
+# Kea takes the boot file of the first class that has one, and evaluates required classes last:
+# with Secure Boot per subnet, the UEFI x64 iPXE classes are required classes too, each subnet
+# requiring either these or SECURE_BOOT_CLASSES.
+UEFI_X64_CLASSES = ('pxe-efi-x64', 'pxe-http-x64')
 
 _URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
 _BOOT_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$')
@@ -77,7 +81,8 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     Errors about ``boot_files`` name it ``name``.
     ``secure_boot_file`` (a TFTP path, the signed shim) adds the class ``SECURE_BOOT_CLASS`` and,
     where ``boot_files`` has http-x64, ``SECURE_HTTP_BOOT_CLASS`` (the file under ``http_base_url``),
-    evaluated only for the subnets that require them; errors about it name ``secure_boot_name``.
+    evaluated only for the subnets that require them, and makes ``UEFI_X64_CLASSES`` required
+    classes as well (each subnet requires one pair); errors about it name ``secure_boot_name``.
     """
     if not isinstance(boot_files, dict):
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
@@ -122,6 +127,8 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
             if _URL.fullmatch(boot_file):
                 raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
             entry['boot-file-name'] = boot_file
+        if secure_boot_file and entry['name'] in UEFI_X64_CLASSES:
+            entry['only-if-required'] = True
         classes.append(entry)
     if secure_boot_file:
         check_boot_file(secure_boot_name, secure_boot_file, tftp_only=True)

@@ -82,6 +82,10 @@ PXE = {
     'kea_dhcp4_pxe_http_base_url': 'http://10.0.0.1/',
     'kea_dhcp4_client_classes': [USER_CLASS],
 }
+# Secure Boot on the second subnet only.
+SECURE_PXE = changed_copy(changed_copy(PXE, ['kea_dhcp4_subnets', 0, 'require-client-classes'], ['pxe-efi-x64', 'pxe-http-x64']),
+                          ['kea_dhcp4_subnets', 1, 'require-client-classes'], ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot'])
+SECURE_PXE['kea_dhcp4_pxe_secure_boot_file'] = 'shimx64.efi'
 HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks'
 LISTENER = {'ha_channel': 'listener', 'hooks_directory': HOOKS}
 CTRL_AGENT = {'ha_channel': 'ctrl-agent', 'hooks_directory': HOOKS}
@@ -317,7 +321,11 @@ def test_document_shares_nothing_with_the_input():
                  "kea_dhcp4_subnets[1].require-client-classes names 'pxe-efi-x64-secure-boot', which needs "
                  "kea_dhcp4_pxe_secure_boot_file (the shim) and kea_dhcp4_pxe_next_server, got '' and '10.0.0.1'",
                  id='secure-boot-subnet-without-shim'),
-    pytest.param({**PXE, 'kea_dhcp4_pxe_secure_boot_file': '../shimx64.efi'}, LISTENER, {},
+    pytest.param(changed_copy(SECURE_PXE, ['kea_dhcp4_subnets', 0, 'require-client-classes'], KeyError), LISTENER, {},
+                 "kea_dhcp4_subnets[0].require-client-classes must list pxe-efi-x64-secure-boot, pxe-http-x64-secure-boot "
+                 "(Secure Boot) or pxe-efi-x64, pxe-http-x64 (iPXE): with kea_dhcp4_pxe_secure_boot_file Kea evaluates the "
+                 "UEFI x64 classes per subnet, got []", id='secure-boot-subnets-incomplete'),
+    pytest.param({**SECURE_PXE, 'kea_dhcp4_pxe_secure_boot_file': '../shimx64.efi'}, LISTENER, {},
                  'kea_dhcp4_pxe_secure_boot_file must be a path relative to the TFTP root without ".."; '
                  "got '../shimx64.efi'", id='bad-shim'),
     pytest.param({**PXE, 'kea_dhcp4_pxe_ipxe_script_url': ''}, LISTENER, {},
@@ -624,12 +632,14 @@ def test_lease_times_must_be_in_order(changes, message):
 
 
 def test_a_secure_boot_subnet_gets_the_shim_class():
-    variables = changed_copy(PXE, ['kea_dhcp4_subnets', 1, 'require-client-classes'], ['pxe-efi-x64-secure-boot'])
-    variables['kea_dhcp4_pxe_secure_boot_file'] = 'shimx64.efi'
-    dhcp4 = dhcp4_config(variables, LISTENER)['Dhcp4']
+    dhcp4 = dhcp4_config(SECURE_PXE, LISTENER)['Dhcp4']
     names = [entry['name'] for entry in dhcp4['client-classes']]
+    # Kea takes the first class's boot file: the iPXE classes of UEFI x64 are required classes too.
+    by_name = {entry['name']: entry for entry in dhcp4['client-classes']}
+    assert [name for name, entry in by_name.items() if entry.get('only-if-required')] == [
+        'pxe-efi-x64', 'pxe-http-x64', 'pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']
     # Last of the PXE classes, before the user's; by UEFI HTTP boot too (PXE offers http-x64).
     assert names[-3:] == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot', 'lab']
     assert [entry['only-if-required'] for entry in dhcp4['client-classes'][-3:-1]] == [True, True]
     assert dhcp4['client-classes'][-2]['boot-file-name'] == 'http://10.0.0.1/shimx64.efi'
-    assert dhcp4['subnet4'][1]['require-client-classes'] == ['pxe-efi-x64-secure-boot']
+    assert dhcp4['subnet4'][1]['require-client-classes'] == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']

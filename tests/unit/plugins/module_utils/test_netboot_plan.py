@@ -830,8 +830,11 @@ TWO_RELAYS = [{'subnet': '10.1.0.0/24', 'routers': ['10.1.0.1']}, {'subnet': '10
 ])
 def test_secure_boot_subnets_require_the_shim_class(chosen, required):
     result = role_vars({'netboot_interface': 'eth1', 'netboot_relayed_subnets': TWO_RELAYS, 'netboot_secure_boot_subnets': chosen})
-    assert [subnet.get('require-client-classes') == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']
+    assert [subnet['require-client-classes'] == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']
             for subnet in result['kea_dhcp4_subnets']] == required
+    # The others require the iPXE classes of UEFI x64, required classes too (Kea takes the first boot file).
+    assert [subnet['require-client-classes'] == ['pxe-efi-x64', 'pxe-http-x64']
+            for subnet in result['kea_dhcp4_subnets']] == [not secure for secure in required]
     assert result['kea_dhcp4_pxe_secure_boot_file'] == 'shimx64.efi' and result['ipxe_secure_boot'] is True
     # iPXE stays the boot file of the other subnets' UEFI x64 machines.
     assert 'efi-x64' not in result['ipxe_boot_files']
