@@ -23,6 +23,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import PENDING
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     IpxeScriptError,
     normalize_item,
+    resolve_url,
 )
 
 # Words of a kernel command line or a path that GRUB reads as they are: no quote, "$", ";",
@@ -144,7 +145,10 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
         lines += host_config_lines(host_configs) + ['']
     if only_while is None:
         return '\n'.join(lines + menu)
-    marker = grub_path('menu only_while', _absolute(only_while, base_url))
+    try:
+        marker = grub_path('menu only_while', resolve_url('menu only_while', only_while, base_url))
+    except IpxeScriptError as exc:
+        raise GrubMenuError(str(exc)) from exc
     token = marker.rpartition('/')[2]
     if not TOKEN.fullmatch(token):
         raise GrubMenuError(f'menu only_while must end in a build token (32 hexadecimal digits), got {only_while!r}')
@@ -152,9 +156,3 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
               f'if [ "${PENDING_VARIABLE}" = "{token}" ]; then'] + [f'    {line}' if line else '' for line in menu[:-1]]
     lines += ['else'] + [f'    {line}' for line in OWN_DISK_LINES] + ['fi', '']
     return '\n'.join(lines)
-
-
-def _absolute(url, base_url):
-    if isinstance(url, str) and '://' not in url and base_url:
-        return base_url.rstrip('/') + '/' + url.lstrip('/')
-    return url

@@ -79,7 +79,8 @@ def check_text(where, value):
     return value
 
 
-def _url(where, value, base_url):
+def resolve_url(where, value, base_url):
+    """``value`` as a URL (under ``base_url`` when relative), refused if it would break an iPXE line."""
     check_text(where, value)
     if not value or any(c.isspace() for c in value):
         raise IpxeScriptError(f'{where} must be a non-empty URL or path without spaces, got {value!r}')
@@ -124,15 +125,15 @@ def normalize_item(item, index, base_url=None, name='menu items'):
     if kind == 'boot':
         if not item.get('kernel'):
             raise IpxeScriptError(f'{where}: type boot needs a kernel')
-        result['kernel'] = _url(f'{where}: kernel', item['kernel'], base_url)
+        result['kernel'] = resolve_url(f'{where}: kernel', item['kernel'], base_url)
         if item.get('kernel_efi') is not None:
-            result['kernel_efi'] = _url(f'{where}: kernel_efi', item['kernel_efi'], base_url)
+            result['kernel_efi'] = resolve_url(f'{where}: kernel_efi', item['kernel_efi'], base_url)
         initrds = item.get('initrd') or []
         if isinstance(initrds, str):
             initrds = [initrds]
         if not isinstance(initrds, list):
             raise IpxeScriptError(f'{where}: initrd must be a string or a list, got {initrds!r}')
-        result['initrd'] = [_url(f'{where}: initrd', value, base_url) for value in initrds]
+        result['initrd'] = [resolve_url(f'{where}: initrd', value, base_url) for value in initrds]
         result['args'] = check_text(f'{where}: args', item.get('args', '') or '')
         # Whether the (UEFI) kernel is signed for Secure Boot: only such items go into the GRUB menu.
         signed = item.get('signed', False)
@@ -140,7 +141,7 @@ def normalize_item(item, index, base_url=None, name='menu items'):
             raise IpxeScriptError(f'{where}: signed must be true or false, got {signed!r}')
         result['signed'] = signed
     elif kind in ('iso', 'chain', 'sanboot'):
-        result[kind] = _url(f'{where}: {kind}', item.get(kind) or '', base_url)
+        result[kind] = resolve_url(f'{where}: {kind}', item.get(kind) or '', base_url)
     return result
 
 
@@ -200,8 +201,8 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
     if title.lstrip().startswith('-'):
         raise IpxeScriptError(f'menu title must not start with "-", even after spaces (iPXE would read an option), got {title!r}')
     if base_url is not None:
-        _url('menu base_url', base_url, None)
-    memdisk_url = _url('menu memdisk_url', DEFAULT_MEMDISK if memdisk_url is None else memdisk_url, base_url)
+        resolve_url('menu base_url', base_url, None)
+    memdisk_url = resolve_url('menu memdisk_url', DEFAULT_MEMDISK if memdisk_url is None else memdisk_url, base_url)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
         raise IpxeScriptError(f'menu timeout must be a whole number of seconds >= 0, got {timeout!r}')
     entries = [normalize_item(item, index, base_url, name) for index, item in enumerate(items)]
@@ -221,7 +222,7 @@ def render_menu(items, title='Network boot', default=None, timeout=10, base_url=
 
     lines = ['#!ipxe', '']
     if only_while is not None:
-        only_while = _url('menu only_while', only_while, base_url)
+        only_while = resolve_url('menu only_while', only_while, base_url)
         lines += [f'imgfetch --name only-while {only_while} || goto own-disk', 'imgfree only-while', '']
     lines += [':start', f'menu {title}' if title else 'menu']
     for entry in entries:

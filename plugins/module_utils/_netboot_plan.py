@@ -354,9 +354,10 @@ def netboot_plan(variables, facts):
         secure_boot = _flag(variables.get('netboot_secure_boot', False), 'netboot_secure_boot')
     except PlanError as exc:
         problems.append(str(exc))
-    for arch in ('efi-x64', 'http-x64') if secure_boot and isinstance(boot_files, Mapping) else ():
-        # UEFI HTTP boot stays off where the inventory turns it off ('').
-        if boot_files.get(arch) not in (None, SHIM, '' if arch == 'http-x64' else None):
+    # UEFI HTTP boot may stay off ('' in netboot_boot_files); PXE may not.
+    kept = {'efi-x64': (None, SHIM), 'http-x64': (None, SHIM, '')}
+    for arch in kept if secure_boot and isinstance(boot_files, Mapping) else ():
+        if boot_files.get(arch) not in kept[arch]:
             problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
                             f'netboot_boot_files {arch} {boot_files[arch]!r} would be dropped; leave it out')
     secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems, need_ip=dhcp_mode == 'server')

@@ -118,18 +118,24 @@ def installer_build(server):
     return builds(server)['52-54-00-77-20-14']
 
 
+def fetches_until(server, machine, address, preseed):
+    """What ``machine`` fetched over HTTP once its installer fetched ``preseed`` (or it stopped)."""
+    fetched = []
+    for _second in range(600):
+        fetched = http_fetches(server, address)
+        if preseed in fetched or machine.process.poll() is not None:
+            break
+        # "[!!]" titles a question the installer asks: it would wait for ever.
+        assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
+        time.sleep(1)
+    return fetched
+
+
 def test_debian_installer_fetches_its_preseed(server, phases):
     mac, address = INSTALLER
     preseed = f'/answers/{installer_build(server)["token"]}/preseed.cfg'
     with Machine('installer', NETWORK, 'uefi', mac, memory=1024) as machine:
-        fetched = []
-        for _second in range(600):
-            fetched = http_fetches(server, address)
-            if preseed in fetched or machine.process.poll() is not None:
-                break
-            # "[!!]" titles a question the installer asks: it would wait for ever.
-            assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
-            time.sleep(1)
+        fetched = fetches_until(server, machine, address, preseed)
         phases['installer'] = phase_times(machine)
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
     assert '/menu.ipxe' not in fetched
@@ -147,10 +153,29 @@ DELETE = ('import http.client, sys\n'
           'print(connection.getresponse().status)')
 
 
+def report_installed(server, token):
+    """What the installer's last step does: DELETE of its build marker."""
+    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+
+
+def marker_refused(server, address, token):
+    """Whether nginx answered ``address``'s GET of the marker of ``token`` with 404."""
+    log = server.check_output('cat /var/log/nginx/netboot.access.log')
+    return re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', log, re.MULTILINE) is not None
+
+
+def next_run_notes_installed(server, key, token):
+    """The next run of site.yml notes the build installed and removes its answers."""
+    result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert builds(server)[key]['state'] == 'installed'
+    assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
+
+
 def test_an_installed_machine_boots_its_own_disk(server):
     mac, address = INSTALLER
     token = installer_build(server)['token']
-    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+    report_installed(server, token)
     # At once, before any run of site.yml: the host's script finds its marker gone.
     before = len(http_fetches(server, address))
     with Machine('installed', NETWORK, 'uefi', mac, memory=1024):
@@ -164,13 +189,8 @@ def test_an_installed_machine_boots_its_own_disk(server):
         fetched = http_fetches(server, address)[before:]
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched, fetched
     assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
-    log = server.check_output('cat /var/log/nginx/netboot.access.log')
-    assert re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', log, re.MULTILINE), log[-2000:]
-    # The next run notes the build installed and removes its answers.
-    result = run_site()
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    assert installer_build(server)['state'] == 'installed'
-    assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
+    assert marker_refused(server, address, token)
+    next_run_notes_installed(server, '52-54-00-77-20-14', token)
     assert 'installed; this machine boots its own disk' in server.file('/srv/netboot/hosts/52-54-00-77-20-14.ipxe').content_string
 
 
@@ -224,13 +244,7 @@ def test_a_secure_boot_machine_installs_through_its_own_grub_configuration(serve
     token = builds(server)[SECURE_KEY]['token']
     preseed = f'/answers/{token}/preseed.cfg'
     with Machine('secure-installer', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
-        fetched = []
-        for _second in range(600):
-            fetched = http_fetches(server, address)
-            if preseed in fetched or machine.process.poll() is not None:
-                break
-            assert machine.first('[!!]') is None, f'the installer asks a question; see {machine.serial_log}'
-            time.sleep(1)
+        fetched = fetches_until(server, machine, address, preseed)
         assert machine.first(SECURE_BOOT_LINE) is not None, f'no Secure Boot line; serial log in {machine.serial_log}'
     assert f'grub/hosts/{SECURE_KEY}.cfg' in [name.lstrip('/') for name in tftp_fetches(server, address)]
     assert fetched.index(f'/builds/{token}') < fetched.index('/os/debian-12/linux') < fetched.index(preseed), fetched
@@ -240,25 +254,19 @@ def test_a_secure_boot_machine_installs_through_its_own_grub_configuration(serve
 def test_an_installed_secure_boot_machine_boots_its_own_disk(server):
     mac, address = SECURE_INSTALLER
     token = builds(server)[SECURE_KEY]['token']
-    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+    report_installed(server, token)
     before = len(http_fetches(server, address))
-    log = '/var/log/nginx/netboot.access.log'
     with Machine('secure-installed', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
         for _second in range(180):
-            if re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', server.file(log).content_string,
-                         re.MULTILINE):
+            if marker_refused(server, address, token):
                 break
             time.sleep(1)
         time.sleep(10)  # what the machine would fetch after its configuration
         fetched = http_fetches(server, address)[before:]
         assert machine.first('Linux version') is None, f'a kernel started; serial log in {machine.serial_log}'
-    assert re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', server.file(log).content_string,
-                     re.MULTILINE)
+    assert marker_refused(server, address, token)
     assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
-    result = run_site()
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    assert builds(server)[SECURE_KEY]['state'] == 'installed'
-    assert server.run(f'test -e /srv/netboot/answers/{token}').rc != 0
+    next_run_notes_installed(server, SECURE_KEY, token)
     config = server.file(f'/srv/tftp/grub/hosts/{SECURE_KEY}.cfg').content_string
     assert 'installed; this machine boots its own disk' in config and config.splitlines()[-1] == 'exit'
 
