@@ -102,10 +102,10 @@ def client_iface(client):
 @pytest.fixture(scope='session')
 def dhcp_from_relay():
     """dhcp_from_relay(network, arch=7, user_class='', mac=None): one full DHCP exchange from the relay's
-    interface on ``network`` (a served network, not the one behind it)."""
-    relay = testinfra.get_host(f"docker://{RUNNER.get_hosts('netboot_relays')[0]}")
-
+    interface on ``network`` (a served network, not the one behind it). The relay is looked up on the
+    first exchange: this session fixture is set up before a module's ``relayed`` fixture can skip."""
     def exchange(network, arch=7, user_class='', mac=None):
+        relay = testinfra.get_host(f"docker://{RUNNER.get_hosts('netboot_relays')[0]}")
         found = [line.split()[1] for line in relay.check_output('ip -o -4 addr show').splitlines()
                  if ipaddress.IPv4Address(line.split()[3].split('/')[0]) in ipaddress.IPv4Network(network)]
         assert found, f'the relay has no interface on {network}'
