@@ -28,7 +28,7 @@ RESULTS = os.path.join(TOP, '.cache', 'results')
 PHASES = os.path.join(RESULTS, 'boot-phases.json')
 # Serial console text that marks each phase (the first line that contains it).
 PHASE_TEXT = {
-    'dhcp': ['Start PXE over IPv4', 'DHCP', 'Configuring (net0'],
+    'dhcp': ['Start PXE over IPv4', 'Start HTTP Boot over IPv4', 'DHCP', 'Configuring (net0'],
     'tftp': ['Downloading NBP file', 'tftp://', 'undionly.kpxe'],
     'ipxe_start': ['iPXE initialising devices'],
     'http': ['boot.ipxe'],
@@ -41,7 +41,10 @@ MACHINES = {
     'uefi': ('uefi', '52:54:00:77:20:11', '10.77.20.11', ['pxe-efi-x64', 'ipxe'], 'snponly.efi'),
     'bios': ('bios', '52:54:00:77:20:12', '10.77.20.12', ['ipxe'], None),
     'biospxe': ('bios-plain-pxe', '52:54:00:77:20:13', '10.77.20.13', ['pxe-bios', 'ipxe'], 'undionly.kpxe'),
+    # UEFI HTTP boot, OVMF's PXE off: the iPXE binary over HTTP, timed against the PXE machine above.
+    'uefi-http': ('uefi', '52:54:00:77:20:18', '10.77.20.18', ['pxe-http-x64', 'ipxe'], None),
 }
+HTTP_BOOT = {'uefi-http': '/ipxe/ipxe.efi'}
 
 
 @pytest.fixture(scope='module')
@@ -93,10 +96,13 @@ def tftp_fetches(server, address):
 @pytest.mark.parametrize('name', list(MACHINES))
 def test_machine_boots_the_default_item(server, phases, name):
     firmware, mac, address, classes, tftp_file = MACHINES[name]
-    with Machine(name, NETWORK, firmware, mac) as machine:
+    with Machine(name, NETWORK, firmware, mac, http_boot=name in HTTP_BOOT) as machine:
         reached = machine.wait_for(MARKER, timeout=300)
         phases[name] = phase_times(machine)
         assert reached is not None, f'{name}: no marker; serial log in {machine.serial_log}'
+        if name in HTTP_BOOT:
+            assert machine.first('Start HTTP Boot over IPv4') is not None
+            assert machine.first('Start PXE over IPv4') is None
     assert set(classes) <= assigned_classes(server, mac)
     if tftp_file:
         # The firmware fetches the boot file; a newer iPXE then looks for its autoexec.ipxe.
@@ -104,7 +110,7 @@ def test_machine_boots_the_default_item(server, phases, name):
         assert fetches and fetches[0] == tftp_file, fetches
         assert set(fetches) <= {tftp_file, 'autoexec.ipxe'}, fetches
     fetched = http_fetches(server, address)
-    for path in ('/boot.ipxe', '/menu.ipxe', '/boot-test/vmlinuz', '/boot-test/initrd.img'):
+    for path in [HTTP_BOOT.get(name, '/boot.ipxe'), '/boot.ipxe', '/menu.ipxe', '/boot-test/vmlinuz', '/boot-test/initrd.img']:
         assert path in fetched, f'{name} did not fetch {path}: {fetched}'
 
 
