@@ -64,6 +64,10 @@ def phases():
 
 
 def phase_times(machine):
+    """Seconds from power-on to each phase; the whole console with times goes to boot-timeline-<name>.txt."""
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, f'boot-timeline-{machine.name}.txt'), 'w', encoding='utf-8') as handle:
+        handle.writelines(f'{seconds:6.1f} {line}\n' for seconds, line in list(machine.lines))
     times = {}
     for phase, texts in PHASE_TEXT.items():
         seen = [machine.first(text) for text in texts]
