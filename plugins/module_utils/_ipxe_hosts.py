@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 
 from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
     GrubMenuError,
@@ -296,6 +297,11 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             'hostname': entry.get('hostname', 'host-' + key.replace('-', '')),
             'kind': kind,
             'files': list(answer_templates.get(kind, [])),
+            # Each answer file and the template it comes from: the entry's answer_template replaces the first.
+            'answer_files': [{'path': f'answers/{directory}/{name}',
+                              'template': entry['answer_template'] if entry.get('answer_template') and not position
+                              else f'answers/{name}.j2'}
+                             for position, name in enumerate(answer_templates.get(kind, []))],
             'mirror': _installed_mirror(found, mirrors, builtin_mirrors, (answers or {}).get('ipxe_answer_proxy')),
             'template': entry.get('answer_template', ''),
             'url': url,
@@ -308,3 +314,21 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url,
                                only_while=installs[-1]['done_url'] or None)
     return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs}
+
+
+def answer_file_sources(installs):
+    """[(path, template, install)] of every answer file of ``installs`` (host_plan's), in order;
+    refuses installs without their ``answer_files`` and a path given twice."""
+    sources, seen = [], set()
+    for index, install in enumerate(installs):
+        files = install.get('answer_files') if isinstance(install, Mapping) else None
+        if not isinstance(files, list) or not all(isinstance(item, Mapping) and isinstance(item.get('path'), str)
+                                                  and isinstance(item.get('template'), str) for item in files):
+            raise IpxeHostsError(f'installs[{index}] must be an install of ipxe_host_plan, with answer_files '
+                                 f'(path and template of each), got {install!r}')
+        for item in files:
+            if item['path'] in seen:
+                raise IpxeHostsError(f'installs[{index}]: answer file {item["path"]} is given twice')
+            seen.add(item['path'])
+            sources.append((item['path'], item['template'], install))
+    return sources

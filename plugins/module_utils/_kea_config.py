@@ -228,7 +228,7 @@ def _ha_hooks(variables, channel, hooks_dir, this_server_name, peers, peers_name
                                 security['enabled'])
     if problems:
         raise KeaConfigError('; '.join(problems))
-    peers = copy.deepcopy(peers)
+    peers = plain(peers)
     for peer in peers:
         if security['enabled']:
             peer.update(security['files'])
@@ -296,6 +296,18 @@ def _secure_boot_subnet_problems(variables, pxe):
     return problems
 
 
+def plain(value):
+    """A deep copy in plain dicts, lists and strings. Filters get Ansible's lazy containers, whose
+    copy.deepcopy templates them again at every level: for a subnet of 200 reservations, seconds."""
+    if isinstance(value, Mapping):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return copy.deepcopy(value)
+
+
 def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_peers_name='ha_peers'):
     """Return the Kea DHCPv4 document ``{'Dhcp4': {...}}`` of the role kea_dhcp4.
 
@@ -325,7 +337,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
         raise KeaConfigError('; '.join(problems))
 
     def value(name):
-        return copy.deepcopy(variables[name])
+        return plain(variables[name])
 
     dhcp4 = {
         'interfaces-config': {'interfaces': value('kea_dhcp4_interfaces')},
@@ -351,7 +363,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     if ha_enabled and channel == 'listener':
         dhcp4['multi-threading'] = {'enable-multi-threading': True}
     # Shallow, like Ansible's combine without recursive: a key of extra_config replaces the whole value.
-    dhcp4.update(copy.deepcopy(dict(extra)))
+    dhcp4.update(plain(extra))
     return {'Dhcp4': dhcp4}
 
 
@@ -404,14 +416,14 @@ def ctrl_agent_config(variables, this_url):
             'control-sockets': {
                 'dhcp4': {
                     'socket-type': 'unix',
-                    'socket-name': copy.deepcopy(variables['kea_dhcp4_control_socket']),
+                    'socket-name': plain(variables['kea_dhcp4_control_socket']),
                 },
             },
             'loggers': [{
                 'name': 'kea-ctrl-agent',
                 'output_options': [{'output': 'stdout'}],
-                'severity': copy.deepcopy(variables['kea_dhcp4_log_severity']),
-                'debuglevel': copy.deepcopy(variables['kea_dhcp4_log_debuglevel']),
+                'severity': plain(variables['kea_dhcp4_log_severity']),
+                'debuglevel': plain(variables['kea_dhcp4_log_debuglevel']),
             }],
         },
     }

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     KEYS,
     IpxeHostsError,
+    answer_file_sources,
     answer_problems,
     host_plan,
 )
@@ -65,6 +67,9 @@ def install(key, index, os_name, **fields):
               'mirror': 'http://mirror.lab/debian/', 'template': '',
               'url': f'http://10.0.0.2/answers/{key}/preseed.cfg', 'build': 1, 'directory': key, 'done_url': ''}
     result.update(fields)
+    # The role's template of each file, unless the test names them.
+    result.setdefault('answer_files', [{'path': f'answers/{result["directory"]}/{name}', 'template': f'answers/{name}.j2'}
+                                       for name in result['files']])
     return result
 
 
@@ -131,7 +136,10 @@ GOOD = [
     pytest.param([dict(OS_HOST, os='ubuntu-24.04', answer_template='/tmp/my-user-data.j2', hostname='u1')],
                  [install('52-54-00-12-34-56', 0, 'ubuntu-24.04', hostname='u1', kind='autoinstall',
                           files=['user-data', 'meta-data', 'vendor-data'], mirror='http://releases.ubuntu.com',
-                          template='/tmp/my-user-data.j2', url='http://10.0.0.2/answers/52-54-00-12-34-56/')],
+                          template='/tmp/my-user-data.j2', url='http://10.0.0.2/answers/52-54-00-12-34-56/',
+                          answer_files=[{'path': 'answers/52-54-00-12-34-56/user-data', 'template': '/tmp/my-user-data.j2'},
+                                        {'path': 'answers/52-54-00-12-34-56/meta-data', 'template': 'answers/meta-data.j2'},
+                                        {'path': 'answers/52-54-00-12-34-56/vendor-data', 'template': 'answers/vendor-data.j2'}])],
                  {'52-54-00-12-34-56': ('ubuntu-24.04', {})}, id='os-autoinstall-own-template'),
     pytest.param([dict(OS_HOST, os='fedora-44', timeout='3')],
                  [install('52-54-00-12-34-56', 0, 'fedora-44', kind='kickstart', files=['ks.cfg'],
@@ -492,3 +500,29 @@ def test_secure_boot_entries_refused(host, message):
     with pytest.raises(IpxeHostsError) as error:
         plan([host])
     assert message in str(error.value)
+
+
+def test_answer_file_sources_follow_the_plan():
+    hosts = [OS_HOST, dict(OS_HOST, mac='52:54:00:12:34:57', os='ubuntu-24.04', answer_template='/tmp/my-user-data.j2')]
+    installs = plan(hosts)['installs']
+    assert [(path, template, install['key']) for path, template, install in answer_file_sources(installs)] == [
+        ('answers/52-54-00-12-34-56/preseed.cfg', 'answers/preseed.cfg.j2', '52-54-00-12-34-56'),
+        ('answers/52-54-00-12-34-57/user-data', '/tmp/my-user-data.j2', '52-54-00-12-34-57'),
+        ('answers/52-54-00-12-34-57/meta-data', 'answers/meta-data.j2', '52-54-00-12-34-57'),
+        ('answers/52-54-00-12-34-57/vendor-data', 'answers/vendor-data.j2', '52-54-00-12-34-57'),
+    ]
+
+
+@pytest.mark.parametrize('installs, message', [
+    pytest.param(['x'], "installs[0] must be an install of ipxe_host_plan, with answer_files (path and template of each), got 'x'",
+                 id='not-a-mapping'),
+    pytest.param([{'key': 'a'}], 'installs[0] must be an install of ipxe_host_plan', id='no-answer-files'),
+    pytest.param([{'answer_files': [{'path': 'answers/a/preseed.cfg'}]}], 'installs[0] must be an install of ipxe_host_plan',
+                 id='no-template'),
+    pytest.param([{'answer_files': [{'path': 'answers/a/x', 'template': 't.j2'}]},
+                  {'answer_files': [{'path': 'answers/a/x', 'template': 'u.j2'}]}],
+                 'installs[1]: answer file answers/a/x is given twice', id='twice'),
+])
+def test_answer_file_sources_refuse(installs, message):
+    with pytest.raises(IpxeHostsError, match='^' + re.escape(message)):
+        answer_file_sources(installs)

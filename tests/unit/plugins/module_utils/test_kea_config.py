@@ -9,6 +9,7 @@ rendered with ansible-core 2.19 for the same variables, key order included.
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Mapping
 
 import pytest
 import yaml
@@ -24,6 +25,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     ha_peers_from_hosts,
     ha_tls,
     hooks_directory,
+    plain,
     pool_problems,
     pool_signature,
 )
@@ -643,3 +645,49 @@ def test_a_secure_boot_subnet_gets_the_shim_class():
     assert [entry['only-if-required'] for entry in dhcp4['client-classes'][-3:-1]] == [True, True]
     assert dhcp4['client-classes'][-2]['boot-file-name'] == 'http://10.0.0.1/shimx64.efi'
     assert dhcp4['subnet4'][1]['require-client-classes'] == ['pxe-efi-x64-secure-boot', 'pxe-http-x64-secure-boot']
+
+
+class _Str(str):
+    """Stands for Ansible's tagged strings."""
+
+
+class _Lazy(Mapping):
+    """Stands for Ansible's lazy containers: a Mapping that is not a dict."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+
+@pytest.mark.parametrize('value, expected', [
+    (_Lazy({'subnet': _Str('10.0.0.0/24'), 'reservations': (_Lazy({'ip-address': _Str('10.0.0.5')}),)}),
+     {'subnet': '10.0.0.0/24', 'reservations': [{'ip-address': '10.0.0.5'}]}),
+    ([1, True, None, 2.5, _Str('x')], [1, True, None, 2.5, 'x']),
+    ({}, {}),
+])
+def test_plain_copies_into_plain_containers(value, expected):
+    result = plain(value)
+    assert result == expected
+
+    def types(item):
+        if isinstance(item, dict):
+            return [dict] + [types(part) for pair in item.items() for part in pair]
+        if isinstance(item, list):
+            return [list] + [types(part) for part in item]
+        return type(item)
+    assert types(result) == types(expected)
+
+
+def test_plain_is_a_copy():
+    inner = {'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}]}
+    result = plain({'subnet4': [inner]})
+    result['subnet4'][0]['pools'].append('changed')
+    assert inner == {'pools': [{'pool': '10.0.0.100 - 10.0.0.199'}]}
