@@ -15,8 +15,10 @@ import re
 import stat
 import tempfile
 
-# A path relative to the root: names of letters, digits and ._+- (not "." or ".."), joined by "/".
-_RELATIVE = re.compile(r'[A-Za-z0-9_+-][A-Za-z0-9._+-]*(?:/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*')
+# A name in a path: letters, digits and ._+-, not starting with "." (so never "." or "..").
+PATH_NAME = r'[A-Za-z0-9_+-][A-Za-z0-9._+-]*'
+# A path relative to the root: names joined by "/".
+_RELATIVE = re.compile(rf'{PATH_NAME}(?:/{PATH_NAME})*')
 
 
 class HostFilesError(Exception):

@@ -15,10 +15,10 @@ import re
 import shutil
 import stat
 
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import PATH_NAME, write_file
 
-# An absolute path of names of letters, digits and ._+- (no "." or ".." names, no "//").
-_ABSOLUTE = re.compile(r'(?:/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)+')
+# An absolute path: the names host_files takes, each after a "/" (no "//").
+_ABSOLUTE = re.compile(rf'(?:/{PATH_NAME})+')
 
 
 class PathsError(Exception):
