@@ -10,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     KeaConfigError,
     ctrl_agent_config,
+    plain,
     dhcp4_config,
     dhcp4_sockets,
     ha_peers_from_hosts,
@@ -17,6 +18,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import (
     pool_signature,
     shared_pools,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_database import SYNC_QUERIES, KeaDatabaseError, databases, host_rows, rows_json
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import peer_addresses
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import PxeClassError, boot_files
 
@@ -78,6 +80,20 @@ def kea_ha_peer_addresses(peers):
         raise AnsibleFilterError(f'kea_ha_peer_addresses: {exc}') from exc
 
 
+def kea_dhcp4_databases(variables):
+    try:
+        return databases(variables)
+    except KeaDatabaseError as exc:
+        raise AnsibleFilterError(f'kea_dhcp4_databases: {exc}') from exc
+
+
+def kea_host_rows(subnets, name='kea_dhcp4_subnets'):
+    try:
+        return {'query': list(SYNC_QUERIES), 'positional_args': [rows_json(host_rows(plain(subnets), name=name))]}
+    except KeaDatabaseError as exc:
+        raise AnsibleFilterError(f'kea_host_rows: {exc}') from exc
+
+
 def pxe_boot_files(staged, chosen=None, name='boot files', http_boot=True):
     try:
         return boot_files(staged, chosen, name=name, http_boot=http_boot)
@@ -89,6 +105,8 @@ class FilterModule:
     def filters(self):
         return {
             'kea_dhcp4_config': kea_dhcp4_config,
+            'kea_dhcp4_databases': kea_dhcp4_databases,
+            'kea_host_rows': kea_host_rows,
             'kea_dhcp4_sockets': kea_dhcp4_sockets,
             'kea_ctrl_agent_config': kea_ctrl_agent_config,
             'kea_pool_signature': kea_pool_signature,

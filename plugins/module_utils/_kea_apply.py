@@ -58,9 +58,16 @@ def with_fingerprint(document):
     return result, digest
 
 
-def render(document):
-    """The file text of ``document`` with its fingerprint, and the fingerprint."""
+def render(document, secrets=None):
+    """The file text of ``document`` with its fingerprint, and the fingerprint. ``secrets`` maps
+    a top-level key of the server (``hosts-database``) to the password written into it: in the
+    file only, not in the fingerprint (which config-get shows)."""
     stamped, digest = with_fingerprint(document)
+    server = stamped[server_key(stamped)]
+    for key, password in (secrets or {}).items():
+        if not isinstance(server.get(key), dict):
+            raise KeaApplyError(f'secrets: {key} is not a mapping of the configuration, so it takes no password')
+        server[key]['password'] = password
     return HEADER + json.dumps(stamped, indent=2, sort_keys=True) + '\n', digest
 
 

@@ -16,6 +16,14 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._kea_database import (
+    DATABASE_VARIABLES,
+    KeaDatabaseError,
+    database_problems,
+    host_rows,
+    is_sql,
+    without_password,
+)
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_ha import ha_peers, ha_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     SECURE_BOOT_CLASSES,
@@ -42,6 +50,7 @@ VARIABLES = (
     'kea_dhcp4_pxe_ipxe_no_pxedhcp',
     'kea_dhcp4_client_classes',
     'kea_dhcp4_lease_database',
+    'kea_dhcp4_hosts_database',
     'kea_dhcp4_control_socket',
     'kea_dhcp4_log_severity',
     'kea_dhcp4_log_debuglevel',
@@ -317,7 +326,8 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     server's peer name and ``ha_peers`` the ``peers`` of Kea's HA hook (checked with
     ``_kea_ha.ha_problems``, naming them ``ha_peers_name``); without, both are ignored. The subnets
     are checked with ``_dhcp4_subnets.subnet_problems``. ``kea_dhcp4_extra_config`` is merged
-    last, replacing whole top-level keys. Raises KeaConfigError with every problem, each naming
+    last, replacing whole top-level keys. The databases' passwords are left out (the module
+    kea_config writes them to the file, as secrets). Raises KeaConfigError with every problem, each naming
     the variable and the value.
     """
     _check_variables(variables, VARIABLES, 'the Kea DHCPv4 document')
@@ -333,6 +343,13 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     pxe = bool(variables['kea_dhcp4_pxe_next_server'])
     problems = subnet_problems(variables['kea_dhcp4_subnets'], name='kea_dhcp4_subnets', pxe=pxe) + _timer_problems(variables)
     problems += _secure_boot_subnet_problems(variables, pxe)
+    for key, variable in DATABASE_VARIABLES.items():
+        problems += database_problems(variables[variable], variable, memfile=key == 'lease-database')
+    if not problems and is_sql(variables['kea_dhcp4_hosts_database']):
+        try:
+            host_rows(plain(variables['kea_dhcp4_subnets']))
+        except KeaDatabaseError as exc:
+            problems.append(str(exc))
     if problems:
         raise KeaConfigError('; '.join(problems))
 
@@ -342,7 +359,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
     dhcp4 = {
         'interfaces-config': {'interfaces': value('kea_dhcp4_interfaces')},
         'control-socket': {'socket-type': 'unix', 'socket-name': value('kea_dhcp4_control_socket')},
-        'lease-database': value('kea_dhcp4_lease_database'),
+        'lease-database': without_password(value('kea_dhcp4_lease_database')),
         'match-client-id': False,
         'valid-lifetime': value('kea_dhcp4_valid_lifetime'),
         'renew-timer': value('kea_dhcp4_renew_timer'),
@@ -360,6 +377,10 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
             'debuglevel': value('kea_dhcp4_log_debuglevel'),
         }],
     }
+    if is_sql(variables['kea_dhcp4_hosts_database']):
+        # The reservations are rows of the database (kea_host_rows), read by Kea per client.
+        dhcp4['hosts-database'] = without_password(value('kea_dhcp4_hosts_database'))
+        dhcp4['subnet4'] = [{key: item for key, item in subnet.items() if key != 'reservations'} for subnet in dhcp4['subnet4']]
     if ha_enabled and channel == 'listener':
         dhcp4['multi-threading'] = {'enable-multi-threading': True}
     # Shallow, like Ansible's combine without recursive: a key of extra_config replaces the whole value.

@@ -27,6 +27,13 @@ options:
     description: The whole Kea document, with one top-level key such as C(Dhcp4).
     type: dict
     required: true
+  secrets:
+    description:
+      - Passwords to write into the file, by the top-level key of the server that takes them, for
+        example C(hosts-database) and C(lease-database). They never appear in the module's output or
+        diff, nor in the fingerprint that Kea's C(config-get) shows.
+    type: dict
+    default: {}
   path:
     description: Path of the configuration file.
     type: path
@@ -235,6 +242,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             'config': {'type': 'dict', 'required': True},
+            'secrets': {'type': 'dict', 'default': {}, 'no_log': True},
             'path': {'type': 'path', 'default': '/etc/kea/kea-dhcp4.conf'},
             'checker': {'type': 'path', 'default': '/usr/sbin/kea-dhcp4'},
             'service': {'type': 'str', 'default': 'kea-dhcp4-server'},
@@ -252,7 +260,7 @@ def main():
         module.fail_json(msg=f'mode must be an octal mode without rights for others, like 0640, got {module.params["mode"]!r}')
     try:
         key = server_key(module.params['config'])
-        text, digest = render(module.params['config'])
+        text, digest = render(module.params['config'], module.params['secrets'])
     except KeaApplyError as exc:
         module.fail_json(msg=f'config: {exc}')
     kea = Kea(module, key)

@@ -24,6 +24,7 @@ VARIABLES = {
     'kea_dhcp4_pxe_ipxe_no_pxedhcp': True,
     'kea_dhcp4_client_classes': [],
     'kea_dhcp4_lease_database': {'type': 'memfile'},
+    'kea_dhcp4_hosts_database': {},
     'kea_dhcp4_control_socket': '/run/kea/kea4-ctrl-socket',
     'kea_dhcp4_log_severity': 'INFO',
     'kea_dhcp4_log_debuglevel': 0,
@@ -48,6 +49,8 @@ URLS = ['https://10.0.0.2:8000/', 'https://10.0.0.3:8000/']
 def test_filters_are_registered():
     assert kea.FilterModule().filters() == {
         'kea_dhcp4_config': kea.kea_dhcp4_config,
+        'kea_dhcp4_databases': kea.kea_dhcp4_databases,
+        'kea_host_rows': kea.kea_host_rows,
         'kea_dhcp4_sockets': kea.kea_dhcp4_sockets,
         'kea_ctrl_agent_config': kea.kea_ctrl_agent_config,
         'kea_pool_signature': kea.kea_pool_signature,

@@ -50,6 +50,7 @@ DEFAULTS = {
     'kea_dhcp4_pxe_ipxe_no_pxedhcp': True,
     'kea_dhcp4_client_classes': [],
     'kea_dhcp4_lease_database': {'type': 'memfile', 'persist': True, 'name': '/var/lib/kea/kea-leases4.csv', 'lfc-interval': 3600},
+    'kea_dhcp4_hosts_database': {},
     'kea_dhcp4_control_socket': '/run/kea/kea4-ctrl-socket',
     'kea_dhcp4_log_severity': 'INFO',
     'kea_dhcp4_log_debuglevel': 0,
