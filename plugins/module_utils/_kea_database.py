@@ -22,6 +22,8 @@ DATABASE_VARIABLES = {'hosts-database': 'kea_dhcp4_hosts_database', 'lease-datab
 MEMFILE_KEYS = ('type', 'persist', 'name', 'lfc-interval', 'max-row-errors')
 POSTGRESQL_KEYS = ('type', 'name', 'host', 'port', 'user', 'password', 'connect-timeout', 'max-reconnect-tries',
                    'reconnect-wait-time', 'on-fail')
+# Unless set: a lost connection is retried every second for a minute (Kea's default is none).
+RECONNECT = {'max-reconnect-tries': 60, 'reconnect-wait-time': 1000}
 ON_FAIL = ('stop-retry-exit', 'serve-retry-exit', 'serve-retry-continue')
 _COUNTS = ('connect-timeout', 'max-reconnect-tries', 'reconnect-wait-time', 'lfc-interval', 'max-row-errors')
 # PostgreSQL identifiers the role creates and kea-admin takes as arguments.
@@ -128,8 +130,10 @@ def database_problems(database, variable, memfile):
 
 def without_password(database):
     """The settings as Kea's configuration carries them until written: the password goes to the
-    file only (kea_config's secrets), never into facts or the output of a task."""
-    return {key: value for key, value in database.items() if key != 'password'}
+    file only (kea_config's secrets), never into facts or the output of a task. An SQL database
+    gets RECONNECT where not set."""
+    settings = {key: value for key, value in database.items() if key != 'password'}
+    return {**RECONNECT, **settings} if is_sql(database) else settings
 
 
 def connections(databases):

@@ -209,7 +209,10 @@ def test_schema_action(current, expected, action):
 
 def test_with_a_hosts_database_the_reservations_leave_the_file():
     document = dhcp4_config(dict(PXE, kea_dhcp4_hosts_database=PG, kea_dhcp4_lease_database=LEASES), PLATFORM)['Dhcp4']
-    assert document['hosts-database'] == {key: value for key, value in PG.items() if key != 'password'}
+    assert document['hosts-database'] == {'max-reconnect-tries': 60, 'reconnect-wait-time': 1000,
+                                          **{key: value for key, value in PG.items() if key != 'password'}}
+    own = dhcp4_config(dict(PXE, kea_dhcp4_hosts_database=dict(PG, **{'max-reconnect-tries': 5})), PLATFORM)['Dhcp4']
+    assert own['hosts-database']['max-reconnect-tries'] == 5
     assert 'password' not in document['lease-database'] and document['lease-database']['name'] == 'kea_leases_a'
     assert all('reservations' not in subnet for subnet in document['subnet4'])
     assert 'reservations' in PXE['kea_dhcp4_subnets'][0], 'the input was changed'
