@@ -156,8 +156,8 @@ def test_reservations_need_a_subnet_id():
 def test_rows_json_is_stable_and_carries_every_column():
     rows = host_rows([
         {'id': 2, 'subnet': '10.0.1.0/24', 'reservations': [{'hw-address': '52:54:00:00:00:09'}]},
-        {'id': 1, 'subnet': '10.0.0.0/24', 'reservations': [{'hw-address': '52:54:00:00:00:02'},
-                                                             {'hw-address': '52:54:00:00:00:01'}]},
+        {'id': 1, 'subnet': '10.0.0.0/24',
+         'reservations': [{'hw-address': '52:54:00:00:00:02'}, {'hw-address': '52:54:00:00:00:01'}]},
     ])
     text = rows_json(rows)
     assert text == rows_json(list(reversed(rows)))
