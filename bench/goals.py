@@ -44,6 +44,8 @@ def figure(value, unit):
     """A measured value for the table: '24.1 s', '5,120 /s', '2,873 MB/s'."""
     if value is None:
         return '-'
+    if isinstance(value, int) and not isinstance(value, bool) and unit != 's':
+        return f'{value:,} {unit}'.strip()
     if unit == 's':
         return f'{value:.1f} s'
     if abs(value) >= 100:
@@ -150,6 +152,36 @@ def dhcp_goals(results):
     return rows
 
 
+def _database_rate(results, exchange):
+    """(reservations, bisected rate) of the reservations in PostgreSQL; the count defaults to the largest of RESERVATION_COUNTS."""
+    row = next((row for row in results.get('dhcp_database_bisect', []) if row['exchange'] == exchange), None)
+    return (row['reservations'], row['rate_per_second']) if row else (RESERVATION_COUNTS[-1], None)
+
+
+def dhcp_database_goals(results):
+    """Goal 4 with the reservations in PostgreSQL (kea_dhcp4_hosts_database): each exchange against the
+    same count in the JSON file (no fixed target, only reported); and Kea's reloads when one
+    reservation changed, which should be none (the rows change, Kea reads them per client)."""
+    rows = []
+    for exchange in EXCHANGES:
+        count, measured = _database_rate(results, exchange)
+        peer = _rate(results, count, exchange)
+        rows.append(goal(f'4. Kea {exchange}, {count:,} reservations in PostgreSQL', measured, peer, unit='/s',
+                         target_text='report: against the JSON file',
+                         peer_text=f'{count:,} in the JSON file {figure(peer, "/s")}'))
+    check = results.get('dhcp_database') or {}
+    reloads = check.get('reloads')
+    if reloads is not None and check.get('restarted'):
+        reloads += 1
+    count = check.get('reservations', RESERVATION_COUNTS[-1])
+    note = '' if reloads is None else ('Kea restarted, counted as a reload; ' if check.get('restarted') else '') + (
+        'the row changed' if check.get('row_changed') else f'the row did not change ({check.get("address_in_row")})')
+    # Reloads per changed reservation, at most 0.
+    rows.append(goal(f'4. One of {count:,} PostgreSQL reservations changed: reloads', reloads, 1, unit='', target=0,
+                     target_text='0 (rows change, no reload)', peer_text='1 reservation changed', note=note))
+    return rows
+
+
 def _kernel(phases, name):
     return (phases.get(name) or {}).get('kernel_start')
 
@@ -186,7 +218,7 @@ def boot_phase_rows(phases):
 
 def all_goals(results):
     return (idempotence_goals(results) + host_install_goals(results) + http_goals(results) + dhcp_goals(results)
-            + boot_goals((results.get('boot') or {}).get('phases')))
+            + dhcp_database_goals(results) + boot_goals((results.get('boot') or {}).get('phases')))
 
 
 def next_rate(probes, tolerance=0.05):

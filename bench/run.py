@@ -2,10 +2,11 @@
 
 Brings up the molecule scenario "bench" (a Debian 13 server and a client on an internal
 network), then measures: converge cost, DHCP rates with perfdhcp (doublings, then the highest
-rate with at most 1 % drops by bisection, with 0, 10,000 and 100,000 reservations), the boot
-path (HTTP and TFTP against raw link throughput), 200 PXE clients at once, converge with 1,000
-and 10,000 unattended-install hosts, and render cost; then, with the bench containers gone,
-VM boots in the molecule scenario "boot" (--no-boot skips them) for the boot-time goals.
+rate with at most 1 % drops by bisection, with 0, 10,000 and 100,000 reservations in Kea's JSON
+file, then 100,000 in PostgreSQL), the boot path (HTTP and TFTP against raw link throughput),
+200 PXE clients at once, converge with 1,000 and 10,000 unattended-install hosts, and render
+cost; then, with the bench containers gone, VM boots in the molecule scenario "boot" (--no-boot
+skips them) for the boot-time goals.
 Prints the tables and the performance goals (bench/goals.py), writes JSON and a PNG plot.
 Called by bench/run, which installs what it needs first.
 
@@ -48,7 +49,11 @@ HOST_TIMEOUT = 600  # seconds of one converge with install hosts before that ste
 BISECT_PROBES = 7
 BOOT_SCENARIO = 'boot'
 BOOT_PHASES = os.path.join(TOP, '.cache', 'results', 'boot-phases.json')
-STEPS = ('converge', 'boot_path', 'swarm', 'dhcp', 'hosts', 'render', 'boot')
+STEPS = ('converge', 'boot_path', 'swarm', 'dhcp', 'dhcp_database', 'hosts', 'render', 'boot')
+# The dhcp_database step: PostgreSQL on the bench server itself (group netboot_databases through an
+# extra inventory file) holds the reservations; a bench-only password.
+DATABASE_PASSWORD = 'bench-only-3d9a61'
+DATABASE = {'type': 'postgresql', 'name': 'kea', 'host': SERVER_IP, 'user': 'kea', 'password': DATABASE_PASSWORD}
 # The bench-only catalog entry of the install hosts: Debian's memtest86+ (installed on the
 # server, so nothing is downloaded) with a preseed answer, so each host gets a script and an
 # answer file.
@@ -242,6 +247,76 @@ def dhcp_rates(log_file, interface, output_dir, counts=RESERVATION_COUNTS, timeo
     return results, bisected, steps
 
 
+def database_inventory(output_dir):
+    """An extra inventory (YAML; JSON is YAML) that puts the bench server in netboot_databases too.
+    ansible-playbook merges it with molecule's: the host keeps its docker connection there."""
+    path = os.path.join(output_dir, 'database-inventory.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump({'netboot_databases': {
+            'hosts': {SERVER: None},
+            'vars': {'kea_database_password': DATABASE_PASSWORD, 'kea_database_names': [DATABASE['name']],
+                     'kea_database_listen_addresses': [SERVER_IP], 'kea_database_clients': [SERVER_IP]}}}, handle, indent=2)
+    return ['-i', path]
+
+
+def kea_mark():
+    """How many reloads Kea's journal shows (DHCP4_DYNAMIC_RECONFIGURATION) and its process id."""
+    reloads = in_container(SERVER, 'journalctl -u kea-dhcp4-server --no-pager -o cat | grep -c DHCP4_DYNAMIC_RECONFIGURATION',
+                           check=False).strip()
+    pid = in_container(SERVER, 'systemctl show -p MainPID --value kea-dhcp4-server').strip()
+    return int(reloads or 0), pid
+
+
+def host_row(mac_address):
+    """(rows of Kea's hosts table, the reserved address of ``mac_address`` there or None)."""
+    def psql(query):
+        return run(['docker', 'exec', SERVER, 'runuser', '-u', 'postgres', '--', 'psql', '-At', '-d', DATABASE['name'],
+                    '-c', query]).stdout.strip()
+    address = psql(f"select ipv4_address from hosts where dhcp_identifier = decode('{mac_address.replace(':', '')}', 'hex')")
+    return int(psql('select count(*) from hosts')), str(ipaddress.IPv4Address(int(address))) if address else None
+
+
+def dhcp_database(log_file, output_dir, count, timeout=HOST_TIMEOUT * 2):
+    """``count`` reservations as rows of PostgreSQL on the server (kea_dhcp4_hosts_database): converge
+    (first, re-run, one reservation's address changed: Kea must not reload, the row must change),
+    then perfdhcp, doublings and bisection.  Returns the doubling rows, the bisected rows (with
+    'store': 'postgresql'), the converge runs and the check of the one change.
+    Nothing converges back to the reservations in the file afterwards: the containers are destroyed
+    after the run (unless --keep or --reuse); a later step's converge (hosts) passes neither the
+    extra inventory nor kea_dhcp4_hosts_database, so it writes Kea's file without the database again."""
+    inventory_option = database_inventory(output_dir)
+    wanted = reservations(count)
+    steps, check = [], {'reservations': count}
+
+    def timed(label, key, hosts):
+        option = extra_vars(os.path.join(output_dir, f'{key}.json'),
+                            {'netboot_reservations': hosts, 'kea_dhcp4_hosts_database': DATABASE})
+        try:
+            steps.append(converge(label, log_file, *inventory_option, *option, key=key, timeout=timeout))
+            return True
+        except Timeout as exc:
+            log(f'DHCP, {count:,} reservations in PostgreSQL: {exc}; not measured')
+            steps.append({'case': label, 'key': key, 'seconds': timeout, 'timed_out': True, 'ok': 0, 'changed': 0, 'failed': 0})
+            return False
+
+    if not timed(f'{count:,} reservations into PostgreSQL (config change)', f'database-reservations-{count}', wanted):
+        return [], [], steps, check
+    check['rows_after_first'] = host_row(wanted[0]['hw-address'])[0]
+    timed(f'{count:,} reservations in PostgreSQL (re-run)', f'database-rerun-{count}', wanted)
+    changed = [dict(wanted[0], **{'ip-address': str(FIRST_RESERVED + count)})] + wanted[1:]
+    before = kea_mark()
+    if timed(f'{count:,} reservations in PostgreSQL, one address changed', f'database-change-one-{count}', changed):
+        after = kea_mark()
+        rows, address = host_row(changed[0]['hw-address'])
+        check.update({'reloads': after[0] - before[0], 'restarted': after[1] != before[1], 'rows': rows,
+                      'changed_address': changed[0]['ip-address'], 'address_in_row': address,
+                      'row_changed': address == changed[0]['ip-address'] and rows == count})
+        log(f'one reservation changed: {check["reloads"]} reload(s), restarted: {check["restarted"]}, '
+            f'{rows:,} rows, row changed: {check["row_changed"]}')
+    doubling, found = rates_of(f'PXE classes + {count:,} reservations in PostgreSQL', count, True)
+    return doubling, [dict(row, store='postgresql') for row in found], steps, check
+
+
 def host_installs(log_file, output_dir, counts=HOST_COUNTS, with_ip=False, timeout=HOST_TIMEOUT):
     """Goal 2: converge with ``counts`` ipxe_hosts that install the bench catalog entry, against
     the re-run with the entry and no hosts; first converge and re-run of each count; ends with
@@ -400,14 +475,25 @@ def table(results):
         lines += [f'{r["path"]:52} {r["mb_per_second"]:8.1f} {r["share_of_link"]:8.1%}' for r in results['boot_path']]
     if results.get('dhcp'):
         lines += ['', 'DHCP (perfdhcp, the client relaying; 5 s per offered rate of 1,000 to 16,000 per second)',
-                  f'{"configuration":40} {"exchange":15} {"sustained/s":>12} {"overloaded/s":>13}']
-        lines += [f'{r["config"]:40} {r["exchange"]:15} {r["rate_per_second"]:12.0f} {r["overload_rate_per_second"]:13.0f}'
+                  f'{"configuration":50} {"exchange":15} {"sustained/s":>12} {"overloaded/s":>13}']
+        lines += [f'{r["config"]:50} {r["exchange"]:15} {r["rate_per_second"]:12.0f} {r["overload_rate_per_second"]:13.0f}'
                   for r in results['dhcp']]
     if results.get('dhcp_bisect'):
-        lines += ['', f'DHCP by bisection (highest offered rate with at most 1 % drops, 4 s probes, at most {BISECT_PROBES})',
+        lines += ['', f'DHCP by bisection, reservations in the JSON file (highest offered rate with at most 1 % drops, '
+                  f'4 s probes, at most {BISECT_PROBES})',
                   f'{"reservations":>12} {"exchange":15} {"offered/s":>10} {"achieved/s":>11} {"fails at/s":>11} {"probes":>7}']
         lines += [f'{r["reservations"]:12,} {r["exchange"]:15} {r["rate_per_second"] or 0:10,} {r["achieved_per_second"] or 0:11,.0f} '
                   f'{r["first_failing_rate"] or 0:11,} {r["probes"]:7d}' for r in results['dhcp_bisect']]
+    if results.get('dhcp_database_bisect'):
+        lines += ['', 'DHCP by bisection, reservations in PostgreSQL (kea_dhcp4_hosts_database; the table above: in the JSON file)',
+                  f'{"reservations":>12} {"exchange":15} {"offered/s":>10} {"achieved/s":>11} {"fails at/s":>11} {"probes":>7}']
+        lines += [f'{r["reservations"]:12,} {r["exchange"]:15} {r["rate_per_second"] or 0:10,} {r["achieved_per_second"] or 0:11,.0f} '
+                  f'{r["first_failing_rate"] or 0:11,} {r["probes"]:7d}' for r in results['dhcp_database_bisect']]
+    if results.get('dhcp_database', {}).get('reloads') is not None:
+        d = results['dhcp_database']
+        lines.append(f'one of {d["reservations"]:,} reservations changed: {d["reloads"]} reload(s) of Kea, restarted: '
+                     f'{"yes" if d["restarted"] else "no"}; hosts rows {d["rows"]:,}, the changed row has '
+                     f'{d["address_in_row"]} (wanted {d["changed_address"]})')
     if results.get('swarm'):
         s = results['swarm']
         lines += ['', f'{s["clients"]} PXE clients at once (DHCP, TFTP of the iPXE binary, HTTP of boot.ipxe and an 8 MB kernel)',
@@ -442,9 +528,10 @@ def plot(results, path):
         left.set_xlabel('MB/s (log scale)')
         left.set_title('Boot path')
         left.invert_yaxis()
-    rows = results.get('dhcp_bisect', [])
+    rows = results.get('dhcp_bisect', []) + results.get('dhcp_database_bisect', [])
     if rows:
-        middle.barh([f'{r["reservations"]:,} reservations\n{r["exchange"]}' for r in rows],
+        middle.barh([f'{r["reservations"]:,} reservations{" (PostgreSQL)" if r.get("store") else ""}\n{r["exchange"]}'
+                     for r in rows],
                     [r['rate_per_second'] or 0 for r in rows], color='tab:green')
         middle.set_xlabel('offered per second, at most 1 % dropped (bisected)')
         middle.set_title('Kea DHCPv4 (perfdhcp)')
@@ -505,6 +592,11 @@ def measure(args, log_file, results):
         results['swarm'] = swarm(interface, args.clients)
     if 'dhcp' in steps:
         results['dhcp'], results['dhcp_bisect'], changes = dhcp_rates(log_file, server_interface, args.output, args.reservations)
+        results['converge'] += changes
+    if 'dhcp_database' in steps:
+        count = max(args.reservations, default=RESERVATION_COUNTS[-1])
+        doubling, results['dhcp_database_bisect'], changes, results['dhcp_database'] = dhcp_database(log_file, args.output, count)
+        results['dhcp'] = results.get('dhcp', []) + doubling
         results['converge'] += changes
     if 'hosts' in steps:
         results['host_installs'] = host_installs(log_file, args.output, args.host_counts, args.host_ip, args.host_timeout)

@@ -55,7 +55,7 @@ def test_goal_rows(name, ratio, reached):
 
 def test_every_goal_has_a_row_even_without_results():
     rows = goals.all_goals({})
-    assert len(rows) == 1 + 4 + 2 + 6 + 4
+    assert len(rows) == 1 + 4 + 2 + 6 + 3 + 4
     assert {row['reached'] for row in rows} == {'not measured'}
     assert 'not measured' in goals.format_goals(rows)
 
@@ -129,3 +129,54 @@ def test_bisection_converges_within_the_tolerance_and_probe_cap():
 def test_a_stopped_measurement_is_a_lower_bound():
     row = by_goal(goals.host_install_goals(RESULTS))['2. 10,000 install hosts, first converge']
     assert row['at_least'] and '>600.0 s' in goals.format_goals([row]) and '>30.00' in goals.format_goals([row])
+
+
+# The dhcp_database step's results: DORA of 100,000 reservations in PostgreSQL only (DISCOVER/OFFER not measured).
+DATABASE_RESULTS = {
+    'dhcp_bisect': [{'reservations': 100000, 'exchange': 'DISCOVER/OFFER', 'rate_per_second': 5000},
+                    {'reservations': 100000, 'exchange': 'DORA', 'rate_per_second': 3000}],
+    'dhcp_database_bisect': [{'reservations': 100000, 'exchange': 'DORA', 'rate_per_second': 1500, 'store': 'postgresql'}],
+    'dhcp_database': {'reservations': 100000, 'reloads': 0, 'restarted': False, 'row_changed': True},
+}
+
+
+@pytest.mark.parametrize('results, name, measured, ratio, reached, peer', [
+    (DATABASE_RESULTS, '4. Kea DORA, 100,000 reservations in PostgreSQL', 1500, 0.5, '-', '100,000 in the JSON file 3,000 /s'),
+    (DATABASE_RESULTS, '4. Kea DISCOVER/OFFER, 100,000 reservations in PostgreSQL', None, None, 'not measured',
+     '100,000 in the JSON file 5,000 /s'),
+    (DATABASE_RESULTS, '4. One of 100,000 PostgreSQL reservations changed: reloads', 0, 0.0, 'yes', '1 reservation changed'),
+    (dict(DATABASE_RESULTS, dhcp_database={'reservations': 100000, 'reloads': 1, 'restarted': False}),
+     '4. One of 100,000 PostgreSQL reservations changed: reloads', 1, 1.0, 'no', '1 reservation changed'),
+    # A restart is a reload too.
+    (dict(DATABASE_RESULTS, dhcp_database={'reservations': 100000, 'reloads': 0, 'restarted': True}),
+     '4. One of 100,000 PostgreSQL reservations changed: reloads', 1, 1.0, 'no', '1 reservation changed'),
+    # The PostgreSQL rate without the JSON file's at the same count: only reported, no ratio.
+    ({'dhcp_database_bisect': DATABASE_RESULTS['dhcp_database_bisect']}, '4. Kea DORA, 100,000 reservations in PostgreSQL',
+     1500, None, '-', '100,000 in the JSON file -'),
+    # The step skipped or stopped before the change: nothing measured.
+    ({}, '4. Kea DORA, 100,000 reservations in PostgreSQL', None, None, 'not measured', '100,000 in the JSON file -'),
+    ({}, '4. One of 100,000 PostgreSQL reservations changed: reloads', None, None, 'not measured', '1 reservation changed'),
+    ({'dhcp_database': {'reservations': 100000}}, '4. One of 100,000 PostgreSQL reservations changed: reloads', None, None,
+     'not measured', '1 reservation changed'),
+])
+def test_database_goal_rows(results, name, measured, ratio, reached, peer):
+    row = by_goal(goals.all_goals(results))[name]
+    assert (row['measured'], row['ratio'], row['reached'], row['peer']) == (measured, ratio, reached, peer)
+
+
+def test_database_rates_do_not_count_as_the_json_file():
+    results = dict(DATABASE_RESULTS, dhcp_bisect=[])
+    rows = by_goal(goals.all_goals(results))
+    assert rows['4. Kea DORA, 100,000 reservations']['reached'] == 'not measured'
+    assert rows['4. Kea DORA, 100,000 reservations in PostgreSQL']['ratio'] is None
+
+
+def test_database_count_follows_the_measured_one():
+    results = {'dhcp_bisect': [{'reservations': 10000, 'exchange': 'DORA', 'rate_per_second': 3000}],
+               'dhcp_database_bisect': [{'reservations': 10000, 'exchange': 'DORA', 'rate_per_second': 3300}],
+               'dhcp_database': {'reservations': 10000, 'reloads': 0, 'restarted': False, 'row_changed': True}}
+    rows = by_goal(goals.all_goals(results))
+    assert rows['4. Kea DORA, 10,000 reservations in PostgreSQL']['ratio'] == 1.1
+    assert rows['4. One of 10,000 PostgreSQL reservations changed: reloads']['note'] == 'the row changed'
+    text = goals.format_goals(goals.dhcp_database_goals(results))
+    assert '3,300 /s' in text and '  0 ' in text

@@ -16,7 +16,7 @@ description:
     cannot downgrade.
   - The password reaches kea-admin in its environment (C(KEA_ADMIN_DB_PASSWORD)), never on a
     command line, and never appears in the module's output.
-author: netboot.pxe developers
+author: netboot.pxe developers (@netboot)
 options:
   host:
     description: Address or name of the PostgreSQL server.

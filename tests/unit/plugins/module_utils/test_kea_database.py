@@ -172,7 +172,9 @@ def test_the_statements_take_one_argument_and_touch_only_dhcp4_rows():
     assert delete.count('%s') == insert.count('%s') == 1
     assert '%' not in delete.replace('%s', '') + insert.replace('%s', '')
     assert 'DELETE FROM hosts AS host WHERE host.dhcp4_subnet_id IS NOT NULL' in delete
-    assert insert.split('wanted.user_context')[0] and 'INSERT INTO hosts' in insert
+    assert 'INSERT INTO hosts' in insert and insert.endswith('WHERE NOT EXISTS (SELECT 1 FROM hosts AS host WHERE '
+                                                             'host.dhcp_identifier = wanted.identifier AND host.dhcp_identifier_type '
+                                                             '= wanted.identifier_type AND host.dhcp4_subnet_id = wanted.subnet_id)')
 
 
 @pytest.mark.parametrize('text, version', [
