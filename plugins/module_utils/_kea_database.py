@@ -138,15 +138,20 @@ def without_password(database):
 
 def connections(databases):
     """The SQL databases of ``{kea key: settings}``, once each (the same database may hold the
-    hosts and the leases): ``[{host, port, name, user, password}]`` for kea-admin."""
+    hosts and the leases): ``[{id, host, port, name, user}]``, without the passwords (``passwords``
+    has them by id), so that a loop's items never carry one."""
     seen = []
     for database in databases.values():
         if is_sql(database):
-            access = {'host': str(database['host']), 'port': int(database.get('port', 5432)),
-                      'name': str(database['name']), 'user': str(database['user']), 'password': str(database['password'])}
+            access = {'id': _connection_id(database), 'host': str(database['host']), 'port': int(database.get('port', 5432)),
+                      'name': str(database['name']), 'user': str(database['user'])}
             if access not in seen:
                 seen.append(access)
     return seen
+
+
+def _connection_id(database):
+    return f'{database["user"]}@{database["host"]}:{database.get("port", 5432)}/{database["name"]}'
 
 
 def _identifier(host, where, problems):
@@ -263,7 +268,8 @@ def schema_action(current, expected):
 def databases(variables):
     """What the role does with its databases, from ``{variable name: settings}`` of the two
     DATABASE_VARIABLES: ``connections`` (each SQL database once, for kea-admin), ``secrets`` (Kea
-    key -> password, for kea_config) and ``hosts`` (the reservations' database, or {})."""
+    key -> password, for kea_config), ``passwords`` (connection id -> password) and ``hosts`` (the
+    reservations' database, or {})."""
     settings, problems = {}, []
     for key, variable in DATABASE_VARIABLES.items():
         if variable not in variables:
@@ -275,4 +281,5 @@ def databases(variables):
     sql = {key: database for key, database in settings.items() if is_sql(database)}
     hosts = connections({'hosts-database': settings['hosts-database']})
     return {'connections': connections(sql), 'secrets': {key: str(database['password']) for key, database in sql.items()},
+            'passwords': {_connection_id(database): str(database['password']) for database in sql.values()},
             'hosts': hosts[0] if hosts else {}}

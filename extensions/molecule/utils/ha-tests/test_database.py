@@ -86,7 +86,7 @@ def test_a_reservation_is_added_and_removed_without_a_reload(peers, database, dh
     added = base + [{'hw-address': ADDED[0], 'ip-address': ADDED[1]}]
     marks = [kea_mark(peer) for peer in peers]
     time.sleep(1)
-    result = run_site('--diff', '-e', json.dumps({'netboot_reservations': added}))
+    result = run_site('-v', '--diff', '-e', json.dumps({'netboot_reservations': added}))
     assert result.returncode == 0, result.stdout[-3000:]
     assert peers[0].vars['netboot_test_database_password'] not in result.stdout + result.stderr
     assert reservations(database).get(ADDED[0].replace(':', '')) == ADDED[1]

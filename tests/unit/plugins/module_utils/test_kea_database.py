@@ -77,18 +77,22 @@ def test_a_bad_password_is_refused_without_being_shown(password):
 
 def test_databases_once_each_with_their_secrets():
     result = databases({'kea_dhcp4_hosts_database': PG, 'kea_dhcp4_lease_database': LEASES})
+    hosts = {'id': 'kea@10.0.0.5:5432/kea', 'host': '10.0.0.5', 'port': 5432, 'name': 'kea', 'user': 'kea'}
     assert result == {
         'connections': [
-            {'host': '10.0.0.5', 'port': 5432, 'name': 'kea', 'user': 'kea', 'password': 's3cret pass'},
-            {'host': 'db.lab.example', 'port': 5433, 'name': 'kea_leases_a', 'user': 'kea', 'password': 'other'},
+            hosts,
+            {'id': 'kea@db.lab.example:5433/kea_leases_a', 'host': 'db.lab.example', 'port': 5433, 'name': 'kea_leases_a',
+             'user': 'kea'},
         ],
         'secrets': {'hosts-database': 's3cret pass', 'lease-database': 'other'},
-        'hosts': {'host': '10.0.0.5', 'port': 5432, 'name': 'kea', 'user': 'kea', 'password': 's3cret pass'},
+        'passwords': {'kea@10.0.0.5:5432/kea': 's3cret pass', 'kea@db.lab.example:5433/kea_leases_a': 'other'},
+        'hosts': hosts,
     }
     same = databases({'kea_dhcp4_hosts_database': PG, 'kea_dhcp4_lease_database': PG})
     assert len(same['connections']) == 1 and set(same['secrets']) == {'hosts-database', 'lease-database'}
     assert databases({'kea_dhcp4_hosts_database': {}, 'kea_dhcp4_lease_database': MEMFILE}) == {
-        'connections': [], 'secrets': {}, 'hosts': {}}
+        'connections': [], 'secrets': {}, 'passwords': {}, 'hosts': {}}
+    assert all('password' not in connection for connection in result['connections'])
 
 
 def test_databases_refuse_bad_settings_naming_the_variable():
