@@ -136,3 +136,15 @@ def test_no_lease_is_lost_when_the_database_restarts_under_load(peers, database,
         stored = leases(database, name)
         lost = {mac: address for mac, address in acked.items() if stored.get(mac) != address}
         assert not lost, f'{name} lacks leases the clients were given: {lost}'
+
+
+def test_only_the_kea_servers_may_log_in(database):
+    listening = {socket.split('://')[1] for socket in (database.socket.get_listening_sockets())
+                 if socket.startswith('tcp://') and socket.endswith(':5432')}
+    assert listening == {'127.0.0.1:5432', '10.77.40.5:5432'}
+    rules = sql(database, 'postgres', "SELECT type, array_to_string(database, ','), address, netmask, auth_method "
+                                      "FROM pg_hba_file_rules WHERE 'kea' = ANY(user_name)")
+    assert sorted(rules) == sorted([['host', name, address, '255.255.255.255', 'scram-sha-256']
+                                    for name in ('kea', 'kea_leases_ha1', 'kea_leases_ha2') for address in ('10.77.40.2', '10.77.40.3')])
+    assert sql(database, 'postgres', "SELECT rolsuper, rolcreatedb, rolcreaterole, left(rolpassword, 14) FROM pg_authid "
+                                     "WHERE rolname = 'kea'") == [['f', 'f', 'f', 'SCRAM-SHA-256$']]
