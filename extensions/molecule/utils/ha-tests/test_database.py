@@ -1,5 +1,6 @@
-"""Kea's host reservations and leases in PostgreSQL (scenario ha): the pair reads one hosts
-database and keeps its leases in a database each. Runs before test_ha.py, which changes the pair."""
+"""Kea's host reservations (and, where the scenario puts them there, leases) in PostgreSQL: the HA
+pair reads one hosts database; in `ha` each peer keeps its leases in a database of its own.
+Runs before test_ha.py, which changes the pair."""
 
 import ipaddress
 import json
@@ -13,9 +14,6 @@ from conftest import INVENTORY
 from netboot_checks import run_site
 
 RUNNER = AnsibleRunner(INVENTORY)
-RESERVED = ('52:54:00:40:00:50', '10.77.40.50')
-ADDED = ('52:54:00:40:00:51', '10.77.40.51')
-POOL = (ipaddress.IPv4Address('10.77.40.100'), ipaddress.IPv4Address('10.77.40.199'))
 
 
 @pytest.fixture(scope='module')
@@ -24,7 +22,27 @@ def database():
     names = RUNNER.get_hosts('netboot_databases')
     if not names:
         pytest.skip('this scenario keeps reservations and leases in files')
-    return testinfra.get_host(f'docker://{names[0]}')
+    host = testinfra.get_host(f'docker://{names[0]}')
+    host.vars = RUNNER.get_variables(names[0])
+    return host
+
+
+@pytest.fixture(scope='module')
+def reserved(peers):
+    """The scenario's first reservation (MAC, address), and a free address after it for one more."""
+    first = peers[0].vars['netboot_reservations'][0]
+    address = ipaddress.IPv4Address(first['ip-address'])
+    return (first['hw-address'], str(address)), ('52:54:00:40:00:51', str(address + 1))
+
+
+@pytest.fixture(scope='module')
+def lease_databases(peers, database):
+    """Each peer's lease database; skipped where the leases are in files."""
+    names = [peer.vars.get('kea_dhcp4_lease_database', {}).get('name') for peer in peers
+             if peer.vars.get('kea_dhcp4_lease_database', {}).get('type') == 'postgresql']
+    if len(names) != len(peers):
+        pytest.skip('the leases are in files in this scenario')
+    return names
 
 
 def sql(database, name, query):
@@ -57,53 +75,57 @@ def reloads_since(peer, mark):
         pid == peer.host.check_output('systemctl show -p MainPID --value kea-dhcp4-server')
 
 
-def test_the_reservations_are_rows_of_the_shared_database(peers, database, dhcp):
-    assert reservations(database) == {RESERVED[0].replace(':', ''): RESERVED[1]}
+def test_the_reservations_are_rows_of_the_shared_database(peers, database, dhcp, reserved):
+    (mac, address), _added = reserved
+    assert reservations(database) == {host['hw-address'].replace(':', ''): host['ip-address']
+                                      for host in peers[0].vars['netboot_reservations']}
     for peer in peers:
         config = peer.host.file('/etc/kea/kea-dhcp4.conf')
         assert (config.user, config.group, config.mode) == ('root', '_kea', 0o640)
         document = json.loads(config.content_string.split('\n', 1)[1])  # after the header comment
         assert document['Dhcp4']['hosts-database']['name'] == 'kea'
         assert all('reservations' not in subnet for subnet in document['Dhcp4']['subnet4'])
-    ack = dhcp(mac=RESERVED[0])['ack']
-    assert (ack['yiaddr'], ack['file']) == (RESERVED[1], 'snponly.efi')
-    assert leases(database, 'kea_leases_ha1').get(RESERVED[0]) == RESERVED[1]
+    ack = dhcp(mac=mac)['ack']
+    assert (ack['yiaddr'], ack['file']) == (address, 'snponly.efi')
 
 
-def test_the_pair_keeps_its_leases_in_a_database_each(peers, database, dhcp):
+def test_the_pair_keeps_its_leases_in_a_database_each(database, dhcp, reserved, lease_databases):
+    primary, standby = lease_databases
+    (mac, address), _added = reserved
+    assert leases(database, primary).get(mac) == address, 'the reserved machine\'s lease is not in the primary\'s database'
     mac = '52:54:00:40:00:61'
     address = dhcp(mac=mac)['ack']['yiaddr']
-    assert POOL[0] <= ipaddress.IPv4Address(address) <= POOL[1]
     deadline = time.monotonic() + 10
-    while leases(database, 'kea_leases_ha2').get(mac) != address and time.monotonic() < deadline:
+    while leases(database, standby).get(mac) != address and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert leases(database, 'kea_leases_ha1').get(mac) == address
-    assert leases(database, 'kea_leases_ha2').get(mac) == address, 'the standby did not store the lease the primary gave'
+    assert leases(database, primary).get(mac) == address
+    assert leases(database, standby).get(mac) == address, 'the standby did not store the lease the primary gave'
 
 
-def test_a_reservation_is_added_and_removed_without_a_reload(peers, database, dhcp):
+def test_a_reservation_is_added_and_removed_without_a_reload(peers, database, dhcp, reserved):
+    _first, (mac, wanted) = reserved
     base = peers[0].vars['netboot_reservations']
-    added = base + [{'hw-address': ADDED[0], 'ip-address': ADDED[1]}]
+    added = base + [{'hw-address': mac, 'ip-address': wanted}]
     marks = [kea_mark(peer) for peer in peers]
     time.sleep(1)
     result = run_site('-v', '--diff', '-e', json.dumps({'netboot_reservations': added}))
     assert result.returncode == 0, result.stdout[-3000:]
     assert peers[0].vars['netboot_test_database_password'] not in result.stdout + result.stderr
-    assert reservations(database).get(ADDED[0].replace(':', '')) == ADDED[1]
-    assert dhcp(mac=ADDED[0])['ack']['yiaddr'] == ADDED[1]
+    assert reservations(database).get(mac.replace(':', '')) == wanted
+    assert dhcp(mac=mac)['ack']['yiaddr'] == wanted
     for peer, mark in zip(peers, marks):
         assert reloads_since(peer, mark) == ([], True), f'{peer.name} reloaded or restarted for a new reservation'
 
     result = run_site('-e', json.dumps({'netboot_reservations': base}))
     assert result.returncode == 0, result.stdout[-3000:]
-    assert ADDED[0].replace(':', '') not in reservations(database)
-    address = ipaddress.IPv4Address(dhcp(mac=ADDED[0])['ack']['yiaddr'])
-    assert POOL[0] <= address <= POOL[1], f'{ADDED[0]} still got {address} after its reservation was removed'
+    assert mac.replace(':', '') not in reservations(database)
+    address = dhcp(mac=mac)['ack']['yiaddr']
+    assert address != wanted, f'{mac} still got {address} after its reservation was removed'
     for peer, mark in zip(peers, marks):
         assert reloads_since(peer, mark) == ([], True), f'{peer.name} reloaded or restarted for a removed reservation'
 
 
-def test_no_lease_is_lost_when_the_database_restarts_under_load(peers, database, client, client_iface):
+def test_no_lease_is_lost_when_the_database_restarts_under_load(peers, database, client, client_iface, lease_databases):
     macs = [f'52:54:00:40:01:{index:02x}' for index in range(24)]
     probe = f'python3 /usr/local/lib/netboot-dhcp-probe.py --iface {client_iface} --arch 7 --timeout 40'
     # A client that gets a NAK (Kea cannot store the lease while the database is away) starts over,
@@ -132,19 +154,21 @@ def test_no_lease_is_lost_when_the_database_restarts_under_load(peers, database,
     assert 'DHCP4_DB_RECONNECT_LOST_CONNECTION' in log and 'DHCP4_DB_RECONNECT_SUCCEEDED' in log, \
         'Kea did not see the database go and come back: the restart was not under load'
     assert len(acked) == len(macs), f'only {len(acked)} of {len(macs)} clients got a lease: {sorted(set(macs) - set(acked))}'
-    for name in ('kea_leases_ha1', 'kea_leases_ha2'):
+    for name in lease_databases:
         stored = leases(database, name)
         lost = {mac: address for mac, address in acked.items() if stored.get(mac) != address}
         assert not lost, f'{name} lacks leases the clients were given: {lost}'
 
 
 def test_only_the_kea_servers_may_log_in(database):
-    listening = {socket.split('://')[1] for socket in (database.socket.get_listening_sockets())
-                 if socket.startswith('tcp://') and socket.endswith(':5432')}
-    assert listening == {'127.0.0.1:5432', '10.77.40.5:5432'}
+    port = ':5432'
+    listening = {socket.split('://')[1] for socket in database.socket.get_listening_sockets()
+                 if socket.startswith('tcp://') and socket.endswith(port)}
+    assert listening == {f'{address}{port}' for address in ['127.0.0.1'] + database.vars['kea_database_listen_addresses']}
     rules = sql(database, 'postgres', "SELECT type, array_to_string(database, ','), address, netmask, auth_method "
                                       "FROM pg_hba_file_rules WHERE 'kea' = ANY(user_name)")
     assert sorted(rules) == sorted([['host', name, address, '255.255.255.255', 'scram-sha-256']
-                                    for name in ('kea', 'kea_leases_ha1', 'kea_leases_ha2') for address in ('10.77.40.2', '10.77.40.3')])
+                                    for name in database.vars['kea_database_names']
+                                    for address in database.vars['kea_database_clients']])
     assert sql(database, 'postgres', "SELECT rolsuper, rolcreatedb, rolcreaterole, left(rolpassword, 14) FROM pg_authid "
                                      "WHERE rolname = 'kea'") == [['f', 'f', 'f', 'SCRAM-SHA-256$']]
