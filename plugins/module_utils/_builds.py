@@ -13,21 +13,19 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
-import re
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY
 
 PENDING = 'pending'
 INSTALLED = 'installed'
-TOKEN = re.compile(r'[0-9a-f]{32}')
 # The marker builds/<token> is a GRUB environment block (the size grub-editenv writes) that sets
 # this variable to the token: GRUB's load_env reads it (iPXE only fetches it).
 PENDING_VARIABLE = 'netboot_pending'
 ENV_BLOCK_SIZE = 1024
-_KEY = re.compile(r'[0-9a-f]{2}(?:-[0-9a-f]{2}){5}')
 
 
 def marker_content(token):
     """The content of the marker of the build ``token``."""
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+    if not isinstance(token, str) or not BUILD_TOKEN.fullmatch(token):
         raise BuildError(f'a build token is 32 hexadecimal digits, got {token!r}')
     text = f'# GRUB Environment Block\n{PENDING_VARIABLE}={token}\n'.encode()
     return text + b'#' * (ENV_BLOCK_SIZE - len(text))
@@ -42,7 +40,7 @@ def check_hosts(hosts):
     if not isinstance(hosts, dict):
         raise BuildError(f'hosts must be a mapping of MAC (with hyphens) to build number, got {hosts!r}')
     for key, build in hosts.items():
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
+        if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
             raise BuildError(f'hosts: {key!r} is not a MAC with hyphens like 52-54-00-12-34-56')
         if isinstance(build, bool) or not isinstance(build, int) or build < 1:
             raise BuildError(f'hosts[{key!r}] must be a whole number >= 1, got {build!r}')
@@ -54,9 +52,9 @@ def check_state(state, where):
     if not isinstance(state, dict):
         raise BuildError(f'{where} must hold a mapping of MAC to build, got {state!r}')
     for key, record in state.items():
-        if (not _KEY.fullmatch(str(key)) or not isinstance(record, dict)
+        if (not MAC_KEY.fullmatch(str(key)) or not isinstance(record, dict)
                 or set(record) != {'build', 'token', 'state', 'since'}
-                or not isinstance(record['token'], str) or not TOKEN.fullmatch(record['token'])
+                or not isinstance(record['token'], str) or not BUILD_TOKEN.fullmatch(record['token'])
                 or record['state'] not in (PENDING, INSTALLED)):
             raise BuildError(f'{where}: the record of {key!r} is not a build record, got {record!r}')
     return state

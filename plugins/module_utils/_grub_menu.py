@@ -16,22 +16,23 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 
-from ansible_collections.netboot.pxe.plugins.module_utils._builds import PENDING_VARIABLE, TOKEN
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import PENDING_VARIABLE
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     IpxeScriptError,
     normalize_item,
     resolve_url,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    BUILD_TOKEN,
+    GRUB_TITLE_FORBIDDEN,
+    GRUB_URL_HOST,
+    GRUB_URL_PATH,
+    GRUB_WORDS,
+    MAC_KEY,
+)
 
-# Words of a kernel command line or a path that GRUB reads as they are: no quote, "$", ";",
-# "|", "&", "<", ">", braces, backslash or "#".
-_ARGS = re.compile(r'[A-Za-z0-9._,:/=@+%~*?^!\[\]-]+( [A-Za-z0-9._,:/=@+%~*?^!\[\]-]+)*')
-_PATH = re.compile(r'/[A-Za-z0-9._,:/=@+%~-]*')
-_HOST = re.compile(r'[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]')
-_TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
 UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
 # Boot the machine's own disk: leave GRUB (and the shim); the firmware tries its next boot option.
 OWN_DISK_LINES = ['exit']
@@ -45,7 +46,6 @@ class GrubMenuError(ValueError):
 # file goes on (over HTTP it reads the error page): the menu names the machines with a
 # configuration of their own, and an install's marker is a GRUB environment block that
 # load_env reads (_builds.marker_content).
-_HOST_KEY = re.compile(r'[0-9a-f]{2}(-[0-9a-f]{2}){5}')
 
 
 def host_config_lines(keys):
@@ -53,14 +53,14 @@ def host_config_lines(keys):
     grub/hosts/<key>.cfg beside grub.cfg (GRUB's $prefix), by the MAC it booted with."""
     lines = []
     for key in sorted(keys):
-        if not isinstance(key, str) or not _HOST_KEY.fullmatch(key):
+        if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
             raise GrubMenuError(f'host_configs: a machine is named by its MAC, lower case with "-", got {key!r}')
         lines.append(f'if [ "$net_default_mac" = "{key.replace("-", ":")}" ]; then configfile "$prefix/hosts/{key}.cfg"; fi')
     return lines
 
 
 def _title(where, value):
-    if _TITLE_FORBIDDEN.search(value):
+    if GRUB_TITLE_FORBIDDEN.search(value):
         raise GrubMenuError(f'{where} cannot go into a GRUB menu title (no quote, backslash or control character): {value!r}')
     return value
 
@@ -71,7 +71,7 @@ def grub_path(where, url):
     if parts.scheme != 'http' or not parts.hostname or parts.query or parts.fragment:
         raise GrubMenuError(f'{where} must be an http URL without query or fragment for GRUB, got {url!r}')
     netloc = parts.netloc
-    if not _HOST.fullmatch(parts.hostname) or not _PATH.fullmatch(parts.path or '/') or '@' in netloc:
+    if not GRUB_URL_HOST.fullmatch(parts.hostname) or not GRUB_URL_PATH.fullmatch(parts.path or '/') or '@' in netloc:
         raise GrubMenuError(f'{where} has characters GRUB would read as syntax: {url!r}')
     return f'(http,{netloc})' + (parts.path or '/')
 
@@ -88,7 +88,7 @@ def _entry_lines(entry, where):
                 f"    echo '{title}: left out with Secure Boot, {reason}.'", '    sleep 5', '}']
     kernel = grub_path(f'{where}: kernel', entry.get('kernel_efi', entry['kernel']))
     args = entry['args']
-    if args and not _ARGS.fullmatch(args):
+    if args and not GRUB_WORDS.fullmatch(args):
         raise GrubMenuError(f'{where}: args must be plain words (no quote, $, ;, |, &, <, >, braces, backslash or #) '
                             f'for GRUB, got {args!r}')
     lines = [f"menuentry '{title}' {{", f'    linux {kernel}' + (f' {args}' if args else '')]
@@ -150,7 +150,7 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
     except IpxeScriptError as exc:
         raise GrubMenuError(str(exc)) from exc
     token = marker.rpartition('/')[2]
-    if not TOKEN.fullmatch(token):
+    if not BUILD_TOKEN.fullmatch(token):
         raise GrubMenuError(f'menu only_while must end in a build token (32 hexadecimal digits), got {only_while!r}')
     lines += [f'set {PENDING_VARIABLE}=', f'load_env --file {marker} {PENDING_VARIABLE}',
               f'if [ "${PENDING_VARIABLE}" = "{token}" ]; then'] + [f'    {line}' if line else '' for line in menu[:-1]]

@@ -11,14 +11,10 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 
-# A name in a path: letters, digits and ._+-, not starting with "." (so never "." or "..").
-PATH_NAME = r'[A-Za-z0-9_+-][A-Za-z0-9._+-]*'
-# A path relative to the root: names joined by "/".
-_RELATIVE = re.compile(rf'{PATH_NAME}(?:/{PATH_NAME})*')
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import RELATIVE_PATH
 
 
 class HostFilesError(Exception):
@@ -26,7 +22,7 @@ class HostFilesError(Exception):
 
 
 def check_relative(where, value):
-    if not isinstance(value, str) or not _RELATIVE.fullmatch(value):
+    if not isinstance(value, str) or not RELATIVE_PATH.fullmatch(value):
         raise HostFilesError(f'{where} must be a relative path of names of letters, digits and ._+- '
                              f'(no "..", no leading "."), got {value!r}')
     return value

@@ -33,13 +33,16 @@ from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
     CatalogError,
     host_items,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    DIGITS,
+    HOST_NAME,
+    HTTP_URL,
+    SSH_KEY,
+    normalize_mac,
+)
 
 KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
 DEFAULT_TIMEOUT = 1
-_MAC = re.compile(r'(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}')
-_HOSTNAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')
-_SECONDS = re.compile(r'[0-9]+')
-_BASE_URL = re.compile(r'https?://[^/\s?#]+(?:/\S*)?')
 
 
 class IpxeHostsError(CatalogError):
@@ -50,19 +53,20 @@ def _mac(where, entry):
     if 'mac' not in entry:
         raise IpxeHostsError(f'{where}: needs a "mac" like 52:54:00:12:34:56, got {entry!r}')
     mac = entry['mac']
-    if isinstance(mac, str) and _MAC.fullmatch(mac):
-        return mac.lower().replace('-', ':')
+    normalized = normalize_mac(mac)
+    if normalized:
+        return normalized
     hint = ''
     if isinstance(mac, int) and not isinstance(mac, bool):
         hint = '; quote it in YAML, which reads a MAC of digits and ":" only as a number'
-    raise IpxeHostsError(f'{where}.mac: {mac!r} is not a MAC address like 52:54:00:12:34:56 or 52-54-00-12-34-56{hint}')
+    raise IpxeHostsError(f'{where}.mac: {mac!r} is not a MAC address like 52:54:00:12:34:56, 52-54-00-12-34-56, 5254.0012.3456 or 525400123456{hint}')
 
 
 def _timeout(where, entry):
     value = entry.get('timeout', DEFAULT_TIMEOUT)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    if isinstance(value, str) and _SECONDS.fullmatch(value):
+    if isinstance(value, str) and DIGITS.fullmatch(value):
         return int(value)
     raise IpxeHostsError(f'{where}.timeout: must be a whole number of seconds >= 0 (0 waits forever), got {value!r}')
 
@@ -93,7 +97,7 @@ def check_entry(entry, where):
     if 'os' in entry and not isinstance(entry['os'], str):
         raise IpxeHostsError(f'{where}.os: must be the name of a catalog entry, got {entry["os"]!r}')
     hostname = entry.get('hostname')
-    if 'hostname' in entry and not (isinstance(hostname, str) and _HOSTNAME.fullmatch(hostname)):
+    if 'hostname' in entry and not (isinstance(hostname, str) and HOST_NAME.fullmatch(hostname)):
         raise IpxeHostsError(f'{where}.hostname: {hostname!r} is not a host name of at most 63 lowercase letters, '
                              'digits and "-", starting and ending with a letter or digit')
     default = entry.get('default')
@@ -168,8 +172,6 @@ ANSWERS = {
     # The installers' HTTP proxy (a package cache), or none.
     'ipxe_answer_proxy': r'(http://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/)?',
 }
-SSH_KEY = re.compile(r'(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com'
-                     r'|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,16384}={0,3}( [A-Za-z0-9@._+:=,-]{1,256})*')
 
 
 def answer_problems(answers):
@@ -229,7 +231,7 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         hosts = []
     if not isinstance(hosts, list):
         raise IpxeHostsError(f'{name}: must be a list of entries, got {hosts!r}')
-    if not isinstance(base_url, str) or not _BASE_URL.fullmatch(base_url):
+    if not isinstance(base_url, str) or not HTTP_URL.fullmatch(base_url):
         raise IpxeHostsError(f'base_url: must be the http(s) URL of the HTTP root, got {base_url!r}')
     try:
         check_text('base_url', base_url)

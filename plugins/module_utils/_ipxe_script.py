@@ -11,8 +11,9 @@ from __future__ import annotations
 import collections
 import re
 
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import MENU_KEY
+
 ITEM_TYPES = ('boot', 'iso', 'chain', 'sanboot', 'shell', 'exit', 'gap')
-_KEY = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
 _SCHEME = re.compile(r'^[a-z][a-z0-9+.-]*://')
 # Labels of our own in the script; item keys must not collide with them.
 RESERVED_KEYS = ('start', 'failed', 'selected', 'own-disk')
@@ -112,7 +113,7 @@ def normalize_item(item, index, base_url=None, name='menu items'):
     if kind == 'gap':
         return {'type': kind, 'label': check_text(f'{where}: label', item.get('label', ''))}
     key = item.get('key')
-    if not isinstance(key, str) or not _KEY.fullmatch(key) or key in RESERVED_KEYS:
+    if not isinstance(key, str) or not MENU_KEY.fullmatch(key) or key in RESERVED_KEYS:
         raise IpxeScriptError(
             f'{where}: key must be letters, digits, ".", "-" or "_" (not {", ".join(RESERVED_KEYS)}), got {key!r}')
     where = f'{where} (key {key!r})'

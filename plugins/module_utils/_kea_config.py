@@ -31,6 +31,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     PxeClassError,
     client_classes,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import ABSOLUTE_PATH, ARCHITECTURE, FILE_PATH
 
 # The role variables the Kea DHCPv4 document is built from: all of the role's defaults except
 # PEER_VARIABLES, which only feed the derivation of the HA peers and this server's peer name
@@ -121,11 +122,7 @@ MULTIARCH = {
     'i386': 'i386-linux-gnu',
 }
 
-_ARCHITECTURE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
-_ABSOLUTE_PATH = re.compile(r'/[^\s]*')
 _URL_SCHEMES = ('http', 'https')
-# A file path Kea and the TLS tasks take as it is: absolute, no spaces, quotes or control characters.
-_TLS_PATH = re.compile(r'/[A-Za-z0-9._+@/-]+')
 
 
 class KeaConfigError(ValueError):
@@ -157,7 +154,7 @@ def _check_platform(platform):
     if platform['ha_channel'] not in CHANNELS:
         raise KeaConfigError(f'platform ha_channel must be one of {", ".join(CHANNELS)}, got {platform["ha_channel"]!r}')
     directory = platform['hooks_directory']
-    if not isinstance(directory, str) or not _ABSOLUTE_PATH.fullmatch(directory):
+    if not isinstance(directory, str) or not ABSOLUTE_PATH.fullmatch(directory):
         raise KeaConfigError(f'platform hooks_directory must be an absolute path, got {directory!r}')
 
 
@@ -193,7 +190,7 @@ def ha_tls(variables):
         raise KeaConfigError(f'kea_dhcp4_ha_tls must be true or false, got {enabled!r}')
     given = {key: variables[name] for key, name in HA_TLS_VARIABLES.items()}
     problems = [f'{HA_TLS_VARIABLES[key]} must be an absolute path without spaces or quotes, got {value!r}'
-                for key, value in given.items() if value != '' and not (isinstance(value, str) and _TLS_PATH.fullmatch(value))]
+                for key, value in given.items() if value != '' and not (isinstance(value, str) and FILE_PATH.fullmatch(value))]
     named = [HA_TLS_VARIABLES[key] for key, value in given.items() if value != '']
     if not problems and named and len(named) != len(given):
         problems.append(f'{", ".join(named)} set without {_names(set(HA_TLS_VARIABLES.values()) - set(named))}: '
@@ -390,7 +387,7 @@ def dhcp4_config(variables, platform, this_server_name='', ha_peers=None, ha_pee
 
 def hooks_directory(architecture):
     """Debian's directory of Kea's hook libraries for the architecture fact (ansible_facts.architecture)."""
-    if not isinstance(architecture, str) or not _ARCHITECTURE.fullmatch(architecture):
+    if not isinstance(architecture, str) or not ARCHITECTURE.fullmatch(architecture):
         raise KeaConfigError(f'architecture must be a machine architecture name such as x86_64, got {architecture!r}')
     return f'/usr/lib/{MULTIARCH.get(architecture, architecture + "-linux-gnu")}/kea/hooks'
 

@@ -15,7 +15,16 @@ import json
 import re
 from collections.abc import Mapping
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac, single_line
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    DNS_NAME,
+    FILE_PATH,
+    HEX_IDENTIFIER,
+    QUOTED_IDENTIFIER,
+    SQL_NAME,
+    is_ipv4,
+    normalize_mac,
+    single_line,
+)
 
 # Kea's top-level key -> the role variable that sets it.
 DATABASE_VARIABLES = {'hosts-database': 'kea_dhcp4_hosts_database', 'lease-database': 'kea_dhcp4_lease_database'}
@@ -27,14 +36,9 @@ RECONNECT = {'max-reconnect-tries': 60, 'reconnect-wait-time': 1000}
 ON_FAIL = ('stop-retry-exit', 'serve-retry-exit', 'serve-retry-continue')
 _COUNTS = ('connect-timeout', 'max-reconnect-tries', 'reconnect-wait-time', 'lfc-interval', 'max-row-errors')
 # PostgreSQL identifiers the role creates and kea-admin takes as arguments.
-SQL_NAME = re.compile(r'[a-z_][a-z0-9_]{0,62}')
-_HOSTNAME = re.compile(r'(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*')
-_MEMFILE_PATH = re.compile(r'/[A-Za-z0-9._/-]+')
 
 # Kea's host identifier types (table host_identifier_type).
 IDENTIFIER_TYPES = {'hw-address': 0, 'duid': 1, 'circuit-id': 2, 'client-id': 3, 'flex-id': 4}
-_HEX = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*|(?:[0-9A-Fa-f]{2})+')
-_QUOTED = re.compile(r"'([^'\\]{1,128})'")
 # Reservation fields a row of Kea's hosts table holds besides the identifier, the subnet and the address.
 _ROW_TEXT = {'hostname': 'hostname', 'client-classes': 'client_classes', 'server-hostname': 'server_hostname',
              'boot-file-name': 'boot_file_name'}
@@ -105,7 +109,7 @@ def database_problems(database, variable, memfile):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(f'{variable}.{key} must be a whole number from 0, got {value!r}')
     if kind == 'memfile':
-        if 'name' in database and not (isinstance(database['name'], str) and _MEMFILE_PATH.fullmatch(database['name'])):
+        if 'name' in database and not (isinstance(database['name'], str) and FILE_PATH.fullmatch(database['name'])):
             problems.append(f'{variable}.name must be an absolute path of letters, digits and ._/-, got {database["name"]!r}')
         if not isinstance(database.get('persist', True), bool):
             problems.append(f'{variable}.persist must be true or false, got {database["persist"]!r}')
@@ -114,7 +118,7 @@ def database_problems(database, variable, memfile):
         if not (isinstance(database.get(key), str) and SQL_NAME.fullmatch(database[key])):
             problems.append(f'{variable}.{key} must be a PostgreSQL name ([a-z_][a-z0-9_]*, up to 63), got {database.get(key)!r}')
     host = database.get('host')
-    if not (is_ipv4(host) or (isinstance(host, str) and _HOSTNAME.fullmatch(host))):
+    if not (is_ipv4(host) or (isinstance(host, str) and DNS_NAME.fullmatch(host))):
         problems.append(f'{variable}.host must be the database server\'s IPv4 address or host name, got {host!r}')
     port = database.get('port', 5432)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
@@ -164,9 +168,9 @@ def _identifier(host, where, problems):
     if key == 'hw-address':
         mac = normalize_mac(value)
         return (mac.replace(':', ''), 0) if mac else _bad(problems, f'{where}.hw-address must be a MAC address, got {value!r}')
-    if isinstance(value, str) and _HEX.fullmatch(value):
+    if isinstance(value, str) and HEX_IDENTIFIER.fullmatch(value):
         return value.replace(':', '').lower(), IDENTIFIER_TYPES[key]
-    quoted = _QUOTED.fullmatch(value) if isinstance(value, str) else None
+    quoted = QUOTED_IDENTIFIER.fullmatch(value) if isinstance(value, str) else None
     if quoted and single_line(quoted.group(1)):
         return quoted.group(1).encode().hex(), IDENTIFIER_TYPES[key]
     return _bad(problems, f"{where}.{key} must be hex bytes (01:02:03 or 010203) or 'text' in single quotes, got {value!r}")

@@ -11,7 +11,8 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import ipaddress
-import re
+
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import DNS_LABEL, PEER_URL
 
 MODES = ('hot-standby', 'load-balancing')
 ROLES = ('primary', 'secondary', 'standby', 'backup')
@@ -20,8 +21,6 @@ PEER_KEYS = ('name', 'url', 'role', 'auto-failover')
 # Role of the second server in each mode; the first is primary, any further one backup.
 _PARTNER = {'hot-standby': 'standby', 'load-balancing': 'secondary'}
 # http(s)://HOST:PORT with an optional trailing slash and nothing after it.
-_URL = re.compile(r'^(https?)://([^/:@?#\s]+):([0-9]{1,5})/?$')
-_LABEL = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
 _URL_HINT = 'http://10.0.0.2:8000/ (IPv4 address or DNS name, port required, no path)'
 
 
@@ -30,14 +29,14 @@ def _host(value):
     labels = value.rstrip('.').split('.')
     if labels[-1].isdigit():  # all-numeric top label: only an IPv4 address fits
         return str(ipaddress.IPv4Address(value))
-    if len(value) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+    if len(value) > 253 or not all(DNS_LABEL.fullmatch(label) for label in labels):
         raise ValueError(value)
     return value.rstrip('.').lower()
 
 
 def parse_url(value):
     """Return (scheme, host, port) of a Kea HA peer URL; ValueError if malformed."""
-    match = _URL.fullmatch(value) if isinstance(value, str) else None
+    match = PEER_URL.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(value)
     port = int(match.group(3))

@@ -22,6 +22,15 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     IpxeScriptError,
     check_text,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    CATALOG_NAME,
+    CHECKSUM,
+    FILE_NAME,
+    FILE_PATH,
+    FILE_URL,
+    HTTP_URL,
+    PACKAGE_NAME,
+)
 
 FAMILIES = ('debian', 'ubuntu', 'fedora', 'el', 'opensuse', 'arch', 'memtest', 'chain')
 ARCHITECTURES = ('x86_64', 'arm64')
@@ -39,15 +48,8 @@ ARGS_PLACEHOLDERS = ('base_url', 'entry_url', 'iso_url', 'mirror')
 ANSWER_PLACEHOLDERS = ARGS_PLACEHOLDERS + ('answer_url',)
 OS_DIR = 'os'
 
-_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,63}$')
-_CHECKSUM = re.compile(r'^(sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128})$')
 _PLACEHOLDER = re.compile(r'(?<!\$)\{([^{}]*)\}')
-_REMOTE = re.compile(r'^https?://[^/\s?#]+(/\S*)?$')
-_FILE_URL = re.compile(r'^file:///\S*$')
-_FILE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+~-]*$')
-_PACKAGE = re.compile(r'^[a-z0-9][a-z0-9+.-]+$')
 _MIRROR_PREFIX = '{mirror}'
-_KEYRING = re.compile(r'^/[A-Za-z0-9._+@/-]+$')
 
 
 class CatalogError(ValueError):
@@ -80,7 +82,7 @@ def _check_location(where, value, placeholder):
     if '{' in rest or '}' in rest:
         allowed = f'only a leading {_MIRROR_PREFIX}' if placeholder else 'no placeholders'
         raise CatalogError(f'{where}: {value!r} has braces; {allowed} may be used here')
-    if not mirrored and not (_REMOTE.fullmatch(value) or _FILE_URL.fullmatch(value) or value.startswith('/')):
+    if not mirrored and not (HTTP_URL.fullmatch(value) or FILE_URL.fullmatch(value) or value.startswith('/')):
         raise CatalogError(f'{where}: {value!r} is not an http://, https:// or file:// URL or an absolute path')
     path = re.sub(r'^[a-z]+://[^/]*', '', rest)
     if _has_dotdot(path):
@@ -117,7 +119,7 @@ def _normalize_asset(where, value):
     if checksum is not None and checksum_url is not None:
         raise CatalogError(f'{where}: has both checksum and checksum_url; give one')
     if checksum is not None:
-        if not isinstance(checksum, str) or not _CHECKSUM.fullmatch(checksum):
+        if not isinstance(checksum, str) or not CHECKSUM.fullmatch(checksum):
             raise CatalogError(f'{where}.checksum: {checksum!r} is not sha256:<64 hex> or sha512:<128 hex>')
         result['checksum'] = checksum.lower()
     if checksum_url is not None:
@@ -230,16 +232,16 @@ def normalize_entry(fields, origins, where):
         for field, asset in _assets(result):
             at = _where(origins, field, at_entry)
             base = _basename(asset['url'].replace(_MIRROR_PREFIX, '', 1))
-            if not _FILE_NAME.fullmatch(base):
+            if not FILE_NAME.fullmatch(base):
                 raise CatalogError(f'{at}.url: {asset["url"]!r} does not end in a file name to store it under')
             if base in seen:
                 raise CatalogError(f'{at}.url: file name {base!r} is also the one of {seen[base]}; the files would overwrite each other')
             seen[base] = field
     mirror = _string(_where(origins, 'mirror', at_entry), fields.get('mirror'), family)
-    if not _NAME.fullmatch(mirror or ''):
+    if not CATALOG_NAME.fullmatch(mirror or ''):
         raise CatalogError(f'{_where(origins, "mirror", at_entry)}: {mirror!r} is not a mirror name like "debian"')
     packages = fields.get('packages') or []
-    if not isinstance(packages, list) or not all(isinstance(p, str) and _PACKAGE.fullmatch(p) for p in packages):
+    if not isinstance(packages, list) or not all(isinstance(p, str) and PACKAGE_NAME.fullmatch(p) for p in packages):
         raise CatalogError(f'{_where(origins, "packages", at_entry)}: must be a list of Debian package names, got {packages!r}')
     result.update(
         download=download,
@@ -263,7 +265,7 @@ def _signature_fields(result, fields, origins, at_entry):
     keyring = fields.get('keyring')
     if keyring is not None:
         at = _where(origins, 'keyring', at_entry)
-        if not isinstance(keyring, str) or not _KEYRING.fullmatch(keyring) or _has_dotdot(keyring):
+        if not isinstance(keyring, str) or not FILE_PATH.fullmatch(keyring) or _has_dotdot(keyring):
             raise CatalogError(f'{at}: must be the absolute path of an OpenPGP keyring on the server, got {keyring!r}')
         result['keyring'] = keyring
     release_url = fields.get('release_url')
@@ -340,7 +342,7 @@ def merge_layers(layers):
             if unknown:
                 raise CatalogError(f'{where}: unknown field(s) {", ".join(map(str, unknown))}; known: {", ".join(FIELDS)}')
             name = entry.get('name')
-            if not isinstance(name, str) or not _NAME.fullmatch(name):
+            if not isinstance(name, str) or not CATALOG_NAME.fullmatch(name):
                 raise CatalogError(f'{where}.name: {name!r} is not lowercase letters, digits, ".", "-" or "_" (first a letter or digit)')
             if name in names:
                 raise CatalogError(f'{where}.name: {name!r} is already the name of {names[name]}')
@@ -368,7 +370,7 @@ def validate_catalog(catalog, name='os catalog'):
         where = f'{name}[{index}]'
         if not isinstance(entry, dict):
             raise CatalogError(f'{where}: must be a mapping, got {entry!r}')
-        if not isinstance(entry.get('name'), str) or not _NAME.fullmatch(entry['name']) or entry['name'] in seen:
+        if not isinstance(entry.get('name'), str) or not CATALOG_NAME.fullmatch(entry['name']) or entry['name'] in seen:
             raise CatalogError(f'{where}.name: {entry.get("name")!r} is not a valid, unique entry name')
         seen.add(entry['name'])
         if entry.get('state', 'present') != 'present':
@@ -391,7 +393,7 @@ def _mirrors(mirrors, mirrors_name):
     result = {}
     for key, value in mirrors.items():
         where = f'{mirrors_name}[{key!r}]'
-        if not isinstance(key, str) or not _NAME.fullmatch(key):
+        if not isinstance(key, str) or not CATALOG_NAME.fullmatch(key):
             raise CatalogError(f'{mirrors_name}: {key!r} is not a mirror name like "debian"')
         result[key] = _check_location(where, value, False).rstrip('/')
     return result
@@ -456,7 +458,7 @@ def asset_list(catalog, http_root, mirrors=None, name='os catalog', mirrors_name
 def _base_url(base_url):
     if base_url is None:
         return None
-    if not isinstance(base_url, str) or not _REMOTE.fullmatch(base_url):
+    if not isinstance(base_url, str) or not HTTP_URL.fullmatch(base_url):
         raise CatalogError(f'base_url: must be the http(s) URL of the HTTP root, got {base_url!r}')
     _text('base_url', base_url)
     return base_url.rstrip('/')
@@ -535,7 +537,7 @@ def host_items(catalog, os_name, answer_url, mirrors=None, name='os', base_url=N
     enabled = [entry.get('name') for entry in catalog if entry.get('enabled', True) is True]
     if not isinstance(os_name, str) or os_name not in enabled:
         raise CatalogError(f'{name}: {os_name!r} is not an enabled entry of the OS catalog; enabled: {", ".join(enabled) or "none"}')
-    if not isinstance(answer_url, str) or not _REMOTE.fullmatch(answer_url):
+    if not isinstance(answer_url, str) or not HTTP_URL.fullmatch(answer_url):
         raise CatalogError(f'{name}: the answer file URL must be an http(s) URL, got {answer_url!r}')
     _text(f'{name}: answer file URL', answer_url)
     index = [entry.get('name') for entry in catalog].index(os_name)

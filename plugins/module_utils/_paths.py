@@ -11,14 +11,13 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import PATH_NAME, write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import ABSOLUTE_PATH
 
 # An absolute path: the names host_files takes, each after a "/" (no "//").
-_ABSOLUTE = re.compile(rf'(?:/{PATH_NAME})+')
 
 
 class PathsError(Exception):
@@ -26,7 +25,7 @@ class PathsError(Exception):
 
 
 def check_absolute(where, value):
-    if not isinstance(value, str) or not _ABSOLUTE.fullmatch(value):
+    if not isinstance(value, str) or not ABSOLUTE_PATH.fullmatch(value):
         raise PathsError(f'{where} must be an absolute path of names of letters, digits and ._+- '
                          f'(no "..", no name starting with "."), got {value!r}')
     return value

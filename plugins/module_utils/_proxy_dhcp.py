@@ -15,19 +15,19 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
     ARCHITECTURES,
     PxeClassError,
     check_boot_file,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    DNSMASQ_URL,
+    INTERFACE,
+    is_ipv4,
+    normalize_mac,
+)
 
-# A network interface name as Linux allows it (at most 15 bytes, no "/", ":" or spaces).
-_INTERFACE = re.compile(r'[A-Za-z0-9_.@-]{1,15}')
-# What may stand in a dnsmasq option value: no separator, quote, comment or line break.
-_DNSMASQ_URL = re.compile(r'https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+=-]*)?')
 # The client system type of the pxe-service that turns proxy answers on: sent by no client.
 TRIGGER_CSA = 65535
 IPXE_TAG = 'ipxe'
@@ -83,12 +83,12 @@ def proxy_dhcp_config(interfaces, subnets, next_server, ipxe_script_url, boot_fi
     if not isinstance(log, bool):
         raise ProxyDhcpError(f'{name}_log must be a boolean, got {log!r}')
     for index, interface in enumerate(_list(f'{name}_interfaces', interfaces)):
-        if not isinstance(interface, str) or not _INTERFACE.fullmatch(interface):
+        if not isinstance(interface, str) or not INTERFACE.fullmatch(interface):
             raise ProxyDhcpError(f'{name}_interfaces[{index}] must be an interface name like eth0, got {interface!r}')
     networks = _networks(f'{name}_subnets', subnets)
     if not is_ipv4(next_server):
         raise ProxyDhcpError(f'{name}_next_server must be an IPv4 address, got {next_server!r}')
-    if not isinstance(ipxe_script_url, str) or not _DNSMASQ_URL.fullmatch(ipxe_script_url):
+    if not isinstance(ipxe_script_url, str) or not DNSMASQ_URL.fullmatch(ipxe_script_url):
         raise ProxyDhcpError(f'{name}_ipxe_script_url must be an http(s) URL of letters, digits and ._~/%+=- '
                              f'(no comma, quote or space), got {ipxe_script_url!r}')
     if not isinstance(boot_files, dict) or not boot_files:

@@ -8,9 +8,8 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
-import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BOOT_FILE, HTTP_URL, is_ipv4
 
 IPXE_CLASS = 'ipxe'
 IPXE_TEST = "substring(option[77].hex,0,4) == 'iPXE'"
@@ -38,9 +37,6 @@ SECURE_BOOT_CLASSES = (SECURE_BOOT_CLASS, SECURE_HTTP_BOOT_CLASS)
 # requiring either these or SECURE_BOOT_CLASSES.
 UEFI_X64_CLASSES = ('pxe-efi-x64', 'pxe-http-x64')
 
-_URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
-_BOOT_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$')
-
 
 class PxeClassError(ValueError):
     """Input that cannot become a correct Kea client-classes list."""
@@ -50,16 +46,16 @@ def check_boot_file(where, boot_file, tftp_only=False):
     """Refuse a boot file that is neither a TFTP path (without "..") nor, unless ``tftp_only``, an http(s) URL."""
     if not isinstance(boot_file, str) or not boot_file:
         raise PxeClassError(f'{where} must be a non-empty string, got {boot_file!r}')
-    if _URL.fullmatch(boot_file) and not tftp_only:
+    if HTTP_URL.fullmatch(boot_file) and not tftp_only:
         return
-    if not _BOOT_FILE.fullmatch(boot_file) or '..' in boot_file.split('/'):
+    if not BOOT_FILE.fullmatch(boot_file) or '..' in boot_file.split('/'):
         raise PxeClassError(
             f'{where} must be a path relative to the TFTP root without ".."'
             f'{"" if tftp_only else ", or an http(s) URL"}; got {boot_file!r}')
 
 
 def _join_url(base, path):
-    if _URL.fullmatch(path):
+    if HTTP_URL.fullmatch(path):
         return path
     return base.rstrip('/') + '/' + path.lstrip('/')
 
@@ -86,7 +82,7 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
     """
     if not isinstance(boot_files, dict):
         raise PxeClassError(f'{name} must be a mapping of architecture name to file, got {boot_files!r}')
-    if not isinstance(ipxe_script_url, str) or not _URL.fullmatch(ipxe_script_url):
+    if not isinstance(ipxe_script_url, str) or not HTTP_URL.fullmatch(ipxe_script_url):
         raise PxeClassError(f'ipxe_script_url must be an http(s) URL, got {ipxe_script_url!r}')
     if not isinstance(next_server, str) or not is_ipv4(next_server):
         raise PxeClassError(f'next_server must be an IPv4 address, got {next_server!r}')
@@ -117,14 +113,14 @@ def client_classes(boot_files, ipxe_script_url, next_server, http_base_url=None,
             'next-server': next_server,
         }
         if http_boot:
-            if not _URL.fullmatch(boot_file) and not (isinstance(http_base_url, str) and _URL.fullmatch(http_base_url)):
+            if not HTTP_URL.fullmatch(boot_file) and not (isinstance(http_base_url, str) and HTTP_URL.fullmatch(http_base_url)):
                 raise PxeClassError(
                     f'{where} is for UEFI HTTP boot: the boot file {boot_file!r} needs an absolute URL '
                     f'or http_base_url, got http_base_url={http_base_url!r}')
             entry['boot-file-name'] = _join_url(http_base_url or '', boot_file)
             entry['option-data'] = [{'name': 'vendor-class-identifier', 'data': 'HTTPClient', 'always-send': True}]
         else:
-            if _URL.fullmatch(boot_file):
+            if HTTP_URL.fullmatch(boot_file):
                 raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
             entry['boot-file-name'] = boot_file
         if secure_boot_file and entry['name'] in UEFI_X64_CLASSES:
@@ -190,7 +186,7 @@ def boot_files(staged, chosen=None, name='boot files', http_boot=True):
                 continue
             where = f'{name}[{arch!r}]'
             check_boot_file(where, boot_file)
-            if not (_URL.fullmatch(boot_file) and ARCHITECTURES[arch][1]) and boot_file not in staged:
+            if not (HTTP_URL.fullmatch(boot_file) and ARCHITECTURES[arch][1]) and boot_file not in staged:
                 raise PxeClassError(f'{where} is {boot_file!r}, which is not staged; staged: {", ".join(staged) or "none"}')
             result[arch] = boot_file
             continue

@@ -27,6 +27,81 @@ _MAC_FORMS = (
 # Characters that end or continue a line, or end a string, in some generated file.
 _LINE_BREAKING = re.compile(r'[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85]')
 
+# --- Names
+_DNS_LABEL = r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+# A DNS label, either case (a Kea HA peer's name).
+DNS_LABEL = re.compile(_DNS_LABEL)
+# A DNS name of such labels, at most 253 characters.
+DNS_NAME = re.compile(rf'(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})*')
+# A machine's host name: one lower-case label (what the installers take).
+HOST_NAME = re.compile(r'[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?')
+# A machine's key in file names: its MAC, lower case with "-".
+MAC_KEY = re.compile(r'[0-9a-f]{2}(?:-[0-9a-f]{2}){5}')
+# A build's token: 32 lower-case hexadecimal digits.
+BUILD_TOKEN = re.compile(r'[0-9a-f]{32}')
+# A menu item's key (a label in the iPXE script).
+MENU_KEY = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}')
+# A catalog entry's name (a directory under the HTTP root).
+CATALOG_NAME = re.compile(r'[a-z0-9][a-z0-9._-]{0,63}')
+# A Debian package's name.
+PACKAGE_NAME = re.compile(r'[a-z0-9][a-z0-9+.-]+')
+# A PostgreSQL name (database, user) that needs no quoting.
+SQL_NAME = re.compile(r'[a-z_][a-z0-9_]{0,62}')
+# A network interface name as Linux allows it (at most 15 bytes, no "/", ":" or spaces).
+INTERFACE = re.compile(r'[A-Za-z0-9_.@-]{1,15}')
+# An architecture name as Debian and Kea's class names take it.
+ARCHITECTURE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
+# A whole number of digits.
+DIGITS = re.compile(r'[0-9]+')
+# A file mode of owner, group and others (optionally with a leading 0).
+FILE_MODE = re.compile(r'0?[0-7]{3}')
+
+# --- Paths
+# A name in a path: letters, digits and ._+-, not starting with "." (so never "." or "..").
+PATH_NAME = r'[A-Za-z0-9_+-][A-Za-z0-9._+-]*'
+# A path relative to a root: names joined by "/".
+RELATIVE_PATH = re.compile(rf'{PATH_NAME}(?:/{PATH_NAME})*')
+# An absolute path of such names.
+ABSOLUTE_PATH = re.compile(rf'(?:/{PATH_NAME})+')
+# A file a daemon or tool takes as it is (TLS files, keyrings, lease files): absolute, no
+# spaces, quotes or control characters.
+FILE_PATH = re.compile(r'/[A-Za-z0-9._+@/-]+')
+# A file's name in a catalog entry.
+FILE_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+~-]*')
+# A boot file under the TFTP root (a name or a relative path).
+BOOT_FILE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+/-]*')
+
+# --- URLs
+# An http(s) URL: a host without "/", "?", "#" or spaces, then any path without spaces.
+HTTP_URL = re.compile(r'https?://[^/\s?#]+(?:/\S*)?')
+# A file:// URL of a file on the controller.
+FILE_URL = re.compile(r'file:///\S*')
+# A Kea HA peer's URL: http(s)://HOST:PORT with an optional trailing slash and nothing after it.
+PEER_URL = re.compile(r'(https?)://([^/:@?#\s]+):([0-9]{1,5})/?')
+# A URL that may stand in a dnsmasq option value: no separator, quote, comment or line break.
+DNSMASQ_URL = re.compile(r'https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+=-]*)?')
+
+# --- GRUB's configuration language
+# Words of a kernel command line that GRUB reads as they are: no quote, "$", ";", "|", "&",
+# "<", ">", braces, backslash or "#".
+GRUB_WORDS = re.compile(r'[A-Za-z0-9._,:/=@+%~*?^!\[\]-]+( [A-Za-z0-9._,:/=@+%~*?^!\[\]-]+)*')
+# The path of a URL GRUB fetches, and its host.
+GRUB_URL_PATH = re.compile(r'/[A-Za-z0-9._,:/=@+%~-]*')
+GRUB_URL_HOST = re.compile(r'[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]')
+# What a menu title may not hold (GRUB quotes it in single quotes).
+GRUB_TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
+
+# --- Other values
+# A checksum of a catalog file, with its algorithm.
+CHECKSUM = re.compile(r'sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128}')
+# One SSH public key line: type, key, and an optional comment of safe characters.
+SSH_KEY = re.compile(r'(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com'
+                     r'|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,16384}={0,3}( [A-Za-z0-9@._+:=,-]{1,256})*')
+# A host identifier in hexadecimal: pairs joined by ":", or pairs without separator.
+HEX_IDENTIFIER = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*|(?:[0-9A-Fa-f]{2})+')
+# A host identifier as quoted text (Kea's notation), without quote or backslash inside.
+QUOTED_IDENTIFIER = re.compile(r"'([^'\\]{1,128})'")
+
 
 def whole_match(pattern, value):
     """Whether the string ``value`` matches ``pattern`` from its first to its last character."""

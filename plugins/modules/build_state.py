@@ -91,13 +91,13 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     ENV_BLOCK_SIZE,
-    TOKEN,
     BuildError,
     check_hosts,
     check_state,
     marker_content,
     next_state,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
 from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative, write_file
 
 
@@ -126,7 +126,7 @@ def _markers(directory):
     if not stat.S_ISDIR(info.st_mode):
         raise BuildError(f'{directory} must be a directory, not a symbolic link or a file')
     names = set(os.listdir(directory))
-    tokens = {name for name in names if TOKEN.fullmatch(name) and stat.S_ISREG(os.lstat(os.path.join(directory, name)).st_mode)}
+    tokens = {name for name in names if BUILD_TOKEN.fullmatch(name) and stat.S_ISREG(os.lstat(os.path.join(directory, name)).st_mode)}
     return tokens, names - tokens
 
 

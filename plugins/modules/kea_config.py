@@ -146,6 +146,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
     server_key,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import FILE_MODE
 
 
 class Kea:
@@ -256,7 +257,7 @@ def main():
         supports_check_mode=True,
     )
     path = module.params['path']
-    if not re.fullmatch(r'0?[0-7]{3}', module.params['mode']) or int(module.params['mode'], 8) & 0o007:
+    if not FILE_MODE.fullmatch(module.params['mode']) or int(module.params['mode'], 8) & 0o007:
         module.fail_json(msg=f'mode must be an octal mode without rights for others, like 0640, got {module.params["mode"]!r}')
     try:
         key = server_key(module.params['config'])

@@ -108,10 +108,10 @@ removed:
 
 import grp
 import pwd
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._paths import PathsError, apply, changes, diff, wanted_paths
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import FILE_MODE
 
 
 def _id(module, kind, name, lookup):
@@ -122,7 +122,7 @@ def _id(module, kind, name, lookup):
 
 
 def _mode(module, name, value):
-    if not re.fullmatch(r'0?[0-7]{3}', value):
+    if not FILE_MODE.fullmatch(value):
         module.fail_json(msg=f'{name} must be an octal mode such as 0755, got {value!r}')
     return int(value, 8)
 

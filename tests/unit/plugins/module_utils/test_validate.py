@@ -7,6 +7,7 @@ import ipaddress
 
 import pytest
 
+from ansible_collections.netboot.pxe.plugins.module_utils import _validate
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     is_ipv4,
     normalize_mac,
@@ -79,3 +80,46 @@ def test_single_line(value, expected):
 ])
 def test_whole_match(pattern, value, expected):
     assert whole_match(pattern, value) is expected
+
+
+# (name of a shared pattern, values it takes whole, values it refuses)
+PATTERNS = [
+    ('DNS_LABEL', ['kea1', 'Peer-2', 'a'], ['-a', 'a-', 'a.b', 'a' * 64]),
+    ('DNS_NAME', ['db.lab', 'DB1.example.org', 'a'], ['db..lab', '.lab', 'a_b.lab', 'a.' * 127 + 'ab']),
+    ('HOST_NAME', ['web1', 'a-b'], ['Web1', 'web1.lab', '-web', 'a' * 64]),
+    ('MAC_KEY', ['52-54-00-12-34-5f'], ['52:54:00:12:34:5f', '52-54-00-12-34-5F', '52-54-00-12-34']),
+    ('BUILD_TOKEN', ['0123456789abcdef' * 2], ['0123456789ABCDEF' * 2, '0123456789abcdef']),
+    ('MENU_KEY', ['debian-13', 'a.b_c'], ['-debian', 'a b', 'a' * 65]),
+    ('CATALOG_NAME', ['debian-13'], ['Debian-13', '.hidden', 'a/b']),
+    ('PACKAGE_NAME', ['grub-efi-amd64-signed', 'g++'], ['G', 'a', 'a b']),
+    ('SQL_NAME', ['kea', '_kea_leases1'], ['Kea', '1kea', 'kea-db', 'a' * 64]),
+    ('INTERFACE', ['eth0', 'br-lab.10', 'veth@if3'], ['eth 0', 'a/b', 'a:b', 'a' * 16]),
+    ('ARCHITECTURE', ['x86_64', 'arm64'], ['-x', 'a b', '']),
+    ('DIGITS', ['0', '15'], ['', '1.5', '-1']),
+    ('FILE_MODE', ['0640', '755'], ['0800', '06400', 'rw']),
+    ('RELATIVE_PATH', ['a', 'a/b.c', 'os/debian-13/linux'], ['/a', 'a/../b', '.a', 'a//b', 'a/']),
+    ('ABSOLUTE_PATH', ['/srv/tftp', '/a/b+c'], ['/', 'srv', '/a/../b', '/a/.b', '/a b']),
+    ('FILE_PATH', ['/etc/kea/tls/ca.crt', '/a@b'], ['etc/kea', '/a b', "/a'b"]),
+    ('FILE_NAME', ['linux', 'initrd.gz', 'a~b'], ['.a', 'a/b', 'a b']),
+    ('BOOT_FILE', ['ipxe.efi', 'ipxe/undionly.kpxe'], ['/ipxe.efi', 'a b', '.a']),
+    ('HTTP_URL', ['http://10.0.0.2/boot.ipxe', 'https://boot.lab'], ['ftp://a/b', 'http://a b/', 'http://a?b/', 'http://']),
+    ('FILE_URL', ['file:///srv/a.iso'], ['file://host/a', 'file:///a b']),
+    ('PEER_URL', ['https://10.0.0.2:8000/', 'http://kea1:8000'], ['http://kea1', 'http://kea1:8000/x', 'http://u@kea1:80']),
+    ('DNSMASQ_URL', ['http://10.0.0.2/boot.ipxe', 'http://boot.lab:8080/a/b'], ['http://a/b,c', 'http://a/b#c', 'http://a/b c']),
+    ('GRUB_WORDS', ['console=ttyS0 panic=-1', 'a=b,c'], ['a;b', 'a$b', 'a  b', "a'b", 'a{b}']),
+    ('GRUB_URL_PATH', ['/boot-test/vmlinuz'], ['boot', '/a b', '/a;b']),
+    ('GRUB_URL_HOST', ['10.0.0.2', 'boot.lab', '[fd00::2]'], ['a b', 'a;b']),
+    ('CHECKSUM', ['sha256:' + 'a' * 64, 'sha512:' + 'B' * 128], ['sha256:' + 'a' * 63, 'md5:' + 'a' * 32, 'a' * 64]),
+    ('SSH_KEY', ['ssh-ed25519 ' + 'A' * 68 + ' me@lab', 'ssh-rsa ' + 'A' * 16 + '=='], ['ssh-ed25519', 'ssh-foo ' + 'A' * 68]),
+    ('HEX_IDENTIFIER', ['01:02:03', '010203', 'aB'], ['1:2', '0102:03', '012']),
+    ('QUOTED_IDENTIFIER', ["'rack-1'"], ["rack-1", "'a'b'", "'a\\b'", "''"]),
+]
+
+
+@pytest.mark.parametrize('name, taken, refused', PATTERNS, ids=[row[0] for row in PATTERNS])
+def test_shared_patterns_take_whole_strings(name, taken, refused):
+    pattern = getattr(_validate, name)
+    assert [value for value in taken if not pattern.fullmatch(value)] == []
+    assert [value for value in refused if pattern.fullmatch(value)] == []
+    # A final line break is never part of a value that reaches a generated file.
+    assert [value for value in taken if pattern.fullmatch(value + '\n')] == []
