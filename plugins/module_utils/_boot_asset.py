@@ -626,6 +626,11 @@ def _dpkg_owners(path, run):
     return owners
 
 
+def local_path(url):
+    """The path of a local file named by a path or a file:// URL."""
+    return unquote(urlparse(url).path) if _scheme(url) == 'file' else url
+
+
 def dpkg_checksum(url, run=None):
     """('md5', digest) of a local file as recorded by the package that installed it.
 
@@ -635,7 +640,7 @@ def dpkg_checksum(url, run=None):
     installed. ``run(argv)`` returns (rc, stdout, stderr).
     """
     run = run or _run_argv
-    path = unquote(urlparse(url).path) if _scheme(url) == 'file' else url
+    path = local_path(url)
     if _scheme(url) not in ('', 'file') or not _DPKG_PATH.fullmatch(path):
         raise BootAssetError(f'checksum dpkg needs an absolute local path without whitespace or *?[]\\, got url {url!r}')
     candidates = [path] + ([os.path.realpath(path)] if os.path.realpath(path) != path else [])

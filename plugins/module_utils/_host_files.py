@@ -80,9 +80,12 @@ def _check_directory(root, relative):
             raise HostFilesError(f'{path} must be a directory, not a symbolic link or a file')
 
 
-def changes(root, directories, wanted):
+def changes(root, directories, wanted, predict=False):
     """What to do: ``(writes, removals)``, ``writes`` as [(relative path, reason)], ``removals``
-    the relative paths under ``directories`` that are not wanted (deepest first)."""
+    the relative paths under ``directories`` that are not wanted (deepest first). With ``predict``
+    (check mode) a ``root`` that does not exist yet, which an earlier task would make, holds nothing."""
+    if predict and not os.path.lexists(root):
+        return [(path, 'created') for path in sorted(wanted)], []
     if not os.path.isdir(root) or os.path.islink(root):
         raise HostFilesError(f'path {root} must be an existing directory')
     for directory in directories:

@@ -181,7 +181,7 @@ def main():
     root, directories = params['path'], params['directories']
     try:
         wanted = wanted_files(directories, params['files'], params['secret_files'], uid, gid, secret_gid)
-        writes, removals = changes(root, directories, wanted)
+        writes, removals = changes(root, directories, wanted, predict=module.check_mode)
         result = {
             'changed': bool(writes or removals),
             'created': [path for path, reason in writes if reason == 'created'],

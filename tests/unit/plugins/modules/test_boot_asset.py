@@ -385,6 +385,20 @@ def test_check_mode_writes_nothing(server, dest_dir, capsys, existing, changed):
         assert dest.read_bytes() == existing
 
 
+def test_check_mode_predicts_a_file_in_a_directory_not_made_yet(server, dest_dir, capsys):
+    """On a fresh server an earlier task makes the directory; check mode predicts the file, writes nothing."""
+    dest = dest_dir / 'os' / 'vmlinuz'
+    result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum_url=server.url('SHA256SUMS'),
+                 _ansible_check_mode=True)
+    assert result['changed'] is True and result['checksum'] == sha(KERNEL)
+    assert os.listdir(dest_dir) == []
+    # Not in check mode, and not when something other than a directory is in the way.
+    assert 'of dest does not exist' in run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL))['msg']
+    (dest_dir / 'os').write_bytes(b'')
+    result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL), _ansible_check_mode=True)
+    assert result['failed'] is True and 'of dest does not exist' in result['msg']
+
+
 def test_diff(server, dest_dir, capsys):
     dest = dest_dir / 'vmlinuz'
     dest.write_bytes(OLD)
@@ -642,6 +656,19 @@ def test_local_file_of_no_package_with_dpkg_rule_is_refused(www, dest_dir, capsy
     assert result['failed'] is True
     assert f'{www / "vmlinuz"} belongs to no installed package; give checksum or checksum_url' in result['msg']
     assert os.listdir(dest_dir) == []
+    # In check mode too: the file is there, so its package must be.
+    result = run(capsys, url=str(www / 'vmlinuz'), dest=str(dest_dir / 'vmlinuz'), checksum='dpkg', _ansible_check_mode=True)
+    assert result['failed'] is True and 'belongs to no installed package' in result['msg']
+
+
+def test_check_mode_predicts_a_file_whose_package_is_not_installed_yet(www, dest_dir, capsys, module_warnings):
+    missing = www / 'memtest86+x64.bin'
+    result = run(capsys, url=str(missing), dest=str(dest_dir / 'memtest86+x64.bin'), checksum='dpkg', _ansible_check_mode=True)
+    assert result['changed'] is True and result.get('failed') is None
+    assert 'is not there yet' in ' '.join(module_warnings)
+    assert os.listdir(dest_dir) == []
+    result = run(capsys, url=str(missing), dest=str(dest_dir / 'memtest86+x64.bin'), checksum='dpkg')
+    assert result['failed'] is True and 'belongs to no installed package' in result['msg']
 
 
 # --- authenticity: signed Release -> SHA256SUMS -> file, and clearsigned CHECKSUM lists ------
@@ -680,6 +707,20 @@ def test_signed_release_chain(server, signed_mirror, openpgp, dest_dir, capsys):
     assert (dest_dir / 'linux').read_bytes() == KERNEL
     again = run(capsys, **args, _ansible_check_mode=True)
     assert again['changed'] is False and again['authenticity'] == 'signed-release'
+
+
+def test_check_mode_on_a_server_without_gpgv_yet(server, signed_mirror, openpgp, dest_dir, capsys, monkeypatch, tmp_path,
+                                                 module_warnings):
+    """The role installs gpgv first: check mode on a fresh server predicts from the lists, with a
+    warning; a real run without gpgv still fails rather than trust an unchecked list."""
+    monkeypatch.setenv('PATH', str(tmp_path))
+    args = release_args(server, dest_dir, openpgp['signer'].keyring)
+    result = run(capsys, **args, _ansible_check_mode=True)
+    assert result['changed'] is True and result['checksum'] == sha(KERNEL)
+    assert 'signatures are not checked' in ' '.join(module_warnings)
+    assert os.listdir(dest_dir) == []
+    result = run(capsys, **args)
+    assert result['failed'] is True and os.listdir(dest_dir) == []
 
 
 def _tamper_sums(www, openpgp):

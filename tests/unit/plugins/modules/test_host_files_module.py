@@ -65,6 +65,17 @@ def test_check_mode_on_a_fresh_server_reports_every_file_without_the_group(capsy
     assert os.listdir(tmp_path) == []
 
 
+def test_check_mode_predicts_a_root_an_earlier_task_makes(capsys, tmp_path):
+    root = tmp_path / 'srv'
+    result = run(capsys, tmp_path, check=True, diff=True, path=str(root), files=FILES, secret_files=SECRETS)
+    assert not result.get('failed') and result['created'] == sorted(list(FILES) + list(SECRETS)) and result['removed'] == []
+    assert '$6$' not in json.dumps(result) and not root.exists()
+    # A real run needs the root; so does check mode when a file stands there.
+    assert run(capsys, tmp_path, path=str(root), files=FILES)['msg'] == f'path {root} must be an existing directory'
+    root.write_text('')
+    assert run(capsys, tmp_path, check=True, path=str(root), files=FILES)['msg'] == f'path {root} must be an existing directory'
+
+
 def test_a_bad_path_fails_naming_it(capsys, tmp_path):
     result = run(capsys, tmp_path, files={'hosts/../../etc/cron.d/x': '* * * * * root id\n'})
     assert result['failed'] and "'hosts/../../etc/cron.d/x'" in result['msg']

@@ -30,7 +30,7 @@ CONFIG = {'Dhcp4': {
 # Another configuration: a longer lease, without the HA hook.
 NEW = {'Dhcp4': dict(CONFIG['Dhcp4'], **{'valid-lifetime': 7200, 'hooks-libraries': CONFIG['Dhcp4']['hooks-libraries'][:1]})}
 PREVIOUS_HOOKS = ['libdhcp_ha.so', 'libdhcp_lease_cmds.so']
-CHECKER = '/usr/sbin/kea-dhcp4'
+CHECKER = 'kea-dhcp4'  # a stand-in file of this name in the test's directory
 SERVICE = 'kea-dhcp4-server'
 
 
@@ -79,7 +79,7 @@ class FakeKea:
             if not self.load():
                 return 1, '', f'Job for {SERVICE}.service failed because the control process exited with error code.\n'
             return 0, '', ''
-        assert args[:2] == [CHECKER, '-t'] and len(args) == 3, args
+        assert os.path.basename(args[0]) == CHECKER and args[1] == '-t' and len(args) == 3, args
         assert args[2] != self.path and os.path.dirname(args[2]) == module.tmpdir, 'the checker must read a temporary copy'
         with open(args[2]) as handle:
             json.loads(handle.read().split('\n', 1)[1])
@@ -99,13 +99,14 @@ def kea(tmp_path, monkeypatch):
 
     monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
     (tmp_path / 'tmp').mkdir()
+    (tmp_path / CHECKER).write_text('')
     return fake
 
 
 def run(tmp_path, capsys, config, **args):
     """Run the module on ``config``; its result."""
     module_args = {
-        'config': config, 'path': str(tmp_path / 'kea-dhcp4.conf'), 'checker': CHECKER, 'service': SERVICE,
+        'config': config, 'path': str(tmp_path / 'kea-dhcp4.conf'), 'checker': str(tmp_path / CHECKER), 'service': SERVICE,
         'record': str(tmp_path / 'lib' / 'kea-dhcp4.loaded'), 'owner': pwd.getpwuid(os.getuid()).pw_name,
         'group': grp.getgrgid(os.getgid()).gr_name, 'mode': '0640', 'timeout': 0.2,
         '_ansible_tmpdir': str(tmp_path / 'tmp'),
@@ -266,6 +267,16 @@ def test_kea_config(tmp_path, capsys, kea, setup, config, args, behaviour, msg, 
     else:
         assert json.loads(record.read_text()) == {'fingerprint': render(running)[1],
                                                   'running': running_digest({'Dhcp4': kea.running}, 'Dhcp4')}
+
+
+def test_check_mode_before_kea_is_installed(tmp_path, capsys, kea, module_warnings):
+    """On a fresh server an earlier task installs Kea: check mode predicts the file without the
+    checker, with a warning; a real run without the checker fails and writes nothing."""
+    missing = str(tmp_path / 'not-installed' / CHECKER)
+    result = run(tmp_path, capsys, CONFIG, checker=missing, _ansible_check_mode=True)
+    assert (result['changed'], result['problems']) == (True, [f'{tmp_path / "kea-dhcp4.conf"} is missing', 'Kea does not answer on its control socket'])
+    assert 'is not installed yet' in ' '.join(module_warnings)
+    assert kea.actions == [] and not (tmp_path / 'kea-dhcp4.conf').exists()
 
 
 def test_second_run_after_a_first_apply(tmp_path, capsys, kea):
