@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, single_line, whole_match
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, single_line, valid, whole_match
 
 
 def _whole_match(value, pattern):
@@ -16,6 +16,7 @@ class FilterModule:
     def filters(self):
         return {
             'whole_match': _whole_match,
+            'valid': valid,
             'single_line': single_line,
             'ipv4': is_ipv4,
         }

@@ -103,6 +103,53 @@ HEX_IDENTIFIER = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*|(?:[0-9A-Fa-f]{
 QUOTED_IDENTIFIER = re.compile(r"'([^'\\]{1,128})'")
 
 
+# --- Role settings (the roles' preflight checks, by name: filter netboot.pxe.valid)
+# A path in a daemon's configuration: absolute, letters, digits and ._+-/.
+CONFIG_PATH = re.compile(r'/[A-Za-z0-9._+/-]*')
+# A file name to stage (an iPXE binary).
+BINARY_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.+-]*')
+# The URL of a file to fetch: http(s) or file, no spaces.
+FETCH_URL = re.compile(r'(https?|file)://\S+')
+# A Debian mirror for apt's sources.list: no spaces or other words.
+MIRROR_URL = re.compile(r'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%+/-]*)?')
+# An IPv4 network in CIDR form, and an address with an optional prefix length.
+IPV4_NETWORK = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}/(?:3[0-2]|[12]?[0-9])')
+IPV4_HOST_OR_NETWORK = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12]?[0-9]))?')
+# nginx's server_name: names separated by single spaces.
+NGINX_SERVER_NAMES = re.compile(r'[A-Za-z0-9_.*-]+( [A-Za-z0-9_.*-]+)*')
+# An nginx location of one name between slashes.
+NGINX_LOCATION = re.compile(r'/[A-Za-z0-9_-]+/')
+# in.tftpd options that may be added: none allows writes or widens what is served.
+TFTPD_OPTION = re.compile('|'.join((
+    '--verbose', '-v', '--verbosity=[0-9]{1,2}', '--timeout=[0-9]{1,4}', '--retransmit=[0-9]{1,9}',
+    '--port-range=[0-9]{1,5}:[0-9]{1,5}', '--ipv4', '-4', '--ipv6', '-6', '--refuse=[a-z]{1,16}')))
+
+# The patterns the filter netboot.pxe.valid knows, by name.
+NAMED = {
+    'binary_name': BINARY_NAME,
+    'checksum': CHECKSUM,
+    'config_path': CONFIG_PATH,
+    'digits': DIGITS,
+    'fetch_url': FETCH_URL,
+    'http_url': HTTP_URL,
+    'interface': INTERFACE,
+    'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,
+    'ipv4_network': IPV4_NETWORK,
+    'mirror_url': MIRROR_URL,
+    'nginx_location': NGINX_LOCATION,
+    'nginx_server_names': NGINX_SERVER_NAMES,
+    'sql_name': SQL_NAME,
+    'tftpd_option': TFTPD_OPTION,
+}
+
+
+def valid(value, name):
+    """Whether ``value`` is a string that the shared pattern ``name`` (of NAMED) matches whole."""
+    if name not in NAMED:
+        raise ValueError(f'no shared pattern named {name!r}; known: {", ".join(sorted(NAMED))}')
+    return isinstance(value, str) and NAMED[name].fullmatch(value) is not None
+
+
 def whole_match(pattern, value):
     """Whether the string ``value`` matches ``pattern`` from its first to its last character."""
     return isinstance(value, str) and re.fullmatch(pattern, value) is not None

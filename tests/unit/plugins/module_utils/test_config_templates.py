@@ -3,8 +3,8 @@
 """Property tests of the daemons' configuration templates (nginx, tftpd-hpa, radvd): a value the
 role's own checks accept adds no line, directive, block, comment or quote to the file.
 
-The checks are read from each role's preflight.yml (the patterns its whole_match filters use),
-so loosening a pattern there makes these tests fail.
+The checks are read from each role's preflight.yml (the kinds its valid filters name, whose
+patterns are defined once in _validate), so loosening a pattern makes these tests fail.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ansible.plugins.filter.core import comment
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4
 
 ROOT = pathlib.Path(__file__).parents[4]
 # Characters that end a directive, open or close a block, start a comment, quote, escape,
@@ -35,19 +35,13 @@ def _role_file(role, *parts):
 
 
 def preflight_patterns(role):
-    """{variable: pattern} of the whole_match checks of a role's preflight.yml (a pattern given
-    by a variable is looked up in the role's vars/main.yml)."""
-    role_vars = _role_file(role, 'vars', 'main.yml') or {}
+    """{variable: pattern} of the valid checks of a role's preflight.yml."""
     patterns = {}
     for task in _role_file(role, 'tasks', 'preflight.yml'):
         for item in task.get('loop') or []:
-            literal = re.search(r"whole_match'?, '([^']*)'\)|whole_match\('([^']*)'\)", item['valid'])
-            named = re.search(r"whole_match', (__[a-z_]+)( \| join\('\|'\))?\)", item['valid'])
-            if literal:
-                patterns[item['name']] = literal.group(1) or literal.group(2)
-            elif named:
-                value = role_vars[named.group(1)]
-                patterns[item['name']] = '|'.join(map(str, value)) if named.group(2) else value
+            named = re.search(r"valid'?, '([a-z0-9_]+)'\)|valid\('([a-z0-9_]+)'\)", item['valid'])
+            if named:
+                patterns[item['name']] = NAMED[named.group(1) or named.group(2)].pattern
     return patterns
 
 
