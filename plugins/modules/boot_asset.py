@@ -142,7 +142,12 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: The checksum list, the release file (signatures checked) and the current O(dest) are read; nothing is downloaded or written.
+    details:
+      - The checksum list, the release file (signatures checked) and the current O(dest) are read; nothing is
+        downloaded or written.
+      - On a host an earlier task has not prepared yet, a missing directory of O(dest) or, with O(checksum=dpkg),
+        a missing local file counts as a new file, and without C(gpgv) the signatures are not checked; each with
+        a warning (a real run fails on all of them).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full

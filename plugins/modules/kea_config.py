@@ -76,7 +76,9 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: The new file is checked with Kea's checker in a temporary directory; the running configuration is read.
+    details:
+      - The new file is checked with Kea's checker in a temporary directory; the running configuration is read.
+      - Before Kea is installed (an earlier task on a fresh host) the checker is skipped, with a warning.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
