@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: answer_files
 short_description: Render the answer files of many unattended installs in one call
-version_added: 0.6.0
+version_added: 0.5.0
 author: netboot.pxe developers (@netboot)
 description:
   - Renders every answer file of the installs that P(netboot.pxe.ipxe_host_plan#filter) returns, each from

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kea_schema
 short_description: Create or upgrade Kea's schema in a PostgreSQL database, with kea-admin
-version_added: 0.6.0
+version_added: 0.5.0
 description:
   - Asks C(kea-admin db-version pgsql) for the schema version of the database and compares it with
     the version the installed upgrade scripts of Kea reach. An empty database gets the schema with

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: package_files
 short_description: Files unpacked from Debian packages, without installing the packages
-version_added: 0.6.0
+version_added: 0.5.0
 author: netboot.pxe developers (@netboot)
 description:
   - Puts files out of Debian packages into directories, without installing the packages (for

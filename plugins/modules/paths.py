@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: paths
 short_description: Directories present, copies of the host's files, paths absent, in one call
-version_added: 0.6.0
+version_added: 0.5.0
 author: netboot.pxe developers (@netboot)
 description:
   - Makes many paths right in one call instead of one task (and one round trip to the host) per
