@@ -54,7 +54,7 @@ def wanted_files(directories, files, secret_files, owner, group, secret_group):
     return wanted
 
 
-def _read_nofollow(path):
+def read_nofollow(path):
     """The bytes and stat of a regular file at ``path``, or None for anything else (missing, link, directory)."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -96,7 +96,7 @@ def changes(root, directories, wanted, predict=False):
         full = os.path.join(root, path)
         if os.path.isdir(full) and not os.path.islink(full):
             raise HostFilesError(f'{full} is a directory; it cannot become the file {path}')
-        found = _read_nofollow(full)
+        found = read_nofollow(full)
         if found is None:
             writes.append((path, 'created' if not os.path.lexists(full) else 'replaced'))
         elif found[0] != content:
@@ -173,7 +173,7 @@ def diff(root, wanted, writes, removals):
     result = []
     for path, reason in writes:
         content, _mode, _uid, _gid, secret = wanted[path]
-        found = None if secret else _read_nofollow(os.path.join(root, path))
+        found = None if secret else read_nofollow(os.path.join(root, path))
         before = '' if reason == 'created' else '(secret, not shown)\n' if secret else f'({reason})\n'
         if found is not None:
             before = found[0].decode(errors='replace')

@@ -120,7 +120,7 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import read_nofollow, write_file
 from ansible_collections.netboot.pxe.plugins.module_utils._package_files import (
     APT_DIRECTORIES,
     PackageFilesError,
@@ -139,15 +139,8 @@ SANDBOX = ['-o', 'APT::Sandbox::User=root']
 
 def _read(path):
     """(content, mode, uid, gid) of the regular file at ``path`` (a link is not followed), else None."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(descriptor, 'rb') as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        return handle.read(), stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid
+    found = read_nofollow(path)
+    return None if found is None else (found[0], stat.S_IMODE(found[1].st_mode), found[1].st_uid, found[1].st_gid)
 
 
 class Apt:
