@@ -30,6 +30,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     GRUB_URL_HOST,
     GRUB_URL_PATH,
     GRUB_WORDS,
+    HTTP_URL,
     MAC_KEY,
 )
 
@@ -67,13 +68,17 @@ def _title(where, value):
 
 def grub_path(where, url):
     """GRUB's name of an http URL: (http,host:port)/path."""
+    if not isinstance(url, str) or not url.startswith('http://') or not HTTP_URL.fullmatch(url):
+        raise GrubMenuError(f'{where} must be an http URL without query or fragment for GRUB (a host, an optional '
+                            f'port 1-65535 and a path of letters, digits and ._~%+=,:@/-), got {url!r}')
+    # Rebuilt from its parts, each checked against what GRUB reads as one word.
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme != 'http' or not parts.hostname or parts.query or parts.fragment:
-        raise GrubMenuError(f'{where} must be an http URL without query or fragment for GRUB, got {url!r}')
-    netloc = parts.netloc
-    if not GRUB_URL_HOST.fullmatch(parts.hostname) or not GRUB_URL_PATH.fullmatch(parts.path or '/') or '@' in netloc:
+    host, port, path = parts.hostname, parts.port, parts.path or '/'
+    if ':' in host:
+        host = f'[{host}]'
+    if not GRUB_URL_HOST.fullmatch(host) or not GRUB_URL_PATH.fullmatch(path):
         raise GrubMenuError(f'{where} has characters GRUB would read as syntax: {url!r}')
-    return f'(http,{netloc})' + (parts.path or '/')
+    return f'(http,{host}' + (f':{port})' if port else ')') + path
 
 
 def _entry_lines(entry, where):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import MENU_KEY
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import HTTP_URL, MENU_KEY, TFTP_URL
 
 ITEM_TYPES = ('boot', 'iso', 'chain', 'sanboot', 'shell', 'exit', 'gap')
 _SCHEME = re.compile(r'^[a-z][a-z0-9+.-]*://')
@@ -88,6 +88,11 @@ def resolve_url(where, value, base_url):
     url = value if _SCHEME.match(value) or not base_url else base_url.rstrip('/') + '/' + value.lstrip('/')
     if url.startswith('-'):
         raise IpxeScriptError(f'{where} must not start with "-" (iPXE would read an option), got {value!r}')
+    # The URLs of the HTTP and TFTP servers, whole: a host, a port that is a number, a plain path.
+    for scheme, pattern in (('http', HTTP_URL), ('https', HTTP_URL), ('tftp', TFTP_URL)):
+        if url.lower().startswith(scheme + ':') and not pattern.fullmatch(url):
+            raise IpxeScriptError(f'{where} must be a whole {scheme} URL: a host, an optional port (1-65535) and a path '
+                                  f'of letters, digits and ._~%+=,:@/- (no query, quote or "$"), got {url!r}')
     return url
 
 

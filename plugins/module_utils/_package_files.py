@@ -16,6 +16,7 @@ import tarfile
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     CATALOG_NAME,
     FILE_NAME,
+    FILE_PATH,
     HTTP_URL,
     PACKAGE_NAME,
     RELATIVE_PATH,
@@ -55,8 +56,8 @@ def check_files(files):
     return problems
 
 
-def check_source(mirror, suite):
-    """Problems of the private source: none, or a mirror URL and a suite name."""
+def check_source(mirror, suite, keyring):
+    """Problems of the private source: none, or a mirror URL, a suite name and a keyring file."""
     if not suite:
         return []
     problems = []
@@ -64,12 +65,16 @@ def check_source(mirror, suite):
         problems.append(f'suite must be a release name like trixie, got {suite!r}')
     if not (isinstance(mirror, str) and HTTP_URL.fullmatch(mirror)):
         problems.append(f'mirror must be the http(s) URL of a Debian mirror, got {mirror!r}')
+    # One path, no space, "]" or ",": nothing else can stand in apt's [signed-by=...] option.
+    if not (isinstance(keyring, str) and FILE_PATH.fullmatch(keyring)):
+        problems.append(f'keyring must be the absolute path of a keyring file, got {keyring!r}')
     return problems
 
 
-def sources_list(mirror, suite):
-    """The private sources.list: only ``suite`` of ``mirror``."""
-    return f'deb {mirror} {suite} main\n'
+def sources_list(mirror, suite, keyring):
+    """The private sources.list: only ``suite`` of ``mirror``, signed by a key of ``keyring`` only
+    (without signed-by, apt would take any key the host trusts for its own sources)."""
+    return f'deb [signed-by={keyring}] {mirror} {suite} main\n'
 
 
 def apt_options(apt_dir, suite):

@@ -7,6 +7,10 @@ Debian: InRelease (clearsigned) -> SHA256 of the installer's SHA256SUMS -> file.
 Fedora and EL: the clearsigned CHECKSUM list -> file. Only text that the signature covers is
 returned to the caller; anything around the one signed block makes the file refused.
 
+A signed InRelease is pinned to the release its URL names (Codename or Suite of
+``dists/<name>/``), must not be older than the one accepted before (its Date, kept in a small
+JSON file of release URL -> date) and must not have expired (Valid-Until).
+
 Private module: its API may change without notice.
 """
 
@@ -15,13 +19,17 @@ from __future__ import annotations
 import datetime
 import email.utils
 import hashlib
+import json
 import os
 import posixpath
 import re
 import shutil
 import subprocess
 import tempfile
+from collections import namedtuple
 from urllib.parse import unquote, urlparse
+
+from ansible_collections.netboot.pxe.plugins.module_utils._host_files import read_nofollow, write_file
 
 # The whole file is one clearsigned message: the armor header, Hash lines, a blank line,
 # the dash-escaped text, the signature block, then only whitespace.
@@ -41,10 +49,18 @@ _WHY = {'NO_PUBKEY': 'no key of the keyring made it', 'BADSIG': 'bad signature',
         'EXPKEYSIG': 'made by an expired key', 'REVKEYSIG': 'made by a revoked key', 'ERRSIG': 'cannot be checked'}
 _RELEASE_SUM = re.compile(r'[ \t]+(?P<digest>[0-9a-fA-F]{64})[ \t]+(?P<size>[0-9]+)[ \t]+(?P<path>[^\s]+)[ \t]*')
 _FIELD = re.compile(r'(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*):(?P<value>.*)')
+# The path of a release file: .../dists/<codename or suite>/<file>.
+_DISTS = re.compile(r'(?:.*/)?dists/(?P<name>[^/]+)/[^/]+')
+
+ReleaseCheck = namedtuple('ReleaseCheck', 'path date')
 
 
 class SignatureError(Exception):
     """A signature or a signed list does not vouch for what it should."""
+
+
+class OlderReleaseError(SignatureError):
+    """A signed release older than the one accepted before: replayed or rolled back."""
 
 
 def run_argv(argv):
@@ -152,23 +168,65 @@ def _deb822_fields(text, where):
     return fields
 
 
+def _date_field(fields, name, where):
+    """The RFC 2822 date of field ``name`` (UTC when it has no zone), or None when it is absent."""
+    if name.lower() not in fields:
+        return None
+    value = ' '.join(line.strip() for line in fields[name.lower()]).strip()
+    try:
+        date = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise SignatureError(f'{where}: {name} {value!r} is not a date') from exc
+    if date is None:
+        raise SignatureError(f'{where}: {name} {value!r} is not a date')
+    return date if date.tzinfo is not None else date.replace(tzinfo=datetime.timezone.utc)
+
+
+def release_date(text, where='the Release file'):
+    """The Date of a (signed) Release text, timezone-aware; a Release without one is refused."""
+    date = _date_field(_deb822_fields(text, where), 'Date', where)
+    if date is None:
+        raise SignatureError(f'{where}: has no Date field, so an older release cannot be told from a newer one')
+    return date
+
+
+def release_name(release_url):
+    """The codename or suite that ``release_url`` names: <name> of .../dists/<name>/InRelease."""
+    match = _DISTS.fullmatch(_local_or_url(release_url)[2])
+    if not match or match.group('name') in ('.', '..'):
+        raise SignatureError(f'release_url {release_url} names no release: its path must end in '
+                             'dists/<codename or suite>/InRelease')
+    return match.group('name')
+
+
+def check_release_name(text, release_url):
+    """Refuse a Release whose Codename and Suite both differ from the name in ``release_url``; return that name."""
+    expected = release_name(release_url)
+    fields = _deb822_fields(text, f'release_url {release_url}')
+    found = {name: fields[name.lower()][0] for name in ('Codename', 'Suite') if name.lower() in fields}
+    if expected not in found.values():
+        found_text = ', '.join(f'{name} {value!r}' for name, value in found.items()) or 'neither Codename nor Suite'
+        raise SignatureError(f'release_url {release_url} is signed for another release: '
+                             f'expected Codename or Suite {expected!r}, found {found_text}')
+    return expected
+
+
+def check_release_date(date, last_date, where):
+    """Refuse a release ``date`` older than ``last_date``, the Date of the release accepted before."""
+    if last_date is not None and date < last_date:
+        raise OlderReleaseError(f'{where}: Date {date.isoformat()} is older than {last_date.isoformat()}, the Date '
+                                'of the release accepted before (a replayed or rolled-back release)')
+
+
 def parse_release(text, where='the Release file', now=None):
     """The SHA256 section of a (signed) Release text: path -> (sha256 hex, size).
 
     A Valid-Until date in the past is refused.
     """
     fields = _deb822_fields(text, where)
-    valid_until = fields.get('valid-until', [''])[0]
-    if valid_until:
-        try:
-            until = email.utils.parsedate_to_datetime(valid_until)
-        except (TypeError, ValueError) as exc:
-            raise SignatureError(f'{where}: Valid-Until {valid_until!r} is not a date') from exc
-        if until.tzinfo is None:
-            until = until.replace(tzinfo=datetime.timezone.utc)
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        if until < now:
-            raise SignatureError(f'{where}: expired on {valid_until} (Valid-Until)')
+    until = _date_field(fields, 'Valid-Until', where)
+    if until is not None and until < (now or datetime.datetime.now(datetime.timezone.utc)):
+        raise SignatureError(f'{where}: expired on {fields["valid-until"][0]} (Valid-Until)')
     if 'sha256' not in fields:
         raise SignatureError(f'{where}: has no SHA256 field')
     first, rest = fields['sha256'][0], fields['sha256'][1:]
@@ -209,10 +267,19 @@ def release_path(release_url, list_url):
     return l_path[len(base):]
 
 
-def check_against_release(list_data, release_text, release_url, list_url):
-    """Check the bytes of the checksum list at ``list_url`` against the signed Release text."""
-    sums = parse_release(release_text, release_url)
+def check_against_release(list_data, release_text, release_url, list_url, last_date=None, now=None):
+    """Check the bytes of the checksum list at ``list_url`` against the signed Release text.
+
+    The Release must be the one ``release_url`` names (check_release_name), have a Date not
+    older than ``last_date`` and no Valid-Until before ``now``. Returns ReleaseCheck(path of
+    the list in the Release, Date of the Release).
+    """
+    where = f'release_url {release_url}'
     path = release_path(release_url, list_url)
+    check_release_name(release_text, release_url)
+    date = release_date(release_text, where)
+    check_release_date(date, last_date, where)
+    sums = parse_release(release_text, where, now)
     if path not in sums:
         raise SignatureError(f'release_url {release_url} lists no SHA256 for {path} (checksum_url {list_url})')
     digest, size = sums[path]
@@ -220,4 +287,50 @@ def check_against_release(list_data, release_text, release_url, list_url):
     if (actual, len(list_data)) != (digest, size):
         raise SignatureError(f'checksum_url {list_url} does not match release_url {release_url}: '
                              f'expected sha256:{digest} ({size} bytes), got sha256:{actual} ({len(list_data)} bytes)')
-    return path
+    return ReleaseCheck(path, date)
+
+
+def parse_release_dates(data, where):
+    """{release URL: aware datetime} of the JSON bytes of a release dates file."""
+    try:
+        dates = json.loads(data.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SignatureError(f'{where} is not JSON: {exc}; remove it to start the record afresh') from exc
+    if not isinstance(dates, dict):
+        raise SignatureError(f'{where} must be a JSON object of release URLs and dates, got {type(dates).__name__}')
+    result = {}
+    for url, value in dates.items():
+        try:
+            date = datetime.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            date = None
+        if date is None or date.tzinfo is None:
+            raise SignatureError(f'{where}: the date of {url} is not an ISO 8601 date with a time zone, got {value!r}')
+        result[url] = date
+    return result
+
+
+def release_dates_json(dates):
+    """The bytes of a release dates file: {release URL: ISO 8601 date in UTC}."""
+    utc = {url: date.astimezone(datetime.timezone.utc).isoformat() for url, date in dates.items()}
+    return (json.dumps(utc, indent=2, sort_keys=True) + '\n').encode()
+
+
+def read_release_dates(path):
+    """The release dates file at ``path``; {} when there is none. A symbolic link is refused."""
+    if not os.path.lexists(path):
+        return {}
+    found = read_nofollow(path)
+    if found is None:
+        raise SignatureError(f'release dates file {path} is not a regular file (a symbolic link is refused)')
+    return parse_release_dates(found[0], f'release dates file {path}')
+
+
+def write_release_dates(path, dates):
+    """Write the release dates file atomically (mode 0644, a link at ``path`` replaced); make its directory."""
+    directory, name = os.path.split(path)
+    try:
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        write_file(directory, name, release_dates_json(dates), 0o644, os.geteuid(), os.getegid())
+    except OSError as exc:
+        raise SignatureError(f'cannot write the release dates file {path}: {exc}') from exc

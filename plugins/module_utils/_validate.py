@@ -72,8 +72,17 @@ FILE_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+~-]*')
 BOOT_FILE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+/-]*')
 
 # --- URLs
-# An http(s) URL: a host without "/", "?", "#" or spaces, then any path without spaces.
-HTTP_URL = re.compile(r'https?://[^/\s?#]+(?:/\S*)?')
+# A URL's host: a DNS name (an IPv4 address is one too) or an IPv6 address in brackets.
+_URL_HOST = rf'(?:{_DNS_LABEL}(?:\.{_DNS_LABEL})*|\[[0-9A-Fa-f:.]+\])'
+# A port: a whole number from 1 to 65535, without leading zeros.
+_URL_PORT = r'(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})'
+# A path of characters that are one word in a shell, GRUB's and iPXE's languages alike: no quote,
+# "$", ";", "&", "|", "#", "?", braces, brackets, parentheses, backslash, "!" or "*".
+_URL_PATH = r'(?:/[A-Za-z0-9._~%+=,:@/-]*)'
+# An http(s) URL: scheme, host, an optional port, an optional path; no query, fragment or user.
+HTTP_URL = re.compile(rf'https?://{_URL_HOST}(?::{_URL_PORT})?{_URL_PATH}?')
+# A tftp URL of the same parts.
+TFTP_URL = re.compile(rf'tftp://{_URL_HOST}(?::{_URL_PORT})?{_URL_PATH}?')
 # A file:// URL of a file on the controller.
 FILE_URL = re.compile(r'file:///\S*')
 # A Kea HA peer's URL: http(s)://HOST:PORT with an optional trailing slash and nothing after it.
@@ -115,6 +124,9 @@ MIRROR_URL = re.compile(r'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%+
 # An IPv4 network in CIDR form, and an address with an optional prefix length.
 IPV4_NETWORK = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}/(?:3[0-2]|[12]?[0-9])')
 IPV4_HOST_OR_NETWORK = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12]?[0-9]))?')
+# Clients let in (a database's pg_hba.conf lines): an address, or a network of prefix /1 to /32 -
+# never /0, which lets in every address.
+IPV4_CLIENT = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12][0-9]|[1-9]))?')
 # nginx's server_name: names separated by single spaces.
 NGINX_SERVER_NAMES = re.compile(r'[A-Za-z0-9_.*-]+( [A-Za-z0-9_.*-]+)*')
 # An nginx location of one name between slashes.
@@ -133,6 +145,7 @@ NAMED = {
     'fetch_url': FETCH_URL,
     'http_url': HTTP_URL,
     'interface': INTERFACE,
+    'ipv4_client': IPV4_CLIENT,
     'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,
     'ipv4_network': IPV4_NETWORK,
     'mirror_url': MIRROR_URL,

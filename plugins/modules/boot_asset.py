@@ -16,8 +16,9 @@ description:
     distribution's C(SHA256SUMS), C(CHECKSUM) or C(.treeinfo)), or with O(checksum=dpkg) from the
     md5sums of the Debian package that installed a local file. RV(authenticity) tells which chain was used."
   - "Authenticity: a checksum list from the same mirror as the file only detects corruption. With
-    O(release_url) and O(keyring) the list is checked against a signed Debian C(InRelease); with
-    O(keyring) alone the list itself must be clearsigned. Failures are fatal (fail closed)."
+    O(release_url) and O(keyring) the list is checked against a signed Debian C(InRelease), which must be
+    the release O(release_url) names and not older than the one accepted before; with O(keyring) alone
+    the list itself must be clearsigned. Failures are fatal (fail closed)."
   - Idempotent by checksum. When O(dest) already is a regular file with the expected digest nothing is downloaded.
   - The file is streamed into a partial file in the private directory O(work_dir), outside the served
     tree, created exclusively (mode 0600, never through a symbolic link), and hashed on the way.
@@ -74,8 +75,25 @@ options:
       - It is verified with C(gpgv) against O(keyring); its C(SHA256) entry for the path of O(checksum_url)
         relative to the directory of O(release_url) (for example V(main/installer-amd64/current/images/SHA256SUMS))
         must match the list. O(checksum_url) must lie below that directory. An expired C(Valid-Until) is refused.
+      - "The release is pinned: the path of O(release_url) must end in C(dists/<name>/InRelease), and the signed
+        C(Codename) or C(Suite) must be exactly C(<name>) (so Debian 12's C(InRelease), which lists the same
+        installer path, is refused for V(dists/trixie/)). Its C(Date) is required and must not be older than the
+        C(Date) accepted before for the same O(release_url) on this host, kept in O(release_dates_file)
+        (a replayed or rolled-back release is refused)."
       - Needs O(checksum_url) and O(keyring).
     type: str
+  release_dates_file:
+    description:
+      - JSON file on the target that keeps, per O(release_url), the C(Date) of the last C(InRelease) accepted.
+        An C(InRelease) with an older C(Date) is refused; one with the same or a newer C(Date) is accepted
+        and its C(Date) recorded.
+      - Written atomically (mode 0644, owned by the user the module runs as), its directory created when missing;
+        never written in check mode. Recording a newer C(Date) does not by itself make the task changed.
+      - "To accept an older release on purpose, remove its line (or the file): the record starts afresh."
+      - Only used with O(release_url).
+    type: path
+    default: /var/lib/netboot-pxe/release-dates.json
+    version_added: 0.5.0
   keyring:
     description:
       - Path on the target of a binary OpenPGP keyring (as C(gpgv --keyring) reads it), for example
@@ -96,8 +114,11 @@ options:
   max_size:
     description:
       - Largest file accepted, in bytes. A larger C(Content-Length), or more bytes received, fails the task
-        and removes the partial file. No limit when unset.
+        and removes the partial file.
+      - The default, 4 GiB, caps what a hostile or broken mirror can write before the checksum could fail;
+        raise it for larger images (for example a distribution's DVD image).
     type: int
+    default: 4294967296
   timeout:
     description: Seconds to wait for a connection and for each read from it.
     type: int
@@ -162,8 +183,10 @@ notes:
     failure, so the next run continues it. Its name in O(work_dir) is derived from O(url) and O(dest).
   - Without O(release_url) or O(keyring), a O(checksum_url) fetched over plain http (or from an untrusted
     mirror) authenticates nothing; prefer a signed chain or a O(checksum) written in the playbook.
-  - A signed chain does not stop an attacker from serving an older, correctly signed release
-    (unless the release has C(Valid-Until)).
+  - A signed chain alone does not stop an attacker from serving an older, correctly signed release of the same
+    name. O(release_dates_file) refuses one older than a release this host accepted before, and an expired
+    C(Valid-Until) is refused; but on the first run on a host, or after the record is removed, an older point
+    release without C(Valid-Until) (the main Debian archive has none) is accepted. Prefer https:// mirrors.
 seealso:
   - module: ansible.builtin.get_url
 """
@@ -295,14 +318,19 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import (
     url_options,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import (
+    OlderReleaseError,
     SignatureError,
     check_against_release,
     clearsigned_text,
+    read_release_dates,
     verify_clearsigned,
+    write_release_dates,
 )
 
 URL_OPTIONS = ('timeout', 'validate_certs', 'headers', 'url_username', 'url_password', 'force_basic_auth',
                'use_proxy', 'client_cert', 'client_key')
+# The default max_size: 4 GiB.
+DEFAULT_MAX_SIZE = 4 * 1024 ** 3
 
 
 def _runner(module, encoding=None):
@@ -340,9 +368,16 @@ def expected_checksum(module, options):
         verify = _unchecked_text
     try:
         if params['release_url']:
-            release = read_bytes(params['release_url'], options, retries)
-            signed = verify(release, params['keyring'], f'release_url {params["release_url"]}', _runner(module))
-            check_against_release(data, signed, params['release_url'], list_url)
+            release_url, dates_file = params['release_url'], params['release_dates_file']
+            release = read_bytes(release_url, options, retries)
+            signed = verify(release, params['keyring'], f'release_url {release_url}', _runner(module))
+            dates = read_release_dates(dates_file)
+            try:
+                checked = check_against_release(data, signed, release_url, list_url, dates.get(release_url))
+            except OlderReleaseError as exc:
+                raise SignatureError(f'{exc}; the Dates accepted before are kept in {dates_file}') from exc
+            if not module.check_mode and dates.get(release_url) != checked.date:
+                write_release_dates(dates_file, {**dates, release_url: checked.date})
             text, authenticity = data.decode('utf-8', errors='replace'), 'signed-release'
         elif params['keyring']:
             text = verify(data, params['keyring'], f'checksum_url {list_url}', _runner(module))
@@ -383,7 +418,8 @@ def main():
             'release_url': {'type': 'str'},
             'keyring': {'type': 'path'},
             'work_dir': {'type': 'path', 'default': '/var/cache/netboot-pxe/boot-asset'},
-            'max_size': {'type': 'int'},
+            'release_dates_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/release-dates.json'},
+            'max_size': {'type': 'int', 'default': DEFAULT_MAX_SIZE},
             'timeout': {'type': 'int', 'default': 30},
             'retries': {'type': 'int', 'default': 3},
             'validate_certs': {'type': 'bool', 'default': True},
@@ -410,12 +446,13 @@ def main():
         module.fail_json(msg=f'timeout must be positive, got {params["timeout"]}', **result)
     if params['retries'] < 0:
         module.fail_json(msg=f'retries must not be negative, got {params["retries"]}', **result)
-    if params['max_size'] is not None and params['max_size'] <= 0:
+    if params['max_size'] is None or params['max_size'] <= 0:
         module.fail_json(msg=f'max_size must be a positive number of bytes, got {params["max_size"]}', **result)
     if params['headers'] and not all(isinstance(v, str) for v in params['headers'].values()):
         module.fail_json(msg='headers must map header names to strings', **result)
-    if not os.path.isabs(params['work_dir']):
-        module.fail_json(msg=f'work_dir must be an absolute path, got {params["work_dir"]!r}', **result)
+    for option in ('work_dir', 'release_dates_file'):
+        if not os.path.isabs(params[option]):
+            module.fail_json(msg=f'{option} must be an absolute path, got {params[option]!r}', **result)
     parent = os.path.dirname(dest) or '.'
     # In check mode an earlier task may not have made the directory yet: the file would be new.
     if not os.path.isdir(parent) and not (module.check_mode and not os.path.lexists(parent)):

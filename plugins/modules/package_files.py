@@ -20,6 +20,8 @@ description:
   - With O(suite), apt reads private package lists of that release of O(mirror) under O(apt_dir),
     updated on every run (not in check mode; an update alone is no change); the host's own package
     sources stay as they are. Without it, the host's own lists give the versions.
+  - The private source is signed by the keys of O(keyring) only (C(signed-by)), not by any key the
+    host trusts for its own sources.
   - In check mode nothing is downloaded or written; a version not unpacked yet, or private lists
     not made yet, count as changes.
 options:
@@ -55,15 +57,22 @@ options:
     type: str
     default: ""
   mirror:
-    description: The Debian mirror of O(suite).
+    description: The Debian mirror of O(suite), http or https (apt checks the packages against the signed lists either way).
     type: str
-    default: http://deb.debian.org/debian
+    default: https://deb.debian.org/debian
+  keyring:
+    description:
+      - The keyring whose keys alone may sign the release of O(suite) (the C(signed-by) of the private source).
+      - An absolute path; it must exist (package C(debian-archive-keyring) for the default). Not used without O(suite).
+    type: path
+    default: /usr/share/keyrings/debian-archive-keyring.gpg
   apt_dir:
     description: The private package lists and downloads of O(suite).
     type: path
     default: /var/cache/netboot-pxe/apt
 notes:
-  - apt checks each package against the release's signed lists with the host's archive keyring.
+  - apt checks each package against the release's signed lists, with the host's own trusted keys for
+    the host's own sources, with O(keyring) only for the private lists of O(suite).
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -188,7 +197,7 @@ def _private_lists(module, result):
                 os.makedirs(path, mode=mode, exist_ok=True)
                 os.chown(path, 0, 0)
                 os.chmod(path, mode)
-    wanted = sources_list(module.params['mirror'], module.params['suite']).encode()
+    wanted = sources_list(module.params['mirror'], module.params['suite'], module.params['keyring']).encode()
     found = _read(os.path.join(apt_dir, 'sources.list'))
     if found is None or found != (wanted, MODE, 0, 0):
         changed = True
@@ -210,17 +219,26 @@ def main():
             'dest': {'type': 'list', 'elements': 'path', 'required': True},
             'cache': {'type': 'path', 'default': '/var/cache/netboot-pxe/signed'},
             'suite': {'type': 'str', 'default': ''},
-            'mirror': {'type': 'str', 'default': 'http://deb.debian.org/debian'},
+            'mirror': {'type': 'str', 'default': 'https://deb.debian.org/debian'},
+            'keyring': {'type': 'path', 'default': '/usr/share/keyrings/debian-archive-keyring.gpg'},
             'apt_dir': {'type': 'path', 'default': '/var/cache/netboot-pxe/apt'},
         },
         supports_check_mode=True,
     )
     params = module.params
-    problems = check_files(params['files']) + check_source(params['mirror'], params['suite'])
+    problems = check_files(params['files']) + check_source(params['mirror'], params['suite'], params['keyring'])
     problems += [f'{key} must be an absolute path of plain names, got {params[key]!r}' for key in ('cache', 'apt_dir')
                  if not ABSOLUTE_PATH.fullmatch(params[key])]
     problems += [f'dest[{index}] must be an absolute path of plain names, got {path!r}'
                  for index, path in enumerate(params['dest']) if not ABSOLUTE_PATH.fullmatch(path)]
+    if not problems and params['suite'] and not os.path.isfile(params['keyring']):
+        missing = (f"keyring {params['keyring']} must be an existing keyring file (the default is package "
+                   f"debian-archive-keyring's)")
+        # In check mode the package that brings it may be installed by an earlier task.
+        if not module.check_mode:
+            problems.append(missing)
+        else:
+            module.warn(missing)
     if problems:
         module.fail_json(msg='; '.join(problems))
     result = {'changed': False, 'versions': {}, 'unpacked': [], 'copied': [], 'diff': []}

@@ -12,6 +12,7 @@ gpg --batch --yes --quiet --export --output "$GNUPGHOME/keyring.gpg"
 cd "$1/$2"
 list=main/installer-amd64/current/images/SHA256SUMS
 {
-  printf 'Origin: netboot-test\nCodename: %s\nSHA256:\n' "$2"
+  # Codename and Date as Debian's archive writes them: the catalog pins the release and refuses an older Date.
+  printf 'Origin: netboot-test\nCodename: %s\nDate: %s\nSHA256:\n' "$2" "$(LC_ALL=C date -Ru)"
   printf ' %s %s %s\n' "$(sha256sum "$list" | cut -d' ' -f1)" "$(stat -c %s "$list")" "$list"
 } | gpg --batch --yes --quiet --clearsign --output InRelease

@@ -167,8 +167,36 @@ def test_only_the_kea_servers_may_log_in(database):
     assert listening == {f'{address}{port}' for address in ['127.0.0.1'] + database.vars['kea_database_listen_addresses']}
     rules = sql(database, 'postgres', "SELECT type, array_to_string(database, ','), address, netmask, auth_method "
                                       "FROM pg_hba_file_rules WHERE 'kea' = ANY(user_name)")
-    assert sorted(rules) == sorted([['host', name, address, '255.255.255.255', 'scram-sha-256']
+    # TLS only: hostssl lines, no host line that would take the password in clear text.
+    assert sorted(rules) == sorted([['hostssl', name, address, '255.255.255.255', 'scram-sha-256']
                                     for name in database.vars['kea_database_names']
                                     for address in database.vars['kea_database_clients']])
     assert sql(database, 'postgres', "SELECT rolsuper, rolcreatedb, rolcreaterole, left(rolpassword, 14) FROM pg_authid "
                                      "WHERE rolname = 'kea'") == [['f', 'f', 'f', 'SCRAM-SHA-256$']]
+
+
+def test_the_kea_servers_log_in_over_tls_only(peers, database):
+    """PostgreSQL runs with TLS; Kea's own connections use it (libpq's default sslmode=prefer), and a
+    login without TLS from a Kea server is refused even with the right password."""
+    assert sql(database, 'postgres', 'SHOW ssl') == [['on']]
+    addresses = {peer.address for peer in peers}
+    query = ("SELECT DISTINCT host(a.client_addr), s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
+             "WHERE a.usename = 'kea'")
+    # Kea keeps its connections open; after the restart of the previous test it reconnects.
+    deadline = time.monotonic() + 60
+    while {row[0] for row in sql(database, 'postgres', query)} != addresses and time.monotonic() < deadline:
+        time.sleep(1)
+    assert sorted(sql(database, 'postgres', query)) == sorted([address, 't'] for address in addresses)
+
+    password = peers[0].vars['netboot_test_database_password']
+    target = (f"host={database.vars['kea_database_listen_addresses'][0]} port=5432 "
+              f"dbname={database.vars['kea_database_names'][0]} user=kea")
+
+    def login(sslmode):
+        return peers[0].host.run('PGPASSWORD=%s psql -X -A -t -c %s %s', password,
+                                 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', f'{target} sslmode={sslmode}')
+
+    plain = login('disable')
+    assert plain.rc != 0 and 'no pg_hba.conf entry' in plain.stderr, plain.stderr
+    encrypted = login('require')
+    assert (encrypted.rc, encrypted.stdout.strip()) == (0, 't'), encrypted.stderr

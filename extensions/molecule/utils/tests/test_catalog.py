@@ -80,10 +80,8 @@ def test_second_run_downloads_nothing(client):
 @pytest.mark.parametrize('resign', [True, False])
 def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client, resign):
     kernel = f'{DEBIAN_IMAGES}/netboot/debian-installer/amd64/linux'
-    release = f'{MIRROR}/debian/dists/trixie/InRelease'
     before = sha256(server, '/srv/netboot/os/debian-13/linux')
-    client.check_output(f'cp {kernel} /tmp/linux.good && cp {DEBIAN_IMAGES}/SHA256SUMS /tmp/SHA256SUMS.good'
-                        f' && cp {release} /tmp/InRelease.good')
+    client.check_output(f'cp {kernel} /tmp/linux.good && cp {DEBIAN_IMAGES}/SHA256SUMS /tmp/SHA256SUMS.good')
     try:
         # The list announces a new kernel, but the mirror serves other bytes.
         client.check_output(f'head -c 1M /dev/urandom > {kernel}')
@@ -103,8 +101,9 @@ def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client, resign):
         assert server.run('ls /srv/netboot/os/debian-13/linux.part').rc != 0
         assert server.run('ls /srv/netboot/os/debian-13/ | grep -v -x -e linux -e initrd.gz').rc != 0
     finally:
+        # Signed anew rather than copied back: the server refuses a release older than one it accepted.
         client.check_output(f'cp /tmp/linux.good {kernel} && cp /tmp/SHA256SUMS.good {DEBIAN_IMAGES}/SHA256SUMS'
-                            f' && cp /tmp/InRelease.good {release}')
+                            f' && /usr/local/bin/netboot-sign-release {MIRROR}/debian/dists trixie')
 
 
 @pytest.mark.parametrize('last, answer, expected', [

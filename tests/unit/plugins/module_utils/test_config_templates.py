@@ -38,7 +38,8 @@ def preflight_patterns(role):
     """{variable: pattern} of the valid checks of a role's preflight.yml."""
     patterns = {}
     for task in _role_file(role, 'tasks', 'preflight.yml'):
-        for item in task.get('loop') or []:
+        # A loop over a variable (a Jinja string) checks no setting by name.
+        for item in task.get('loop') if isinstance(task.get('loop'), list) else []:
             named = re.search(r"valid'?, '([a-z0-9_]+)'\)|valid\('([a-z0-9_]+)'\)", item['valid'])
             if named:
                 patterns[item['name']] = NAMED[named.group(1) or named.group(2)].pattern
@@ -112,3 +113,10 @@ def test_an_accepted_value_adds_no_syntax_to_the_file(role, template, values, va
     assert not any(char in value for char in SYNTAX), f'{variable} accepts {value!r}'
     changed = dict(values, **{variable: [value] if isinstance(good, list) else value})
     assert structure(render(role, template, changed)) == structure(render(role, template, values)), value
+
+
+def test_the_database_role_lets_no_client_network_of_every_address_in():
+    """kea_database_clients become pg_hba.conf lines: /0 (every address) is refused."""
+    client = accepts('kea_database', 'kea_database_clients')
+    assert [value for value in ('10.77.40.2', '10.77.40.0/24', '10.0.0.0/8') if not client(value)] == []
+    assert [value for value in ('0.0.0.0/0', '10.77.40.0/0', '10.77.40.2/33', '10.77.40.2\n') if client(value)] == []

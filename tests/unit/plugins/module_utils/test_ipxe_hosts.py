@@ -355,7 +355,12 @@ def test_entries_are_checked_before_any_script_is_rendered():
     pytest.param({'base_url': None}, 'base_url: must be the http(s) URL of the HTTP root, got None', id='base-url-missing'),
     pytest.param({'base_url': 'ftp://10.0.0.2'}, "base_url: must be the http(s) URL of the HTTP root, got 'ftp://10.0.0.2'", id='base-url-ftp'),
     pytest.param({'base_url': 'http://10.0.0.2/\n'}, "got 'http://10.0.0.2/\\n'", id='base-url-trailing-newline'),
-    pytest.param({'base_url': 'http://10.0.0.2/${x'}, 'base_url has an unclosed ${...} expansion', id='base-url-expansion'),
+    pytest.param({'base_url': 'http://10.0.0.2/${x'}, 'base_url: must be the http(s) URL', id='base-url-expansion'),
+    # The security review's inputs: shell commands in the path, iPXE and GRUB commands in the port.
+    pytest.param({'base_url': 'http://10.0.0.2/x$(touch${IFS}/tmp/PWNED)y'}, 'base_url: must be the http(s) URL',
+                 id='base-url-shell'),
+    pytest.param({'base_url': 'http://10.0.0.2:80;reboot;'}, 'base_url: must be the http(s) URL', id='base-url-port-command'),
+    pytest.param({'base_url': 'http://10.0.0.2:8x'}, 'base_url: must be the http(s) URL', id='base-url-port-letters'),
     pytest.param({'catalog': {'debian-13': {}}}, 'os catalog: must be a list of entries', id='catalog-not-a-list'),
     pytest.param({'mirrors': ['http://m']}, "mirrors: must be a mapping, got ['http://m']", id='mirrors-not-a-mapping'),
     pytest.param({'builtin_mirrors': 'x'}, "builtin_mirrors: must be a mapping, got 'x'", id='builtin-mirrors-not-a-mapping'),

@@ -19,9 +19,9 @@ import string
 
 import jinja2
 import yaml
-from ansible.plugins.filter.core import combine, comment, regex_replace, to_nice_yaml
+from ansible.plugins.filter.core import combine, comment, quote, regex_replace, to_nice_yaml
 from ansible.plugins.filter.urlsplit import split_url
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
@@ -32,9 +32,11 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     host_plan,
 )
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
+from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import GrubMenuError, render_grub_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     ITEM_TYPES,
     RESERVED_KEYS,
+    SEPARATORS,
     IpxeScriptError,
     check_text,
     render_menu,
@@ -48,6 +50,8 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import merge_layers
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    HTTP_URL,
+    TFTP_URL,
     is_ipv4,
     normalize_mac,
     parse_pool,
@@ -380,10 +384,11 @@ MAC = '52:54:00:12:34:56'
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, 'roles', 'ipxe', 'templates', 'answers')),
                                trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 TEMPLATES.filters.update(comment=comment, urlsplit=split_url, to_nice_yaml=to_nice_yaml, regex_replace=regex_replace,
-                         combine=combine)
+                         combine=combine, quote=quote)
 HOSTNAME = DNS_LABEL
 # Path segments that are not "..", even %-encoded, which the catalog refuses.
-MIRROR = joined(st.sampled_from(('http://', 'https://')), chars(LOWER + '.-', 1, 10), maybe(':', chars(string.digits, 2, 4)),
+MIRROR = joined(st.sampled_from(('http://', 'https://')), DNS_LABEL, maybe('.', DNS_LABEL),
+                maybe(':', st.integers(min_value=1, max_value=65535).map(str)),
                 st.lists(joined('/', chars(ALNUM + '_~+-', 1, 1), chars(ALNUM + '._~%+-', 0, 7)), max_size=3).map(''.join),
                 st.sampled_from(('', '/')))
 
@@ -406,14 +411,14 @@ INSTALL_DATA = st.sampled_from((False, False, True)).flatmap(install_data)
 BUILD_TOKEN = '0123456789abcdef0123456789abcdef'
 
 
-def install_of(hostname, mirror, answers):
+def install_of(hostname, mirror, answers, base_url='http://10.0.0.2'):
     """The unattended install of a Debian host, as the role's plan describes it to the templates."""
     host = {'mac': MAC, 'os': 'debian-13'}
     if hostname is not None:
         host['hostname'] = hostname
     mirrors = dict(ROLE_VARS['__ipxe_os_builtin_mirrors'], debian=mirror)
     plan = host_plan([host], CATALOG, mirrors=mirrors, builtin_mirrors=ROLE_VARS['__ipxe_os_builtin_mirrors'],
-                     base_url='http://10.0.0.2', answer_templates=ROLE_VARS['__ipxe_answer_templates'],
+                     base_url=base_url, answer_templates=ROLE_VARS['__ipxe_answer_templates'],
                      answer_url_files=ROLE_VARS['__ipxe_answer_url_files'], answers=answers,
                      builds={MAC.replace(':', '-'): {'token': BUILD_TOKEN, 'state': 'pending'}})
     return plan['installs'][0]
@@ -473,6 +478,87 @@ def test_accepted_answers_add_no_line_or_directive_to_an_answer_file(data):
         'storage': {'layout': {'name': 'direct'}},
         'late-commands': [f'curl -fsS --retry 5 -X DELETE http://10.0.0.2/builds/{BUILD_TOKEN}']}}
     assert set(yaml.safe_load(render_answers('meta-data.j2', install, answers))) == {'instance-id', 'local-hostname'}
+
+
+# --- URLs ------------------------------------------------------------------------------------
+# A URL reaches an iPXE script, a GRUB configuration and shell commands of the answer files: each
+# renderer refuses it, or it stays one word there, whatever its host, port and path hold.
+
+# The security review's inputs: shell commands in a path, iPXE and GRUB commands in a port.
+REVIEW_URLS = ('http://10.0.0.2/x$(touch${IFS}/tmp/PWNED)y', 'http://10.0.0.2:80;reboot;',
+               "http://10.0.0.2:80;};set;default=1;set;timeout=0;menuentry'x'{/vmlinuz", 'http://10.0.0.2:8x')
+URL_HOST = st.one_of(st.sampled_from(('10.0.0.2', 'boot.lab', '[fd00::2]')), DNS_LABEL, spliced(DNS_LABEL))
+URL_PORT = st.one_of(st.just(''), st.integers(min_value=0, max_value=70000).map(lambda port: f':{port}'),
+                     st.sampled_from((':80;reboot;', ':8x', ':080', ':', ':80 ', ':80}')), joined(':', PIECE))
+URL_PATH = st.lists(joined('/', st.one_of(chars(ALNUM + '._~%+=,:@-', 0, 6), spliced(chars(ALNUM, 1, 4)))),
+                    max_size=3).map(''.join)
+URL_TEXT = st.one_of(
+    joined(st.sampled_from(('http://', 'https://', 'tftp://', 'ftp://', 'HTTP://', '')), URL_HOST, URL_PORT, URL_PATH),
+    st.sampled_from(REVIEW_URLS))
+
+
+def one_word_in_shell(command, word):
+    """Whether the shell reads ``word`` as one word of ``command``, with no operator or expansion around it."""
+    operators, _count = shell_shape(command)
+    return not operators and word in shlex.split(command) and not set('$`') & set(command)
+
+
+@PROPERTY
+@given(URL_TEXT)
+@example(REVIEW_URLS[2])
+def test_a_kernel_url_is_refused_or_one_word_of_the_ipxe_script(url):
+    item = {'key': 'k', 'kernel': url, 'args': 'a=1'}
+    try:
+        script = render_menu([item], base_url='http://10.0.0.2')
+    except IpxeScriptError:
+        return
+    kernel = next(line for line in script.split('\n') if line.startswith('kernel '))
+    words = kernel.split()
+    assert words[0] == 'kernel' and words[2:] == ['a=1', '||', 'goto', 'failed']
+    assert words[1] not in SEPARATORS and not words[1].startswith('#')
+    if words[1].lower().startswith(('http:', 'https:')):
+        assert HTTP_URL.fullmatch(words[1])
+    if words[1].lower().startswith('tftp:'):
+        assert TFTP_URL.fullmatch(words[1])
+    assert not lint_script(script)
+
+
+@PROPERTY
+@given(URL_TEXT)
+@example(REVIEW_URLS[2])
+def test_a_kernel_url_is_refused_or_one_word_of_the_grub_menu(url):
+    item = {'key': 'k', 'kernel': url, 'args': 'a=1', 'signed': True}
+    try:
+        menu = render_grub_menu([item], base_url='http://10.0.0.2')
+    except GrubMenuError:
+        return
+    assert url.startswith('http://') or not url.startswith(('https://', 'tftp://', 'ftp://'))
+    linux = next(line for line in menu.split('\n') if line.startswith('    linux '))
+    words = linux.split()
+    assert len(words) == 3 and words[2] == 'a=1' and words[1].startswith('(http,')
+    # Nothing GRUB reads as syntax: quotes, expansion, separators, braces, comments.
+    assert not set(words[1]) & set('\'"$;|&<>{}#\\ ')
+    assert menu.count('menuentry ') == 1 and menu.count('{') == menu.count('}') == 1
+
+
+@PROPERTY
+@given(URL_TEXT)
+def test_a_base_url_is_refused_or_one_word_of_the_answer_files(url):
+    try:
+        install = install_of(None, 'http://deb.debian.org/debian', {}, base_url=url)
+    except IpxeHostsError:
+        return
+    done = install['done_url']
+    assert done == url.removesuffix('/') + f'/builds/{BUILD_TOKEN}'
+    kickstart = render_answers('ks.cfg.j2', install, {})
+    assert one_word_in_shell(next(line for line in kickstart.split('\n') if line.startswith('curl ')), done)
+    user_data = yaml.safe_load(render_answers('user-data.j2', install, {}))
+    assert one_word_in_shell(user_data['autoinstall']['late-commands'][-1], done)
+    preseed = render_answers('preseed.cfg.j2', install, {})
+    late = next(line for line in preseed.split('\n') if line.startswith('d-i preseed/late_command string '))
+    plain = render_answers('preseed.cfg.j2', install_of(None, 'http://deb.debian.org/debian', {}), {})
+    plain_late = next(line for line in plain.split('\n') if line.startswith('d-i preseed/late_command string '))
+    assert shell_shape(late) == shell_shape(plain_late)
 
 
 # --- Kea configuration files ----------------------------------------------------------------

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import os
+import posixpath
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,12 +18,20 @@ from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import parse_checksum_list
 from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import (
+    OlderReleaseError,
     SignatureError,
     check_against_release,
+    check_release_name,
     clearsigned_text,
     parse_release,
+    parse_release_dates,
+    read_release_dates,
+    release_date,
+    release_dates_json,
+    release_name,
     release_path,
     verify_clearsigned,
+    write_release_dates,
 )
 
 H64 = 'ab' * 32
@@ -30,9 +41,17 @@ REAL_INRELEASE = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRele
 DEBIAN_KEYRINGS = '/usr/share/keyrings'
 
 
-def release(sums_by_path, extra=''):
+UTC = datetime.timezone.utc
+DATE = 'Sat, 09 Aug 2025 09:15:57 UTC'
+LAST = datetime.datetime(2025, 8, 9, 9, 15, 57, tzinfo=UTC)
+
+
+def release(sums_by_path, extra='', suite='testing', codename='trixie', date=DATE):
+    """A Release text; a field given as None is left out."""
     lines = ''.join(f' {hashlib.sha256(data).hexdigest()} {len(data):8d} {path}\n' for path, data in sums_by_path.items())
-    return f'Origin: Test\nSuite: testing\nCodename: trixie\n{extra}SHA256:\n{lines}'
+    head = ''.join(f'{name}: {value}\n' for name, value in (('Suite', suite), ('Codename', codename), ('Date', date))
+                   if value is not None)
+    return f'Origin: Test\n{head}{extra}SHA256:\n{lines}'
 
 
 def test_good_clearsigned_list_gives_the_signed_text(openpgp):
@@ -212,7 +231,7 @@ def test_check_against_release(data, message):
     text = release({'main/installer-amd64/current/images/SHA256SUMS': SUMS.encode()})
     if message is None:
         assert check_against_release(data, text, 'http://m/dists/trixie/InRelease', url) == \
-            'main/installer-amd64/current/images/SHA256SUMS'
+            ('main/installer-amd64/current/images/SHA256SUMS', LAST)
     else:
         with pytest.raises(SignatureError, match=message):
             check_against_release(data, text, 'http://m/dists/trixie/InRelease', url)
@@ -221,6 +240,182 @@ def test_check_against_release(data, message):
 def test_check_against_release_unlisted_path():
     with pytest.raises(SignatureError, match='lists no SHA256 for main/other/SHA256SUMS'):
         check_against_release(b'', release({}), 'http://m/dists/trixie/InRelease', 'http://m/dists/trixie/main/other/SHA256SUMS')
+
+
+# --- the signed release is pinned: its name, its Date, its Valid-Until ----------------------
+
+TRIXIE = 'http://m/debian/dists/trixie/InRelease'
+SUMS_PATH = 'main/installer-amd64/current/images/SHA256SUMS'
+OLDER = 'Sat, 09 Aug 2025 09:15:56 UTC'
+NEWER = 'Sun, 10 Aug 2025 00:00:00 UTC'
+EXPIRED = 'Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC\n'
+
+
+def _future(days=1):
+    return f'{datetime.datetime.now(UTC) + datetime.timedelta(days=days):%a, %d %b %Y %H:%M:%S} UTC'
+
+
+def check_chain(release_url, fields, last_date):
+    """check_against_release of the SUMS list below ``release_url``, listed by a Release of ``fields``."""
+    list_url = posixpath.dirname(release_url) + '/' + SUMS_PATH
+    return check_against_release(SUMS.encode(), release({SUMS_PATH: SUMS.encode()}, **fields), release_url, list_url,
+                                 last_date)
+
+
+@pytest.mark.parametrize('release_url, expected', [
+    ('https://deb.debian.org/debian/dists/trixie/InRelease', 'trixie'),
+    ('http://m/dists/trixie-updates/InRelease', 'trixie-updates'),
+    ('http://m/debian/dists/stable/InRelease', 'stable'),
+    ('/srv/mirror/dists/bookworm/InRelease', 'bookworm'),
+    ('file:///srv/mirror/dists/sid%2Bx/InRelease', 'sid+x'),
+])
+def test_release_name(release_url, expected):
+    assert release_name(release_url) == expected
+
+
+@pytest.mark.parametrize('release_url', [
+    'http://m/debian/InRelease',
+    'http://m/dists/InRelease',
+    'http://m/dists/trixie/main/InRelease',
+    'http://m/dists//InRelease',
+    'http://m/dists/../InRelease',
+    'http://m/xdists/trixie/InRelease',
+    'http://m/dists/trixie/',
+])
+def test_release_name_refuses(release_url):
+    with pytest.raises(SignatureError, match=f'release_url {release_url} names no release'):
+        release_name(release_url)
+
+
+@pytest.mark.parametrize('release_url, fields, last_date, expected_date', [
+    (TRIXIE, {}, None, LAST),
+    (TRIXIE, {}, LAST, LAST),                                                    # the same release again
+    (TRIXIE, {'date': NEWER}, LAST, datetime.datetime(2025, 8, 10, tzinfo=UTC)),  # a newer one
+    (TRIXIE, {'date': 'Sat, 09 Aug 2025 11:15:57 +0200'}, LAST, LAST),           # the same instant elsewhere
+    (TRIXIE, {'date': 'Sat, 09 Aug 2025 09:15:57'}, None, LAST),                 # no zone: UTC
+    ('http://m/debian/dists/testing/InRelease', {'codename': None}, None, LAST),  # the Suite alone
+    (TRIXIE, {'codename': 'trixie ', 'suite': None}, None, LAST),                # field values lose their blanks
+    ('http://m/debian/dists/stable/InRelease', {'suite': 'stable'}, None, LAST),
+    ('/srv/mirror/dists/trixie/InRelease', {}, None, LAST),
+    (TRIXIE, {'extra': f'Valid-Until: {_future()}\n'}, None, LAST),
+])
+def test_check_against_release_pins_the_release(release_url, fields, last_date, expected_date):
+    assert check_chain(release_url, fields, last_date) == (SUMS_PATH, expected_date)
+
+
+@pytest.mark.parametrize('release_url, fields, last_date, error, message', [
+    # The review case: bookworm's signed InRelease, which lists the same path, served for trixie.
+    (TRIXIE, {'codename': 'bookworm', 'suite': 'oldstable'}, None, SignatureError,
+     f"release_url {TRIXIE} is signed for another release: expected Codename or Suite 'trixie', "
+     "found Codename 'bookworm', Suite 'oldstable'"),
+    (TRIXIE, {'codename': 'trixie-updates'}, None, SignatureError, "found Codename 'trixie-updates', Suite 'testing'"),
+    (TRIXIE, {'codename': 'Trixie', 'suite': 'stable'}, None, SignatureError, "found Codename 'Trixie', Suite 'stable'"),
+    (TRIXIE, {'codename': None}, None, SignatureError, "found Suite 'testing'"),
+    (TRIXIE, {'codename': None, 'suite': None}, None, SignatureError, 'found neither Codename nor Suite'),
+    ('http://m/debian/InRelease', {}, None, SignatureError, 'names no release'),
+    (TRIXIE, {'date': None}, None, SignatureError, f'release_url {TRIXIE}: has no Date field'),
+    (TRIXIE, {'date': 'yesterday'}, None, SignatureError, "Date 'yesterday' is not a date"),
+    # A replayed or rolled-back release: older than the one accepted before.
+    (TRIXIE, {'date': OLDER}, LAST, OlderReleaseError,
+     f'release_url {TRIXIE}: Date 2025-08-09T09:15:56+00:00 is older than 2025-08-09T09:15:57+00:00'),
+    (TRIXIE, {'date': 'Sat, 09 Aug 2025 11:15:56 +0200'}, LAST, OlderReleaseError, 'is older than'),
+    (TRIXIE, {'date': 'Sat, 12 Jul 2025 10:16:37 UTC'}, LAST, OlderReleaseError, 'is older than'),
+    (TRIXIE, {'extra': EXPIRED}, None, SignatureError, f'release_url {TRIXIE}: expired on Sat, 01 Jan 2000'),
+    (TRIXIE, {'extra': 'Valid-Until:\n'}, None, SignatureError, "Valid-Until '' is not a date"),
+])
+def test_check_against_release_refuses_another_release(release_url, fields, last_date, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        check_chain(release_url, fields, last_date)
+
+
+@pytest.mark.parametrize('text, expected', [
+    (release({}), LAST),
+    (release({}, date='Sat, 09 Aug 2025 11:15:57 +0200'), LAST),
+    (release({}, date='Sat, 09 Aug 2025 09:15:57 -0000'), LAST),
+])
+def test_release_date(text, expected):
+    assert release_date(text, 'x') == expected
+
+
+@pytest.mark.parametrize('text, url, message', [
+    (release({}), TRIXIE, None),
+    (release({}, codename='bookworm', suite='oldstable'), TRIXIE, "found Codename 'bookworm', Suite 'oldstable'"),
+    (release({}, codename='bookworm', suite='oldstable'), 'http://m/dists/oldstable/InRelease', None),
+])
+def test_check_release_name(text, url, message):
+    if message is None:
+        assert check_release_name(text, url) == release_name(url)
+    else:
+        with pytest.raises(SignatureError, match=message):
+            check_release_name(text, url)
+
+
+# The same checks through a real signature: what gpgv vouches for is pinned too.
+@pytest.mark.parametrize('fields, last_date, message', [
+    ({'codename': 'bookworm', 'suite': 'oldstable'}, None, "expected Codename or Suite 'trixie', found Codename 'bookworm'"),
+    ({'date': OLDER}, LAST, 'is older than'),
+    ({'extra': EXPIRED}, None, 'expired on'),
+    ({}, LAST, None),
+    ({'date': NEWER}, LAST, None),
+])
+def test_a_signed_release_is_pinned(openpgp, fields, last_date, message):
+    signed = openpgp['signer'].clearsign(release({SUMS_PATH: SUMS.encode()}, **fields))
+    text = verify_clearsigned(signed, openpgp['signer'].keyring, f'release_url {TRIXIE}')
+    list_url = posixpath.dirname(TRIXIE) + '/' + SUMS_PATH
+    if message is None:
+        assert check_against_release(SUMS.encode(), text, TRIXIE, list_url, last_date).path == SUMS_PATH
+    else:
+        with pytest.raises(SignatureError, match=message):
+            check_against_release(SUMS.encode(), text, TRIXIE, list_url, last_date)
+
+
+# --- the record of the Dates accepted before --------------------------------------------------
+
+@pytest.mark.parametrize('data, expected', [
+    (b'{}', {}),
+    (json.dumps({TRIXIE: '2025-08-09T09:15:57+00:00'}).encode(), {TRIXIE: LAST}),
+    (json.dumps({TRIXIE: '2025-08-09T11:15:57+02:00'}).encode(), {TRIXIE: LAST}),
+])
+def test_parse_release_dates(data, expected):
+    assert parse_release_dates(data, 'f') == expected
+
+
+@pytest.mark.parametrize('data, message', [
+    (b'', 'f is not JSON'),
+    (b'\xff', 'f is not JSON'),
+    (b'[]', 'f must be a JSON object of release URLs and dates, got list'),
+    (json.dumps({TRIXIE: 1}).encode(), f"f: the date of {TRIXIE} is not an ISO 8601 date with a time zone, got 1"),
+    (json.dumps({TRIXIE: 'soon'}).encode(), "got 'soon'"),
+    (json.dumps({TRIXIE: '2025-08-09T09:15:57'}).encode(), "got '2025-08-09T09:15:57'"),
+])
+def test_parse_release_dates_refuses(data, message):
+    with pytest.raises(SignatureError, match=message):
+        parse_release_dates(data, 'f')
+
+
+def test_release_dates_round_trip(tmp_path):
+    path = tmp_path / 'state' / 'release-dates.json'
+    assert read_release_dates(str(path)) == {}
+    dates = {TRIXIE: LAST, 'http://m/dists/bookworm/InRelease': datetime.datetime(2026, 7, 11, tzinfo=UTC)}
+    write_release_dates(str(path), dates)
+    assert read_release_dates(str(path)) == dates
+    assert json.loads(path.read_text()) == {TRIXIE: '2025-08-09T09:15:57+00:00',
+                                            'http://m/dists/bookworm/InRelease': '2026-07-11T00:00:00+00:00'}
+    assert path.read_bytes() == release_dates_json(dates)
+    assert oct(path.stat().st_mode & 0o777) == '0o644'
+    assert os.listdir(path.parent) == ['release-dates.json']   # no temporary file left
+
+
+def test_release_dates_are_never_read_or_written_through_a_link(tmp_path):
+    target = tmp_path / 'elsewhere.json'
+    target.write_text('{}')
+    path = tmp_path / 'release-dates.json'
+    path.symlink_to(target)
+    with pytest.raises(SignatureError, match=f'{path} is not a regular file'):
+        read_release_dates(str(path))
+    write_release_dates(str(path), {TRIXIE: LAST})
+    assert not path.is_symlink() and target.read_text() == '{}'
+    assert read_release_dates(str(path)) == {TRIXIE: LAST}
 
 
 @pytest.mark.skipif(not os.path.isfile(REAL_INRELEASE), reason='no bookworm InRelease in the apt lists of this machine')
@@ -239,3 +434,20 @@ def test_the_real_debian_inrelease(keyring, good):
     else:
         with pytest.raises(SignatureError, match='no good signature'):
             verify_clearsigned(data, path, 'InRelease')
+
+
+@pytest.mark.skipif(not os.path.isfile(REAL_INRELEASE), reason='no bookworm InRelease in the apt lists of this machine')
+@pytest.mark.parametrize('release_url, message', [
+    ('http://deb.debian.org/debian/dists/bookworm/InRelease', None),
+    ('http://deb.debian.org/debian/dists/oldstable/InRelease', None),
+    ('http://deb.debian.org/debian/dists/trixie/InRelease', "found Codename 'bookworm', Suite 'oldstable'"),
+])
+def test_the_real_debian_inrelease_is_pinned(release_url, message):
+    with open(REAL_INRELEASE, 'rb') as f:
+        text = verify_clearsigned(f.read(), os.path.join(DEBIAN_KEYRINGS, 'debian-archive-keyring.gpg'), 'InRelease')
+    if message is None:
+        assert check_release_name(text, release_url) == release_name(release_url)
+        assert release_date(text, 'InRelease').tzinfo is not None
+    else:
+        with pytest.raises(SignatureError, match=message):
+            check_release_name(text, release_url)

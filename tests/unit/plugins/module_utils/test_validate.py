@@ -113,6 +113,10 @@ PATTERNS = [
     ('SSH_KEY', ['ssh-ed25519 ' + 'A' * 68 + ' me@lab', 'ssh-rsa ' + 'A' * 16 + '=='], ['ssh-ed25519', 'ssh-foo ' + 'A' * 68]),
     ('HEX_IDENTIFIER', ['01:02:03', '010203', 'aB'], ['1:2', '0102:03', '012']),
     ('QUOTED_IDENTIFIER', ["'rack-1'"], ["rack-1", "'a'b'", "'a\\b'", "''"]),
+    ('IPV4_HOST_OR_NETWORK', ['10.0.0.5', '10.0.0.0/8', '0.0.0.0/0'], ['10.0.0.0/08', '10.0.0.0/33', '10.0.0.0/']),
+    # Clients let in (kea_database_clients): never /0, every address.
+    ('IPV4_CLIENT', ['10.0.0.5', '10.0.0.0/24', '10.0.0.5/32', '10.0.0.0/8', '0.0.0.0/1', '128.0.0.0/1'],
+     ['0.0.0.0/0', '10.0.0.0/0', '10.0.0.0/00', '10.0.0.0/08', '10.0.0.0/33', '10.0.0.0/', '10.0.0.5 ', '10.0.0.256']),
 ]
 
 
@@ -123,3 +127,11 @@ def test_shared_patterns_take_whole_strings(name, taken, refused):
     assert [value for value in refused if pattern.fullmatch(value)] == []
     # A final line break is never part of a value that reaches a generated file.
     assert [value for value in taken if pattern.fullmatch(value + '\n')] == []
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('10.77.40.2', True), ('10.77.40.0/24', True), ('0.0.0.0/1', True),
+    ('0.0.0.0/0', False), ('10.77.40.0/0', False), ('0.0.0.0/0\n', False), (None, False),
+])
+def test_ipv4_client_is_a_named_pattern_that_refuses_every_address(value, expected):
+    assert _validate.valid(value, 'ipv4_client') is expected

@@ -50,6 +50,7 @@ class AssetServer:
         self.fail_first = 0       # answer 503 to this many requests
         self.truncate_first = 0   # send only half of the body, then hang up, this many times
         self.honor_range = True
+        self.claimed_length = None  # Content-Length to send instead of the real one
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,7 +97,7 @@ class AssetServer:
                 else:
                     self.send_response(200)
                 if server.send_length:
-                    self.send_header('Content-Length', str(len(data) - start))
+                    self.send_header('Content-Length', str(server.claimed_length or len(data) - start))
                 else:
                     self.close_connection = True
                 self.send_header('Accept-Ranges', 'bytes')
@@ -184,6 +185,17 @@ def work_dir(tmp_path, monkeypatch):
 WORK_DIR = None
 
 
+@pytest.fixture(autouse=True)
+def release_dates(tmp_path, monkeypatch):
+    """The release dates file of every run (never the default under /var/lib)."""
+    path = tmp_path / 'state' / 'release-dates.json'
+    monkeypatch.setattr(sys.modules[__name__], 'RELEASE_DATES', str(path))
+    return path
+
+
+RELEASE_DATES = None
+
+
 def part_of(url, dest):
     """The partial file the module uses for ``url`` -> ``dest``."""
     return pathlib.Path(_boot_asset.part_path(WORK_DIR, url, str(dest)))
@@ -192,6 +204,7 @@ def part_of(url, dest):
 def run(capsys, **args):
     """Run the module; return its result."""
     args.setdefault('work_dir', WORK_DIR)
+    args.setdefault('release_dates_file', RELEASE_DATES)
     with patch_module_args(args), pytest.raises(SystemExit):
         boot_asset.main()
     return json.loads(capsys.readouterr().out)
@@ -434,6 +447,7 @@ def test_local_sources(www, dest_dir, capsys, form):
     ({'timeout': 0}, 'timeout must be positive, got 0'),
     ({'max_size': 0}, 'max_size must be a positive number of bytes, got 0'),
     ({'work_dir': 'cache'}, "work_dir must be an absolute path, got 'cache'"),
+    ({'release_dates_file': 'dates.json'}, "release_dates_file must be an absolute path, got 'dates.json'"),
     ({'checksum': 'dpkg'}, "checksum dpkg is for a local file from a Debian package, got url 'http://127.0.0.1:9/vmlinuz'"),
     ({'keyring': '/k.gpg'}, 'mutually exclusive: checksum|keyring'),
     ({'checksum': None, 'checksum_url': 'http://127.0.0.1:9/S', 'release_url': 'http://127.0.0.1:9/InRelease'},
@@ -557,6 +571,16 @@ def test_size_cap(server, dest_dir, capsys, send_length, message):
     assert len(server.requests) == 1   # not retried
 
 
+def test_size_cap_by_default(server, dest_dir, capsys):
+    server.claimed_length = 5 * 1024 ** 3
+    dest = dest_dir / 'vmlinuz'
+    result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL))
+    assert result['failed'] is True
+    assert f'{server.url("vmlinuz")} is larger than max_size 4294967296 bytes (Content-Length says {5 * 1024 ** 3})' \
+        in result['msg']
+    assert not dest.exists() and not part_of(server.url('vmlinuz'), dest).exists()
+
+
 def test_size_cap_allows_the_exact_size(server, dest_dir, capsys):
     dest = dest_dir / 'vmlinuz'
     result = run(capsys, url=server.url('vmlinuz'), dest=str(dest), checksum=sha(KERNEL), max_size=len(KERNEL))
@@ -676,9 +700,13 @@ def test_check_mode_predicts_a_file_whose_package_is_not_installed_yet(www, dest
 IMAGES = 'dists/trixie/main/installer-amd64/current/images'
 
 
-def write_release(www, signer, sums_bytes):
+RELEASE_DATE = 'Sat, 09 Aug 2025 09:15:57 UTC'
+
+
+def write_release(www, signer, sums_bytes, codename='trixie', date=RELEASE_DATE, extra=''):
     lines = f' {hashlib.sha256(sums_bytes).hexdigest()} {len(sums_bytes)} main/installer-amd64/current/images/SHA256SUMS\n'
-    text = f'Origin: Test\nCodename: trixie\nMD5Sum:\n {"0" * 32} 1 x\nSHA256:\n{lines}'
+    date_line = f'Date: {date}\n' if date else ''
+    text = f'Origin: Test\nCodename: {codename}\n{date_line}{extra}MD5Sum:\n {"0" * 32} 1 x\nSHA256:\n{lines}'
     (www / 'dists' / 'trixie' / 'InRelease').write_bytes(signer.clearsign(text))
 
 
@@ -707,6 +735,77 @@ def test_signed_release_chain(server, signed_mirror, openpgp, dest_dir, capsys):
     assert (dest_dir / 'linux').read_bytes() == KERNEL
     again = run(capsys, **args, _ansible_check_mode=True)
     assert again['changed'] is False and again['authenticity'] == 'signed-release'
+
+
+def serve_release(www, openpgp, data, **release):
+    """The mirror serves ``data`` as the kernel, listed by a new release of ``release`` fields."""
+    sums = f'{hashlib.sha256(data).hexdigest()}  ./netboot/linux\n'.encode()
+    (www / IMAGES / 'netboot' / 'linux').write_bytes(data)
+    (www / IMAGES / 'SHA256SUMS').write_bytes(sums)
+    write_release(www, openpgp['signer'], sums, **release)
+
+
+def recorded(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# The review case: bookworm's signed InRelease, which lists the same path, under trixie's URL.
+@pytest.mark.parametrize('release, message', [
+    ({'codename': 'bookworm'}, "is signed for another release: expected Codename or Suite 'trixie', found Codename 'bookworm'"),
+    ({'codename': 'trixie-updates'}, "found Codename 'trixie-updates'"),
+    ({'date': None}, 'has no Date field'),
+    ({'extra': 'Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC\n'}, 'expired on Sat, 01 Jan 2000'),
+])
+def test_another_release_is_refused(server, signed_mirror, openpgp, dest_dir, capsys, release_dates, release, message):
+    serve_release(signed_mirror, openpgp, OLD, **release)
+    args = release_args(server, dest_dir, openpgp['signer'].keyring)
+    result = run(capsys, **args)
+    assert result['failed'] is True and result['changed'] is False
+    assert f'release_url {args["release_url"]}' in result['msg'] and message in result['msg']
+    assert os.listdir(dest_dir) == [] and server.asset_requests(f'{IMAGES}/netboot/linux') == []
+    assert recorded(release_dates) is None
+
+
+def test_an_older_release_is_refused_after_a_newer_one(server, signed_mirror, openpgp, dest_dir, capsys, release_dates):
+    args = release_args(server, dest_dir, openpgp['signer'].keyring)
+    assert run(capsys, **args)['changed'] is True
+    assert recorded(release_dates) == {args['release_url']: '2025-08-09T09:15:57+00:00'}
+    assert oct(release_dates.stat().st_mode & 0o777) == '0o644'
+    # The same release again is accepted.
+    assert run(capsys, **args)['changed'] is False
+    # An older, correctly signed release (a replay, or an older point release) is refused.
+    serve_release(signed_mirror, openpgp, OLD, date='Fri, 08 Aug 2025 09:15:57 UTC')
+    for check_mode in (True, False):
+        result = run(capsys, **args, _ansible_check_mode=check_mode)
+        assert result['failed'] is True and result['changed'] is False
+        assert ('Date 2025-08-08T09:15:57+00:00 is older than 2025-08-09T09:15:57+00:00' in result['msg']
+                and str(release_dates) in result['msg'])
+    assert (dest_dir / 'linux').read_bytes() == KERNEL
+    assert recorded(release_dates) == {args['release_url']: '2025-08-09T09:15:57+00:00'}
+    # A newer one is accepted and recorded.
+    serve_release(signed_mirror, openpgp, KERNEL, date='Sun, 10 Aug 2025 12:00:00 +0200')
+    result = run(capsys, **args)
+    assert result['changed'] is False and result['authenticity'] == 'signed-release'
+    assert recorded(release_dates) == {args['release_url']: '2025-08-10T10:00:00+00:00'}
+
+
+def test_check_mode_records_no_release_date(server, signed_mirror, openpgp, dest_dir, capsys, release_dates):
+    result = run(capsys, **release_args(server, dest_dir, openpgp['signer'].keyring), _ansible_check_mode=True)
+    assert result['changed'] is True and result['authenticity'] == 'signed-release'
+    assert not release_dates.parent.exists()
+
+
+@pytest.mark.parametrize('content, message', [
+    ('not json', 'is not JSON'),
+    ('["x"]', 'must be a JSON object of release URLs and dates, got list'),
+])
+def test_a_broken_release_dates_file_is_refused(server, signed_mirror, openpgp, dest_dir, capsys, release_dates,
+                                                content, message):
+    release_dates.parent.mkdir()
+    release_dates.write_text(content)
+    result = run(capsys, **release_args(server, dest_dir, openpgp['signer'].keyring))
+    assert result['failed'] is True and f'release dates file {release_dates}' in result['msg'] and message in result['msg']
+    assert os.listdir(dest_dir) == [] and release_dates.read_text() == content
 
 
 def test_check_mode_on_a_server_without_gpgv_yet(server, signed_mirror, openpgp, dest_dir, capsys, monkeypatch, tmp_path,

@@ -130,17 +130,51 @@ def test_a_changed_copy_or_a_link_is_put_back_without_writing_through(capsys, tm
 
 def test_private_lists_of_another_release(capsys, tmp_path, apt):
     _archive, log = apt
-    result = run(capsys, tmp_path, suite='trixie', mirror='http://mirror.lab/debian')
+    keyring = tmp_path / 'archive-keyring.gpg'
+    keyring.write_bytes(b'keys')
+    result = run(capsys, tmp_path, suite='trixie', mirror='http://mirror.lab/debian', keyring=str(keyring))
     apt_dir = tmp_path / 'apt'
-    assert result['changed'] and (apt_dir / 'sources.list').read_text() == 'deb http://mirror.lab/debian trixie main\n'
+    # Only that keyring signs the private source (not any key the host trusts for its own sources).
+    assert result['changed'] and (apt_dir / 'sources.list').read_text() == \
+        f'deb [signed-by={keyring}] http://mirror.lab/debian trixie main\n'
     assert stat.S_IMODE(os.stat(apt_dir / 'lists' / 'partial').st_mode) == 0o700
     options = f'-o Dir::Etc::SourceList={apt_dir}/sources.list -o Dir::Etc::SourceParts=/nonexistent'
     assert all(options in call for call in calls(log))
     assert any(call.endswith(' update') for call in calls(log))
     log.unlink()
-    again = run(capsys, tmp_path, suite='trixie', mirror='http://mirror.lab/debian')
+    again = run(capsys, tmp_path, suite='trixie', mirror='http://mirror.lab/debian', keyring=str(keyring))
     # The lists are updated on every run; an update alone is no change.
     assert again['changed'] is False and any(call.endswith(' update') for call in calls(log))
+
+
+def test_a_private_source_without_signed_by_is_rewritten(capsys, tmp_path, apt):
+    """A sources.list of an earlier version (any key the host trusts signs it) gets signed-by."""
+    keyring = tmp_path / 'archive-keyring.gpg'
+    keyring.write_bytes(b'keys')
+    args = {'suite': 'trixie', 'mirror': 'https://deb.debian.org/debian', 'keyring': str(keyring)}
+    run(capsys, tmp_path, **args)
+    sources = tmp_path / 'apt' / 'sources.list'
+    sources.write_text('deb https://deb.debian.org/debian trixie main\n')
+    result = run(capsys, tmp_path, **args)
+    assert result['changed'] and result['copied'] == [] and result['unpacked'] == []
+    assert sources.read_text() == f'deb [signed-by={keyring}] https://deb.debian.org/debian trixie main\n'
+    assert result['diff'][0]['before'] == 'deb https://deb.debian.org/debian trixie main\n'
+
+
+def test_the_private_source_takes_debians_archive_keyring_by_default(capsys, tmp_path, apt):
+    # Check mode: the file is only predicted (its diff), whether or not this host has the keyring.
+    result = run(capsys, tmp_path, check=True, suite='trixie')
+    assert [entry['after'] for entry in result['diff'] if entry['after_header'].endswith('/sources.list')] == \
+        ['deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] https://deb.debian.org/debian trixie main\n']
+
+
+def test_a_missing_keyring_fails_before_any_change(capsys, tmp_path, apt):
+    _archive, log = apt
+    missing = tmp_path / 'no-keyring.gpg'
+    result = run(capsys, tmp_path, suite='trixie', keyring=str(missing))
+    assert result['failed'] and f'keyring {missing} must be an existing keyring file' in result['msg']
+    assert 'debian-archive-keyring' in result['msg']
+    assert calls(log) == [] and not (tmp_path / 'apt').exists()
 
 
 def test_check_mode_on_a_fresh_host_predicts_and_writes_nothing(capsys, tmp_path, apt, module_warnings):
@@ -174,6 +208,10 @@ def test_a_real_run_fails_on_what_check_mode_only_predicts(capsys, tmp_path, apt
     ({'suite': 'trixie\nmain'}, 'suite must be a release name like trixie'),
     ({'suite': 'trixie', 'mirror': 'http://mirror.lab/debian main\ndeb http://evil/'}, 'mirror must be the http(s) URL'),
     ({'dest': ['/srv/../etc']}, "dest[0] must be an absolute path of plain names, got '/srv/../etc'"),
+    ({'suite': 'trixie', 'keyring': '/k.gpg] http://evil/debian trixie main\ndeb [trusted=yes'},
+     "keyring must be the absolute path of a keyring file, got '/k.gpg] http://evil/"),
+    ({'suite': 'trixie', 'keyring': '/k.gpg,/etc/apt/trusted.gpg'}, 'keyring must be the absolute path of a keyring file'),
+    ({'suite': 'trixie', 'keyring': 'keyrings/debian.gpg'}, "keyring must be the absolute path of a keyring file, got 'keyrings/debian.gpg'"),
 ])
 def test_bad_input_fails_naming_it_before_any_change(capsys, tmp_path, apt, args, message):
     _archive, log = apt
