@@ -27,20 +27,22 @@ def ipxe_menu(items, title='Network boot', default=None, timeout=10, base_url=No
 
 
 def grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
-              only_while=None, host_configs=()):
+              only_while=None, own_configs=False):
     try:
         return render_grub_menu(items, title=title, default=default, timeout=timeout, base_url=base_url, name=name,
-                                only_while=only_while, host_configs=host_configs)
+                                only_while=only_while, own_configs=own_configs)
     except GrubMenuError as exc:
         raise AnsibleFilterError(f'grub_menu: {exc}') from exc
 
 
 def ipxe_host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
-                   answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None):
+                   answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
+                   require_address=False):
     try:
         return host_plan(hosts, catalog, mirrors=mirrors, builtin_mirrors=builtin_mirrors, base_url=base_url,
                          answer_templates=answer_templates, answer_url_files=answer_url_files,
-                         menu_title=menu_title, name=name, answers=answers, builds=builds)
+                         menu_title=menu_title, name=name, answers=answers, builds=builds,
+                         require_address=require_address)
     except CatalogError as exc:
         raise AnsibleFilterError(f'ipxe_host_plan: {exc}') from exc
 

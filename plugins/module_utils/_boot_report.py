@@ -3,6 +3,8 @@
 
 """The boot report: per MAC, the lease Kea gave, the DHCP classes Kea logged, the files fetched
 over TFTP and HTTP (from tftpd's and nginx's logs, matched by address) and the install build.
+Build tokens are never reported: a path that holds one shows its first 4 digits (mask_tokens), a
+build its number, state and time.
 
 Private module: its API may change without notice.
 """
@@ -13,6 +15,8 @@ import csv
 import datetime
 import io
 import re
+
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import mask_tokens
 
 # nginx's "combined" log format.
 _NGINX = re.compile(r'(?P<address>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" '
@@ -33,19 +37,19 @@ def _iso(text, pattern):
 
 
 def nginx_requests(text):
-    """(address, time, method, path, status) of each line of an nginx access log."""
+    """(address, time, method, path, status) of each line of an nginx access log, tokens masked."""
     found = []
     for line in text.splitlines():
         match = _NGINX.match(line)
         if match:
             found.append((match['address'], _iso(match['time'], '%d/%b/%Y:%H:%M:%S %z'), match['method'],
-                          match['path'], int(match['status'])))
+                          mask_tokens(match['path']), int(match['status'])))
     return found
 
 
 def tftp_requests(text):
-    """(address, time, file) of each read request in tftpd's journal (short-iso)."""
-    return [(match['address'], _iso(match['time'], '%Y-%m-%dT%H:%M:%S%z'), match['file'])
+    """(address, time, file) of each read request in tftpd's journal (short-iso), tokens masked."""
+    return [(match['address'], _iso(match['time'], '%Y-%m-%dT%H:%M:%S%z'), mask_tokens(match['file']))
             for match in map(_TFTPD.match, text.splitlines()) if match]
 
 

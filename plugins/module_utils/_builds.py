@@ -13,6 +13,8 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY
 
 PENDING = 'pending'
@@ -21,6 +23,14 @@ INSTALLED = 'installed'
 # this variable to the token: GRUB's load_env reads it (iPXE only fetches it).
 PENDING_VARIABLE = 'netboot_pending'
 ENV_BLOCK_SIZE = 1024
+# A token in text that is shown (a path in a result, a diff or a message, a request in a log).
+_TOKEN_IN_TEXT = re.compile(r'(?<![0-9a-f])([0-9a-f]{4})[0-9a-f]{28}(?![0-9a-f])')
+
+
+def mask_tokens(text):
+    """``text`` with each build token (32 lower-case hexadecimal digits, no more) shown by its first
+    4 digits and an ellipsis (U+2026): enough to tell builds apart, not to fetch their files or end them."""
+    return _TOKEN_IN_TEXT.sub('\\1\u2026', text)
 
 
 def marker_content(token):
@@ -56,7 +66,7 @@ def check_state(state, where):
                 or set(record) != {'build', 'token', 'state', 'since'}
                 or not isinstance(record['token'], str) or not BUILD_TOKEN.fullmatch(record['token'])
                 or record['state'] not in (PENDING, INSTALLED)):
-            raise BuildError(f'{where}: the record of {key!r} is not a build record, got {record!r}')
+            raise BuildError(mask_tokens(f'{where}: the record of {key!r} is not a build record, got {record!r}'))
     return state
 
 

@@ -31,7 +31,6 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     GRUB_URL_PATH,
     GRUB_WORDS,
     HTTP_URL,
-    MAC_KEY,
 )
 
 UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
@@ -44,20 +43,17 @@ class GrubMenuError(ValueError):
 
 
 # GRUB's "test -e" finds no file over TFTP or HTTP, and "source" or "configfile" of a missing
-# file goes on (over HTTP it reads the error page): the menu names the machines with a
-# configuration of their own, and an install's marker is a GRUB environment block that
-# load_env reads (_builds.marker_content).
+# file goes on: the common menu asks the HTTP server for the configuration of the MAC GRUB booted
+# with, and the server answers the machine's own (to its reserved address only) or the common menu
+# (_host_access); an install's marker is a GRUB environment block that load_env reads
+# (_builds.marker_content).
 
 
-def host_config_lines(keys):
-    """Hand each machine of ``keys`` (MACs, lower case with "-") its own configuration,
-    grub/hosts/<key>.cfg beside grub.cfg (GRUB's $prefix), by the MAC it booted with."""
-    lines = []
-    for key in sorted(keys):
-        if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
-            raise GrubMenuError(f'host_configs: a machine is named by its MAC, lower case with "-", got {key!r}')
-        lines.append(f'if [ "$net_default_mac" = "{key.replace("-", ":")}" ]; then configfile "$prefix/hosts/{key}.cfg"; fi')
-    return lines
+def own_config_lines(base_url):
+    """Ask the HTTP server at ``base_url`` for this machine's own configuration, grub/hosts/<MAC>.cfg
+    (the MAC with ":", as GRUB's $net_default_mac); the server maps it to the file, or the common menu."""
+    folder = grub_path('own configurations', resolve_url('own configurations', 'grub/hosts/', base_url))
+    return [f'configfile "{folder}${{net_default_mac}}.cfg"']
 
 
 def _title(where, value):
@@ -108,7 +104,7 @@ def own_disk_config(mac, build):
 
 
 def render_grub_menu(items, title='Network boot', default=None, timeout=10, base_url=None, name='menu items',
-                     only_while=None, host_configs=()):
+                     only_while=None, own_configs=False):
     """Return a GRUB configuration (text) with a menu of ``items`` (see ``render_menu``).
 
     ``default`` is the key of the item chosen after ``timeout`` seconds (0 waits for a choice);
@@ -117,8 +113,9 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
     ``only_while`` is the http URL (absolute, or under ``base_url``) of an install's marker, whose
     name is its token (see ``marker_content``): the menu runs only while the marker is there; once it
     is gone the machine boots its own disk (the install lifecycle).
-    ``host_configs`` (MACs, lower case with "-"): the machines that get their own configuration
-    (``hosts/<MAC>.cfg`` beside this one) instead of this menu.
+    ``own_configs``: the menu first asks the HTTP server under ``base_url`` for the machine's own
+    configuration (``grub/hosts/<MAC>.cfg``), which the server answers with the common menu when the
+    machine has none; this menu stays for when the server cannot be reached.
     """
     if not isinstance(items, list) or not items:
         raise GrubMenuError(f'{name}: must be a non-empty list, got {items!r}')
@@ -143,11 +140,14 @@ def render_grub_menu(items, title='Network boot', default=None, timeout=10, base
     menu = [f'set default={keys.index(default)}', f'set timeout={timeout if timeout else -1}', '']
     for index, entry in entries:
         menu += _entry_lines(entry, f'{name}[{index}]') + ['']
-    if isinstance(host_configs, str) or not isinstance(host_configs, (list, tuple)):
-        raise GrubMenuError(f'host_configs: must be a list of MACs, got {host_configs!r}')
+    if not isinstance(own_configs, bool):
+        raise GrubMenuError(f'own_configs: must be true or false, got {own_configs!r}')
     lines = [f'# {_title("menu title", title)}']
-    if host_configs:
-        lines += host_config_lines(host_configs) + ['']
+    if own_configs:
+        try:
+            lines += own_config_lines(base_url) + ['']
+        except IpxeScriptError as exc:
+            raise GrubMenuError(str(exc)) from exc
     if only_while is None:
         return '\n'.join(lines + menu)
     try:

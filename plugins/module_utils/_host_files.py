@@ -4,6 +4,7 @@
 """Make the directories a role owns hold exactly a set of files: write what differs (content,
 mode, owner, group) atomically, remove everything else there. Symbolic links are never
 followed: a link where a file should be is replaced, a link elsewhere is removed as a link.
+Secret files are shown by name only, and a build token in a name by its first 4 digits.
 
 Private module: its API may change without notice.
 """
@@ -14,7 +15,12 @@ import os
 import stat
 import tempfile
 
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import mask_tokens
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import RELATIVE_PATH
+
+# What a file is: shown and readable by all (plain), or shown by name only and readable by the
+# secret group only (secret).
+PLAIN, SECRET = 'plain', 'secret'
 
 
 class HostFilesError(Exception):
@@ -29,22 +35,23 @@ def check_relative(where, value):
 
 
 def wanted_files(directories, files, secret_files, owner, group, secret_group):
-    """{relative path: (bytes, mode, uid, gid, secret)} of ``files`` (mode 0644) and
-    ``secret_files`` (mode 0640, group ``secret_group``), each inside one of ``directories``."""
+    """{relative path: (bytes, mode, uid, gid, kind)} of ``files`` (mode 0644, PLAIN) and ``secret_files``
+    (mode 0640, group ``secret_group``, SECRET), each inside one of ``directories``."""
     for index, directory in enumerate(directories):
         check_relative(f'directories[{index}]', directory)
-    wanted = {}
-    for secret, mapping, name in ((False, files, 'files'), (True, secret_files, 'secret_files')):
+    wanted, given = {}, {}
+    for kind, mapping, name in ((PLAIN, files, 'files'), (SECRET, secret_files, 'secret_files')):
         for path, content in mapping.items():
             check_relative(f'{name} key', path)
             if not any(path.startswith(directory + '/') for directory in directories):
                 raise HostFilesError(f'{name} key {path!r} is not inside one of the directories {directories!r}')
             if path in wanted:
-                raise HostFilesError(f'{path!r} is both in files and in secret_files')
+                raise HostFilesError(f'{path!r} is both in {given[path]} and in {name}')
             if not isinstance(content, str):
                 raise HostFilesError(f'{name}[{path!r}] must be text, got {type(content).__name__}')
-            gid = secret_group if secret else group
-            wanted[path] = (content.encode(), 0o640 if secret else 0o644, owner, gid, secret)
+            gid = secret_group if kind == SECRET else group
+            wanted[path] = (content.encode(), 0o640 if kind == SECRET else 0o644, owner, gid, kind)
+            given[path] = name
     for path in wanted:
         parent = path.rpartition('/')[0]
         while parent:
@@ -91,7 +98,7 @@ def changes(root, directories, wanted, predict=False):
     for directory in directories:
         _check_directory(root, directory)
     writes = []
-    for path, (content, mode, uid, gid, _secret) in sorted(wanted.items()):
+    for path, (content, mode, uid, gid, _kind) in sorted(wanted.items()):
         _check_directory(root, path.rpartition('/')[0])
         full = os.path.join(root, path)
         if os.path.isdir(full) and not os.path.islink(full):
@@ -163,22 +170,26 @@ def apply(root, directories, wanted, writes, removals):
     for directory in directories:
         _make_directories(root, directory)
     for path, _reason in writes:
-        content, mode, uid, gid, _secret = wanted[path]
+        content, mode, uid, gid, _kind = wanted[path]
         _make_directories(root, path.rpartition('/')[0])
         write_file(root, path, content, mode, uid, gid)
 
 
 def diff(root, wanted, writes, removals):
-    """Ansible diffs: the content of plain files; secret files and removed files by name only."""
+    """Ansible diffs: the content of plain files; secret and removed files by name only.
+    Build tokens in names are masked (mask_tokens)."""
     result = []
     for path, reason in writes:
-        content, _mode, _uid, _gid, secret = wanted[path]
-        found = None if secret else read_nofollow(os.path.join(root, path))
-        before = '' if reason == 'created' else '(secret, not shown)\n' if secret else f'({reason})\n'
+        content, _mode, _uid, _gid, kind = wanted[path]
+        shown = kind == PLAIN
+        found = read_nofollow(os.path.join(root, path)) if shown else None
+        before = '' if reason == 'created' else f'({reason})\n' if shown else '(secret, not shown)\n'
         if found is not None:
             before = found[0].decode(errors='replace')
-        after = '(secret, not shown)\n' if secret else content.decode()
-        result.append({'before_header': path, 'after_header': path, 'before': before, 'after': after})
+        after = content.decode() if shown else '(secret, not shown)\n'
+        name = mask_tokens(path)
+        result.append({'before_header': name, 'after_header': name, 'before': before, 'after': after})
     for path in removals:
-        result.append({'before_header': path, 'after_header': path, 'before': '(present)\n', 'after': '(removed)\n'})
+        name = mask_tokens(path)
+        result.append({'before_header': name, 'after_header': name, 'before': '(present)\n', 'after': '(removed)\n'})
     return result

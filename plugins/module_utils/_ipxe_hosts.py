@@ -22,6 +22,11 @@ from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import (
     own_disk_config,
     render_grub_menu,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._host_access import (
+    HostAccessError,
+    machine_locations,
+    render_nginx_access,
+)
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
     OWN_DISK_LINES,
     IpxeScriptError,
@@ -38,6 +43,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     HOST_NAME,
     HTTP_URL,
     SSH_KEY,
+    is_ipv4,
     normalize_mac,
 )
 
@@ -106,6 +112,8 @@ def check_entry(entry, where):
     template = entry.get('answer_template')
     if 'answer_template' in entry and not (isinstance(template, str) and template):
         raise IpxeHostsError(f'{where}.answer_template: must be the path of a template on the controller, got {template!r}')
+    if 'ip' in entry and not is_ipv4(entry['ip']):
+        raise IpxeHostsError(f'{where}.ip: must be the machine\'s reserved IPv4 address, got {entry["ip"]!r}')
     build = entry.get('build', 1)
     if isinstance(build, bool) or not isinstance(build, int) or build < 1:
         raise IpxeHostsError(f'{where}.build: must be a whole number >= 1 (raise it to install again), got {build!r}')
@@ -179,6 +187,11 @@ def answer_problems(answers):
     problems = []
     for variable, pattern in ANSWERS.items():
         if variable in answers and not (isinstance(answers[variable], str) and re.fullmatch(pattern, answers[variable])):
+            if variable == 'ipxe_answer_password_hash':
+                # Perhaps the password itself, given by mistake: never part of a message.
+                problems.append(f'{variable} must be a crypted password (mkpasswd -m sha-512) or "!", one word matching '
+                                f'{pattern} (no spaces, quotes or line breaks); its value is not shown')
+                continue
             problems.append(f'{variable} must match {pattern} (one word, no quotes or line breaks), got {answers[variable]!r}')
     keys = answers.get('ipxe_answer_ssh_keys', [])
     if not isinstance(keys, list):
@@ -195,7 +208,8 @@ def answer_problems(answers):
 
 
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
-              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None):
+              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
+              require_address=False):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -223,6 +237,10 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     that marker is there (then the machine's own disk); an installed one gets a script that
     boots its own disk, and no install. Without ``builds`` (checking the input before the builds are
     known), the answer files are planned under ``answers/<key>/``.
+
+    ``nginx_access`` (text) are the nginx locations that serve a machine with an ``ip`` (its reserved
+    address) its script, GRUB configuration, answer files and build marker, to that address only;
+    ``require_address`` refuses a machine with a file of its own but no ``ip``.
     """
     problems = answer_problems(answers or {})
     if problems:
@@ -315,7 +333,27 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         # the machine's own disk, before the next run writes the installed script.
         scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url,
                                only_while=installs[-1]['done_url'] or None)
-    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs}
+    machines = []
+    for index, (entry, mac) in enumerate(zip(hosts, macs)):
+        key = mac.replace(':', '-')
+        build = (builds or {}).get(key) or {}
+        token = build.get('token') if build.get('state') == 'pending' else None
+        has_files = key in ipxe_scripts or key in grub_configs
+        if 'ip' not in entry:
+            if require_address and has_files:
+                raise IpxeHostsError(f'{name}[{index}]: has no "ip"; its files carry its build token, and without a '
+                                     'reserved address anyone who knows its MAC can fetch them (require_address)')
+            continue
+        try:
+            machines.append(machine_locations(entry['ip'], key, script=key in ipxe_scripts,
+                                              grub_config=key in grub_configs, token=token))
+        except HostAccessError as exc:
+            raise IpxeHostsError(f'{name}[{index}]: {exc}') from exc
+    try:
+        nginx_access = render_nginx_access(machines)
+    except HostAccessError as exc:
+        raise IpxeHostsError(f'{name}: {exc}') from exc
+    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access}
 
 
 def answer_file_sources(installs):

@@ -18,6 +18,9 @@ description:
     C(kea_dhcp4_log_debuglevel=40)); otherwise C(classes) is empty, and the file a machine fetched over TFTP
     tells its architecture.
   - Reads only; changes nothing.
+  - Returns no build token, the secret of a machine's C(answers/<token>/) and C(builds/<token>). A path or file
+    name that holds one shows its first 4 hexadecimal digits and an ellipsis (C(/builds/0f1e…)); a build shows only
+    its number, state and time.
 options:
   kea_socket:
     description:
@@ -72,7 +75,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 machines:
-  description: Per MAC (lower case, with C(:)), what the server knows of the machine.
+  description:
+    - Per MAC (lower case, with C(:)), what the server knows of the machine.
+    - Build tokens in C(tftp) files and C(http) paths are shown by their first 4 digits and an ellipsis; C(build) has no token.
   returned: always
   type: dict
   sample:
@@ -83,7 +88,10 @@ machines:
       lease_ends: "2026-11-30T10:40:00+00:00"
       classes: [pxe-efi-x64, ipxe]
       tftp: [{file: snponly.efi, time: "2026-11-30T09:40:02+00:00"}]
-      http: [{path: /boot.ipxe, time: "2026-11-30T09:40:07+00:00", method: GET, status: 200}]
+      http:
+        - {path: /boot.ipxe, time: "2026-11-30T09:40:07+00:00", method: GET, status: 200}
+        - {path: "/answers/0f1e…/preseed.cfg", time: "2026-11-30T09:41:30+00:00", method: GET, status: 200}
+        - {path: "/builds/0f1e…", time: "2026-11-30T10:01:58+00:00", method: DELETE, status: 204}
       build: {build: 1, state: installed, since: "2026-11-30T10:02:00+00:00"}
 table:
   description: The report as lines of text, one row per machine.

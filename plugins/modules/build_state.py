@@ -19,6 +19,9 @@ description:
     pending build whose marker is gone is V(installed) from then on, with the time this module noticed.
   - The builds are kept in O(state_file) (mode 0600). Machines no longer listed lose their record and
     marker; files in the marker directory that are no marker of a pending build are removed.
+  - The tokens are returned (RV(builds)) for the task that writes the machines' files, so the task that
+    registers them should have C(no_log). The diff and the messages of a failure show no token (a token in a
+    message is shown by its first 4 digits and an ellipsis).
 options:
   path:
     description: The HTTP root.
@@ -68,7 +71,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 builds:
-  description: Per machine (the MAC with hyphens), its build, token, state (V(pending) or V(installed)) and since when.
+  description:
+    - Per machine (the MAC with hyphens), its build, token, state (V(pending) or V(installed)) and since when.
+    - The token is the secret of the machine's URLs C(answers/<token>/) and C(builds/<token>), returned whole; register
+      the result in a task with C(no_log).
   returned: always
   type: dict
   sample:
@@ -95,6 +101,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     check_hosts,
     check_state,
     marker_content,
+    mask_tokens,
     next_state,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
@@ -154,11 +161,16 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+
+    def fail(msg):
+        # A task that registers the tokens has no_log: what it shows of a failure names no token.
+        module.fail_json(msg=mask_tokens(msg))
+
     try:
         gid = grp.getgrnam(params['group'])[2]
     except KeyError:
         if not module.check_mode:
-            module.fail_json(msg=f'group {params["group"]!r} does not exist on this host')
+            fail(f'group {params["group"]!r} does not exist on this host')
         # A role that runs before this one would create it (nginx's www-data): the directory changes.
         module.warn(f'group {params["group"]!r} does not exist yet; the marker directory is reported as changed')
         gid = -1
@@ -173,7 +185,7 @@ def main():
         # Markers written before they were GRUB environment blocks (or changed by hand) get their content.
         rewrite = sorted(token for token in markers - set(remove) if _read(os.path.join(directory, token)) != marker_content(token))
     except (BuildError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+        fail(str(exc))
     info = os.lstat(directory) if os.path.isdir(directory) else None
     directory_ok = info is not None and (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o730, 0, gid)
     changed = records != previous or bool(create or remove or strays or rewrite) or not directory_ok
@@ -190,14 +202,14 @@ def main():
             for name in sorted(set(remove) | strays):
                 path = os.path.join(directory, name)
                 if os.path.isdir(path) and not os.path.islink(path):
-                    module.fail_json(msg=f'{path} is a directory; only markers belong in {directory}')
+                    fail(f'{path} is a directory; only markers belong in {directory}')
                 os.unlink(path)
             for token in sorted(set(create) | set(rewrite)):
                 write_file(directory, token, marker_content(token), 0o640, 0, gid)
             if records != previous:
                 _save(params['state_file'], records)
         except OSError as exc:
-            module.fail_json(msg=f'could not keep the builds: {exc}')
+            fail(f'could not keep the builds: {exc}')
     module.exit_json(**result)
 
 

@@ -17,6 +17,8 @@ description:
     temporary file in the same directory gets the content, owner, group and mode, then the name.
   - Symbolic links are never followed. A link where a file should be is replaced by the file; a
     link elsewhere in O(directories) is removed as a link; a link on the way to a file fails the task.
+  - A name of 32 lower-case hexadecimal digits (a build token of P(netboot.pxe.build_state#module)) is shown by its
+    first 4 digits and an ellipsis, in the result, the diff and messages (C(answers/0f1e…/preseed.cfg)).
 options:
   path:
     description: The directory the relative paths start from, for example the HTTP root.
@@ -39,13 +41,13 @@ options:
   secret_files:
     description:
       - Like O(files), written with mode 0640 and group O(secret_group) - for answer files with
-        password hashes or keys that only the web server may read.
-      - Their content is never shown, not in the result and not in C(--diff).
+        password hashes or keys, or scripts with a build's URLs, that only the web server may read.
+      - Their content is never shown, not in the result, not in C(--diff) and not in the module's arguments logged on the host.
     type: dict
     default: {}
   validate:
     description:
-      - Command that checks each file of O(files) to be written, with C(%s) for the path of a temporary
+      - Command that checks each file of O(files) and O(secret_files) to be written, with C(%s) for the path of a temporary
         copy, for example V(grub-script-check %s). Every file is checked before anything changes; one that
         fails fails the task, naming the file, and nothing is written or removed.
       - Not run in check mode (the checker may not be installed yet).
@@ -70,7 +72,7 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
-    details: Plain files show their content; secret and removed files only their name.
+    details: Files of O(files) show their content; secret and removed files only their name.
   platform:
     description: Target OS/families that can be operated against.
     support: full
@@ -98,19 +100,19 @@ EXAMPLES = r"""
 
 RETURN = r"""
 created:
-  description: Relative paths of the files written that did not exist.
+  description: Relative paths of the files written that did not exist (a build token in a name masked, see above).
   returned: always
   type: list
   elements: str
   sample: [hosts/52-54-00-12-34-56.ipxe]
 updated:
-  description: Relative paths of the files rewritten (content, mode, owner or group, or a link replaced).
+  description: Relative paths of the files rewritten (content, mode, owner or group, or a link replaced), tokens masked.
   returned: always
   type: list
   elements: str
   sample: []
 removed:
-  description: Relative paths removed from O(directories), deepest first.
+  description: Relative paths removed from O(directories), deepest first, tokens masked.
   returned: always
   type: list
   elements: str
@@ -124,6 +126,7 @@ import shlex
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._builds import mask_tokens
 from ansible_collections.netboot.pxe.plugins.module_utils._host_files import (
     HostFilesError,
     apply,
@@ -133,7 +136,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._host_files import (
 )
 
 
-def _id(module, kind, name, lookup):
+def _id(module, fail, kind, name, lookup):
     try:
         return lookup(name)[2]
     except KeyError:
@@ -141,24 +144,32 @@ def _id(module, kind, name, lookup):
             # A role that runs before this one would create it (nginx's www-data): every file changes.
             module.warn(f'{kind} {name!r} does not exist yet; every file is reported as changed')
             return -1
-        module.fail_json(msg=f'{kind} {name!r} does not exist on this host')
+        fail(f'{kind} {name!r} does not exist on this host')
 
 
-def _validate(module, command, wanted, writes):
-    """Run ``command`` on a temporary copy of each plain file to write; fail on the first it refuses."""
+def _validate(module, fail, command, wanted, writes):
+    """Run ``command`` on a private temporary copy of each file to write; fail on the first it refuses."""
     if '%s' not in command:
-        module.fail_json(msg=f'validate must contain %s (the path of the file to check), got {command!r}')
+        fail(f'validate must contain %s (the path of the file to check), got {command!r}')
     with tempfile.TemporaryDirectory(prefix='host-files-') as directory:
         for path, _reason in writes:
-            content, _mode, _uid, _gid, secret = wanted[path]
-            if secret:
-                continue
+            content = wanted[path][0]
             copy = os.path.join(directory, 'checked')
             with open(copy, 'wb') as handle:
                 handle.write(content)
             rc, out, err = module.run_command(command % shlex.quote(copy), use_unsafe_shell=False)
             if rc != 0:
-                module.fail_json(msg=f'{path}: refused by {command!r}, nothing changed: {(out + err).strip()}')
+                fail(f'{path}: refused by {command!r}, nothing changed: {(out + err).strip()}')
+
+
+def _invocation(params):
+    """The arguments as the result reports them (shown with -vvv): a build token in a name masked.
+    The content of secret_files is left out by Ansible (no_log)."""
+    shown = dict(params)
+    for name in ('files', 'secret_files'):
+        if isinstance(params[name], dict):
+            shown[name] = {mask_tokens(path) if isinstance(path, str) else path: content for path, content in params[name].items()}
+    return {'module_args': shown}
 
 
 def main():
@@ -176,28 +187,33 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    uid = _id(module, 'owner', params['owner'], pwd.getpwnam)
-    gid = _id(module, 'group', params['group'], grp.getgrnam)
-    secret_gid = _id(module, 'secret_group', params['secret_group'], grp.getgrnam)
+    invocation = _invocation(params)
+
+    def fail(msg):
+        module.fail_json(msg=mask_tokens(msg), invocation=invocation)
+
+    uid = _id(module, fail, 'owner', params['owner'], pwd.getpwnam)
+    gid = _id(module, fail, 'group', params['group'], grp.getgrnam)
+    secret_gid = _id(module, fail, 'secret_group', params['secret_group'], grp.getgrnam)
     root, directories = params['path'], params['directories']
     try:
         wanted = wanted_files(directories, params['files'], params['secret_files'], uid, gid, secret_gid)
         writes, removals = changes(root, directories, wanted, predict=module.check_mode)
         result = {
             'changed': bool(writes or removals),
-            'created': [path for path, reason in writes if reason == 'created'],
-            'updated': [path for path, reason in writes if reason != 'created'],
-            'removed': removals,
+            'created': [mask_tokens(path) for path, reason in writes if reason == 'created'],
+            'updated': [mask_tokens(path) for path, reason in writes if reason != 'created'],
+            'removed': [mask_tokens(path) for path in removals],
         }
         if module._diff:
             result['diff'] = diff(root, wanted, writes, removals)
         if result['changed'] and not module.check_mode:
             if params['validate']:
-                _validate(module, params['validate'], wanted, writes)
+                _validate(module, fail, params['validate'], wanted, writes)
             apply(root, directories, wanted, writes, removals)
     except (HostFilesError, OSError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+        fail(str(exc))
+    module.exit_json(invocation=invocation, **result)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ its required options, which have no default."""
 from __future__ import annotations
 
 import pathlib
+import re
 
 import pytest
 import yaml
@@ -34,3 +35,19 @@ def test_argument_specs_equal_defaults(role):
 def test_public_variables_carry_the_role_prefix(role):
     for name in load(role, 'defaults/main.yml'):
         assert name.startswith(role + '_'), name
+
+
+# Options that hold a password or another secret: by their name, or Kea's database settings,
+# which carry the database's password.
+SECRET_NAME = re.compile(r'password|secret|token|passphrase|private')
+SECRET_SETTINGS = {'kea_dhcp4_lease_database', 'kea_dhcp4_hosts_database'}
+
+
+def test_options_that_hold_secrets_are_no_log():
+    found = {}
+    for role in ROLES:
+        for name, spec in load(role, 'meta/argument_specs.yml')['argument_specs']['main']['options'].items():
+            if SECRET_NAME.search(name) or name in SECRET_SETTINGS:
+                found[name] = spec.get('no_log')
+    assert found == {'ipxe_answer_password_hash': True, 'kea_database_password': True,
+                     'kea_dhcp4_lease_database': True, 'kea_dhcp4_hosts_database': True}

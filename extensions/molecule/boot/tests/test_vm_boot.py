@@ -92,6 +92,11 @@ def http_fetches(server, address):
             if match.group(1) == address]
 
 
+def masked(path):
+    """``path`` as nginx's access log writes it: a build token shows as TOKEN."""
+    return re.sub(r'[0-9a-f]{32}', 'TOKEN', path)
+
+
 def tftp_fetches(server, address):
     journal = server.check_output('journalctl -t in.tftpd --no-pager -o cat')
     return re.findall(rf'RRQ from {re.escape(address)} filename (\S+)', journal)
@@ -143,35 +148,46 @@ def fetches_until(server, machine, address, preseed):
 
 def test_debian_installer_fetches_its_preseed(server, phases):
     mac, address = INSTALLER
-    preseed = f'/answers/{installer_build(server)["token"]}/preseed.cfg'
+    token = installer_build(server)["token"]
+    preseed = f'/answers/{token}/preseed.cfg'
     with Machine('installer', NETWORK, 'uefi', mac, memory=1024) as machine:
-        fetched = fetches_until(server, machine, address, preseed)
+        fetched = fetches_until(server, machine, address, masked(preseed))
         phases['installer'] = phase_times(machine)
     assert '/hosts/52-54-00-77-20-14.ipxe' in fetched
     assert '/menu.ipxe' not in fetched
-    assert fetched.index('/os/debian-12/initrd.gz') < fetched.index(preseed), fetched
+    assert fetched.index('/os/debian-12/initrd.gz') < fetched.index(masked(preseed)), fetched
+    # Its files are its own (its reserved address), and the log names no token.
+    assert token not in server.check_output('cat /var/log/nginx/netboot.access.log')
     text = server.file('/srv/netboot' + preseed).content_string
     assert 'd-i netcfg/get_hostname string lab-installer' in text
     assert f'DELETE /builds/{installer_build(server)["token"]} HTTP/1.0' in text
 
 
 # What the installer's last step sends (the full install is too long for the tests): DELETE of
-# its build marker, from the lab network.
+# its build marker, from the machine's reserved address (the machine is off by then; the server
+# borrows its address), after the same request from the server's own address was refused.
 DELETE = ('import http.client, sys\n'
-          'connection = http.client.HTTPConnection(sys.argv[1], 80, timeout=5)\n'
+          'connection = http.client.HTTPConnection(sys.argv[1], 80, source_address=(sys.argv[3], 0), timeout=5)\n'
           'connection.request("DELETE", sys.argv[2])\n'
           'print(connection.getresponse().status)')
 
 
-def report_installed(server, token):
-    """What the installer's last step does: DELETE of its build marker."""
-    assert server.check_output('python3 -c %s %s %s', DELETE, SERVER, f'/builds/{token}') == '204'
+def report_installed(server, token, address):
+    """What the installer's last step does: DELETE of its build marker, from its machine's address."""
+    assert server.check_output('python3 -c %s %s %s %s', DELETE, SERVER, f'/builds/{token}', SERVER) == '403'
+    device = server.check_output(f"ip -4 -o addr show | awk '$4 ~ /^{SERVER}\\// {{print $2; exit}}'").strip()
+    server.check_output(f'ip addr add {address}/32 dev {device}')
+    try:
+        assert server.check_output('python3 -c %s %s %s %s', DELETE, SERVER, f'/builds/{token}', address) == '204'
+    finally:
+        server.check_output(f'ip addr del {address}/32 dev {device}')
 
 
 def marker_refused(server, address, token):
     """Whether nginx answered ``address``'s GET of the marker of ``token`` with 404."""
     log = server.check_output('cat /var/log/nginx/netboot.access.log')
-    return re.search(rf'^{re.escape(address)} .*"GET /builds/{token} HTTP/[^"]*" 404 ', log, re.MULTILINE) is not None
+    assert token not in log
+    return re.search(rf'^{re.escape(address)} .*"GET /builds/TOKEN HTTP/[^"]*" 404 ', log, re.MULTILINE) is not None
 
 
 def next_run_notes_installed(server, key, token):
@@ -185,7 +201,7 @@ def next_run_notes_installed(server, key, token):
 def test_an_installed_machine_boots_its_own_disk(server):
     mac, address = INSTALLER
     token = installer_build(server)['token']
-    report_installed(server, token)
+    report_installed(server, token, address)
     # At once, before any run of site.yml: the host's script finds its marker gone.
     before = len(http_fetches(server, address))
     with Machine('installed', NETWORK, 'uefi', mac, memory=1024):
@@ -225,6 +241,8 @@ def test_a_secure_boot_machine_boots_shim_grub_and_a_signed_kernel(server, phase
     assert fetches[0] == 'shimx64.efi' and 'grubx64.efi' in fetches and 'grub/grub.cfg' in fetches, fetches
     assert 'snponly.efi' not in fetches, fetches
     assert '/boot-test/vmlinuz' in http_fetches(server, address)
+    # It has no configuration of its own: asked for one, the server answered the common menu.
+    assert f'/grub/hosts/{mac}.cfg' in http_fetches(server, address)
     # The other UEFI machine got iPXE (test_machine_boots_the_default_item): Kea's classes decide per machine.
     assert tftp_fetches(server, MACHINES['uefi'][2])[0] == 'snponly.efi'
 
@@ -251,20 +269,22 @@ SECURE_KEY = '52-54-00-77-20-17'
 
 def test_a_secure_boot_machine_installs_through_its_own_grub_configuration(server):
     mac, address = SECURE_INSTALLER
-    token = builds(server)[SECURE_KEY]['token']
-    preseed = f'/answers/{token}/preseed.cfg'
+    preseed = '/answers/TOKEN/preseed.cfg'
     with Machine('secure-installer', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
         fetched = fetches_until(server, machine, address, preseed)
         assert machine.first(SECURE_BOOT_LINE) is not None, f'no Secure Boot line; serial log in {machine.serial_log}'
-    assert f'grub/hosts/{SECURE_KEY}.cfg' in [name.lstrip('/') for name in tftp_fetches(server, address)]
-    assert fetched.index(f'/builds/{token}') < fetched.index('/os/debian-12/linux') < fetched.index(preseed), fetched
+    # Its configuration (which names its token) comes over HTTP, to its address only; TFTP holds none.
+    assert f'/grub/hosts/{mac}.cfg' in fetched, fetched
+    assert not [name for name in tftp_fetches(server, address) if 'grub/hosts' in name]
+    assert server.run('ls /srv/tftp/grub/hosts').rc != 0
+    assert fetched.index('/builds/TOKEN') < fetched.index('/os/debian-12/linux') < fetched.index(preseed), fetched
     assert '/menu.ipxe' not in fetched and not [path for path in fetched if path.startswith('/hosts/')], fetched
 
 
 def test_an_installed_secure_boot_machine_boots_its_own_disk(server):
     mac, address = SECURE_INSTALLER
     token = builds(server)[SECURE_KEY]['token']
-    report_installed(server, token)
+    report_installed(server, token, address)
     before = len(http_fetches(server, address))
     with Machine('secure-installed', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
         for _second in range(180):
@@ -277,7 +297,7 @@ def test_an_installed_secure_boot_machine_boots_its_own_disk(server):
     assert marker_refused(server, address, token)
     assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
     next_run_notes_installed(server, SECURE_KEY, token)
-    config = server.file(f'/srv/tftp/grub/hosts/{SECURE_KEY}.cfg').content_string
+    config = server.file(f'/srv/netboot/grub/hosts/{SECURE_KEY}.cfg').content_string
     assert 'installed; this machine boots its own disk' in config and config.splitlines()[-1] == 'exit'
 
 

@@ -21,8 +21,33 @@ ASSETS = {
 }
 
 
-def fetch(client, lab, path):
-    return client.check_output(f'curl -fsS http://{lab["netboot_server_address"]}/{path}')
+def machine_address(lab, last):
+    """The reserved address of the machine ``last`` of ipxe_hosts (its last octet)."""
+    return lab['netboot_server_address'].rsplit('.', 1)[0] + '.' + last
+
+
+@pytest.fixture
+def as_machine(client, lab):
+    """as_machine(last): give the client the reserved address of that machine too, so that it can ask as that
+    machine (curl --interface); the addresses go again after the test."""
+    device = client.check_output(f"ip -4 -o addr show | awk '$4 ~ /^{lab['netboot_server_address'].rsplit('.', 1)[0]}\\./"
+                                 " {print $2; exit}'").strip()
+    added = []
+
+    def add(last):
+        address = machine_address(lab, last)
+        client.check_output(f'ip addr replace {address}/32 dev {device}')
+        added.append(address)
+        return address
+    yield add
+    for address in added:
+        client.run(f'ip addr del {address}/32 dev {device}')
+
+
+def fetch(client, lab, path, source=None):
+    """The file at ``path``, asked from the client's address or from ``source``."""
+    interface = f'--interface {source} ' if source else ''
+    return client.check_output(f'curl -fsS {interface}http://{lab["netboot_server_address"]}/{path}')
 
 
 def host_key(lab, last):
@@ -30,9 +55,10 @@ def host_key(lab, last):
     return f'52-54-00-{prefix}-00-{last}'
 
 
-def status(client, lab, path, method='GET'):
-    """The HTTP status nginx answers the client for ``path``."""
-    return client.check_output(f'curl -sS -o /dev/null -X {method} -w "%{{http_code}}" '
+def status(client, lab, path, method='GET', source=None):
+    """The HTTP status nginx answers the client (from its address or from ``source``) for ``path``."""
+    interface = f'--interface {source} ' if source else ''
+    return client.check_output(f'curl -sS -o /dev/null -X {method} -w "%{{http_code}}" {interface}'
                                f'http://{lab["netboot_server_address"]}/{path}')
 
 
@@ -112,17 +138,34 @@ def test_checksum_mismatch_fails_and_keeps_the_old_file(server, client, resign):
     ('51', 'meta-data', 'local-hostname: {generated}'),
     ('52', 'ks.cfg', 'network --bootproto=dhcp --hostname={generated}.lab'),
 ])
-def test_per_host_install_gets_its_script_and_answer_file(server, client, lab, last, answer, expected):
+def test_per_host_install_gets_its_script_and_answer_file(server, client, lab, as_machine, last, answer, expected):
     key = host_key(lab, last)
     build = builds(server)[key]
     assert build['state'] == 'pending' and len(build['token']) == 32
-    script = fetch(client, lab, f'hosts/{key}.ipxe')
+    reserved = any(host['mac'].replace(':', '-').lower() == key and 'ip' in host for host in lab['ipxe_hosts'])
+    # A machine with a reserved address gets its files there and nowhere else: not from this client's
+    # address, nor from the server's own (its token is learned only by its machine).
+    paths = (f'hosts/{key}.ipxe', f'answers/{build["token"]}/{answer}', f'builds/{build["token"]}')
+    if reserved:
+        assert [status(client, lab, path) for path in paths] == ['403'] * 3
+        assert [server.check_output(f'curl -sS -o /dev/null -w "%{{http_code}}" --interface {lab["netboot_server_address"]} '
+                                    f'http://{lab["netboot_server_address"]}/{path}') for path in paths] == ['403'] * 3
+    source = as_machine(last) if reserved else None
+    script = fetch(client, lab, f'hosts/{key}.ipxe', source)
     assert lint_script(script) == []
     answers = f'http://{lab["netboot_server_address"]}/answers/{build["token"]}/'
     assert answers + ('' if answer in ('user-data', 'meta-data') else answer) in script
     # Without a hostname, a machine is named after its MAC.
     expected = expected.format(generated='host-' + key.replace('-', ''))
-    assert expected in fetch(client, lab, f'answers/{build["token"]}/{answer}')
+    assert expected in fetch(client, lab, f'answers/{build["token"]}/{answer}', source)
+
+
+def test_no_directory_of_tokens_is_listed_and_the_locations_are_roots_alone(server, client, lab):
+    for directory in ('hosts/', 'answers/', 'builds/'):
+        assert status(client, lab, directory) == '403', directory
+    access = server.file('/etc/nginx/netboot.d/ipxe-hosts.conf')
+    assert (access.user, access.group, access.mode) == ('root', 'root', 0o600)
+    assert (server.file('/srv/netboot/answers').mode & 0o007) == 0
 
 
 @pytest.mark.parametrize('last, address', [('50', '.50'), ('52', '.52')])
@@ -171,36 +214,38 @@ def test_a_machine_removed_from_ipxe_hosts_loses_its_script_and_answers(server, 
     assert server.file(f'/srv/netboot/answers/{builds(server)[gone]["token"]}/preseed.cfg').exists
 
 
-def test_an_install_reports_completion_then_boots_its_own_disk(server, client, lab):
+def test_an_install_reports_completion_then_boots_its_own_disk(server, client, lab, as_machine):
     key = host_key(lab, '52')
     token = builds(server)[key]['token']
-    assert status(client, lab, f'answers/{token}/ks.cfg') == '200'
-    # The marker: whoever knows the token may fetch it (the host's script does) or delete it
-    # (the installer does); no one may list the markers.
-    assert status(client, lab, f'builds/{token}') == '200'
-    assert status(client, lab, 'builds/') == '403'
-    assert status(client, lab, f'answers/{token}/ks.cfg', method='DELETE') == '403'
-    assert status(client, lab, f'builds/{token}', method='PUT') == '403'
-    script = fetch(client, lab, f'hosts/{key}.ipxe')
+    machine = as_machine('52')
+    assert status(client, lab, f'answers/{token}/ks.cfg', source=machine) == '200'
+    # The marker: its machine may fetch it (its script does) or delete it (its installer does);
+    # no other address may, even knowing the token; no one may list the markers.
+    assert status(client, lab, f'builds/{token}', source=machine) == '200'
+    assert status(client, lab, f'builds/{token}', method='DELETE') == '403'
+    assert status(client, lab, 'builds/', source=machine) == '403'
+    assert status(client, lab, f'answers/{token}/ks.cfg', method='DELETE', source=machine) == '403'
+    assert status(client, lab, f'builds/{token}', method='PUT', source=machine) == '403'
+    script = fetch(client, lab, f'hosts/{key}.ipxe', machine)
     assert f'imgfetch --name only-while http://{lab["netboot_server_address"]}/builds/{token} || goto own-disk' in script
-    assert status(client, lab, f'builds/{token}', method='DELETE') == '204'
+    assert status(client, lab, f'builds/{token}', method='DELETE', source=machine) == '204'
     # From this moment the host's script boots its own disk: its marker is gone.
-    assert status(client, lab, f'builds/{token}') == '404'
+    assert status(client, lab, f'builds/{token}', source=machine) == '404'
     try:
         result = run_site()
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         assert builds(server)[key]['state'] == 'installed'
-        script = fetch(client, lab, f'hosts/{key}.ipxe')
+        script = fetch(client, lab, f'hosts/{key}.ipxe', machine)
         assert 'sanboot --no-describe --drive 0x80' in script and 'kernel' not in script
-        assert status(client, lab, f'answers/{token}/ks.cfg') == '404'
+        assert status(client, lab, f'answers/{token}/ks.cfg', source=machine) == '404'
         # A reinstall is asked for with a new build number, and gets a new token.
         hosts = [dict(host, build=2) if host['mac'].replace(':', '-').lower() == key else host for host in lab['ipxe_hosts']]
         result = run_site('-e', json.dumps({'ipxe_hosts': hosts}))
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         build = builds(server)[key]
         assert (build['build'], build['state']) == (2, 'pending') and build['token'] != token
-        assert status(client, lab, f'answers/{build["token"]}/ks.cfg') == '200'
-        assert status(client, lab, f'answers/{token}/ks.cfg') == '404'
+        assert status(client, lab, f'answers/{build["token"]}/ks.cfg', source=machine) == '200'
+        assert status(client, lab, f'answers/{token}/ks.cfg', source=machine) == '404'
     finally:
         result = run_site()
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

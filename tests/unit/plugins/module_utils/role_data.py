@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+# Debian's nginx binary (nginx -t), unpacked by tests/harness/venv.sh where nginx is not installed.
+NGINX = shutil.which('nginx') or os.path.join(ROOT, '.cache', 'tools', 'nginx', 'usr', 'sbin', 'nginx')
 
 
 def role_vars(role):

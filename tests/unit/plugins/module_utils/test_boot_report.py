@@ -65,6 +65,21 @@ def test_memfile_leases_takes_the_last_row_of_each_live_lease(text, leases):
     assert memfile_leases(text) == leases
 
 
+TOKEN = '0123456789abcdef0123456789abcdef'
+
+
+def test_build_tokens_in_the_logs_are_not_reported():
+    nginx = (f'10.77.20.14 - - [30/Nov/2026:09:50:00 +0000] "GET /answers/{TOKEN}/preseed.cfg HTTP/1.1" 200 900 "-" "Wget"\n'
+             f'10.77.20.14 - - [30/Nov/2026:10:01:00 +0000] "DELETE /builds/{TOKEN} HTTP/1.1" 204 0 "-" "curl"\n')
+    tftpd = f'2026-11-30T09:40:02+0000 netboot in.tftpd[311]: RRQ from 10.77.20.14 filename answers/{TOKEN}/x\n'
+    machines = report(LEASES, BUILDS, nginx_requests(nginx), tftp_requests(tftpd), {})
+    assert [item['path'] for item in machines[MAC]['http']] == ['/answers/0123…/preseed.cfg', '/builds/0123…']
+    assert [item['file'] for item in machines[MAC]['tftp']] == ['answers/0123…/x']
+    # Nor the builds' own tokens.
+    shown = repr(machines) + '\n'.join(table(machines))
+    assert TOKEN not in shown and 'a' * 32 not in shown and 'b' * 32 not in shown
+
+
 def test_report_matches_files_to_machines_by_their_lease():
     machines = report(LEASES, BUILDS, nginx_requests(NGINX), tftp_requests(TFTPD), assigned_classes(KEA))
     assert list(machines) == [MAC, '52:54:00:77:20:15']

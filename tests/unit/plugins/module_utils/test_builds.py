@@ -12,6 +12,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     check_hosts,
     check_state,
     marker_content,
+    mask_tokens,
     next_state,
 )
 
@@ -76,6 +77,26 @@ def test_check_hosts_takes_builds():
 def test_check_state_refuses(state):
     with pytest.raises(BuildError):
         check_state(state, '/var/lib/netboot-pxe/builds.json')
+
+
+def test_a_refused_state_record_is_named_without_its_token():
+    with pytest.raises(BuildError) as error:
+        check_state({A: record(1, T1, 'done')}, '/var/lib/netboot-pxe/builds.json')
+    assert A in str(error.value) and T1 not in str(error.value) and 'aaaa…' in str(error.value)
+
+
+@pytest.mark.parametrize('text, shown', [
+    ('answers/0123456789abcdef0123456789abcdef/preseed.cfg', 'answers/0123…/preseed.cfg'),
+    ('/builds/0123456789abcdef0123456789abcdef', '/builds/0123…'),
+    ("'token': 'ffffffffffffffffffffffffffffffff', 'x': 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee'", "'token': 'ffff…', 'x': 'eeee…'"),
+    # Not a token: fewer or more digits, upper case, a MAC.
+    ('/builds/0123', '/builds/0123'),
+    ('sha1 0123456789abcdef0123456789abcdef01234567', 'sha1 0123456789abcdef0123456789abcdef01234567'),
+    ('0123456789ABCDEF0123456789ABCDEF', '0123456789ABCDEF0123456789ABCDEF'),
+    ('hosts/52-54-00-00-00-0a.ipxe', 'hosts/52-54-00-00-00-0a.ipxe'),
+])
+def test_tokens_are_shown_by_their_first_four_digits(text, shown):
+    assert mask_tokens(text) == shown
 
 
 def test_the_marker_is_a_grub_environment_block():

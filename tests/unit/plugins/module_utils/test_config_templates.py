@@ -12,6 +12,10 @@ from __future__ import annotations
 import collections
 import pathlib
 import re
+import socket
+import subprocess
+import urllib.error
+import urllib.request
 
 import jinja2
 import pytest
@@ -20,7 +24,10 @@ from ansible.plugins.filter.core import comment
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.netboot.pxe.plugins.module_utils._host_access import machine_locations, render_nginx_access
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4
+
+from role_data import NGINX as NGINX_BINARY
 
 ROOT = pathlib.Path(__file__).parents[4]
 # Characters that end a directive, open or close a block, start a comment, quote, escape,
@@ -69,7 +76,8 @@ def structure(text):
 
 NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_port': 80, 'nginx_server_name': 'netboot',
          'nginx_root': '/srv/netboot', 'nginx_autoindex': False, 'nginx_access_log': '/var/log/nginx/netboot.log',
-         'nginx_allowed_networks': ['10.0.0.0/24'], 'nginx_delete_locations': ['/builds/']}
+         'nginx_allowed_networks': ['10.0.0.0/24'], 'nginx_delete_locations': ['/builds/'],
+         'nginx_include_dir': '/etc/nginx/netboot.d'}
 TFTPD = {'__tftpd_user': 'tftp', 'tftpd_root': '/srv/tftp', 'tftpd_address': '10.0.0.2', 'tftpd_port': 69,
          'tftpd_blocksize': 1468, 'tftpd_extra_options': ['--verbose']}
 RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0}
@@ -81,6 +89,7 @@ CASES = [
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_listen_address'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_allowed_networks'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_delete_locations'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_include_dir'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_root'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_address'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_extra_options'),
@@ -120,3 +129,41 @@ def test_the_database_role_lets_no_client_network_of_every_address_in():
     client = accepts('kea_database', 'kea_database_clients')
     assert [value for value in ('10.77.40.2', '10.77.40.0/24', '10.0.0.0/8') if not client(value)] == []
     assert [value for value in ('0.0.0.0/0', '10.77.40.0/0', '10.77.40.2/33', '10.77.40.2\n') if client(value)] == []
+
+
+def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
+    """The site as the role renders it, with the ipxe role's locations, run by nginx on loopback."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    token = '0123456789abcdef0123456789abcdef'
+    include = tmp_path / 'netboot.d'
+    include.mkdir()
+    (include / 'ipxe-hosts.conf').write_text(render_nginx_access(
+        [machine_locations('10.0.0.50', '52-54-00-12-34-56', script=True, token=token)]))
+    site = render('nginx', 'netboot.conf.j2', dict(NGINX, nginx_root=str(tmp_path), nginx_include_dir=str(include),
+                                                    nginx_access_log=str(tmp_path / 'access.log'),
+                                                    nginx_listen_address='127.0.0.1', nginx_listen_port=port,
+                                                    nginx_allowed_networks=['127.0.0.0/8']))
+    (tmp_path / 'site.conf').write_text(site)
+    (tmp_path / 'nginx.conf').write_text(
+        f'user root;\npid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n'
+        + ''.join(f'{kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
+        + f'include {tmp_path}/site.conf;\n}}\n')
+    command = [NGINX_BINARY, '-e', 'stderr', '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf')]
+    subprocess.run(command, check=True)
+    try:
+        statuses = []
+        for path in (f'builds/{token}', f'answers/{token}/preseed.cfg', 'hosts/52-54-00-12-34-56.ipxe', 'menu.ipxe'):
+            try:
+                with urllib.request.urlopen(f'http://127.0.0.1:{port}/{path}', timeout=5) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+    finally:
+        subprocess.run(command + ['-s', 'stop'], check=False)
+    # The machine's files are not this client's (127.0.0.1); the rest of the root is served as before.
+    assert statuses == [403, 403, 403, 404]
+    log = (tmp_path / 'access.log').read_text()
+    assert token not in log
+    assert '"GET /builds/TOKEN HTTP/1.1" 403' in log and '"GET /answers/TOKEN/preseed.cfg HTTP/1.1" 403' in log

@@ -129,6 +129,29 @@ def test_diff_shows_plain_content_but_no_secret(tmp_path):
     assert '$6$' not in repr(shown)
 
 
+TOKEN, NEW_TOKEN = '0123456789abcdef0123456789abcdef', 'fedcba9876543210fedcba9876543210'
+
+
+def test_diff_shows_secret_scripts_by_name_only_and_tokens_masked(tmp_path):
+    # Per-host scripts carry the build's URLs: secret files, like the answer files.
+    script = f'#!ipxe\nchain http://10.0.0.2/answers/{TOKEN}/ || exit\n'
+    converge(tmp_path, secrets={f'answers/{TOKEN}/preseed.cfg': 'd-i x\n'})
+    secrets = {'hosts/52-54-00-00-00-03.ipxe': script, 'hosts/52-54-00-00-00-01.ipxe': script,
+               f'answers/{NEW_TOKEN}/preseed.cfg': 'd-i y\n'}
+    want = wanted_files(DIRECTORIES, {}, secrets, UID, GID, GID + 1)
+    assert want['hosts/52-54-00-00-00-03.ipxe'][1:4] == (0o640, UID, GID + 1)
+    writes, removals = changes(str(tmp_path), DIRECTORIES, want)
+    shown = diff(str(tmp_path), want, writes, removals)
+    assert {'before_header': 'hosts/52-54-00-00-00-03.ipxe', 'after_header': 'hosts/52-54-00-00-00-03.ipxe',
+            'before': '', 'after': '(secret, not shown)\n'} in shown
+    assert {'before_header': 'hosts/52-54-00-00-00-01.ipxe', 'after_header': 'hosts/52-54-00-00-00-01.ipxe',
+            'before': '(secret, not shown)\n', 'after': '(secret, not shown)\n'} in shown
+    assert [entry['before_header'] for entry in shown if entry['after'] == '(removed)\n'] == [
+        'answers/0123…/preseed.cfg', 'answers/0123…', 'hosts/52-54-00-00-00-02.ipxe']
+    assert 'answers/fedc…/preseed.cfg' in [entry['after_header'] for entry in shown]
+    assert TOKEN not in repr(shown) and NEW_TOKEN not in repr(shown) and 'echo one' not in repr(shown)
+
+
 @pytest.mark.parametrize('files, message', [
     ({'../etc/passwd': 'x'}, "files key must be a relative path of names of letters, digits and ._+- (no \"..\", no leading \".\"), got '../etc/passwd'"),
     ({'/etc/passwd': 'x'}, "got '/etc/passwd'"),
@@ -146,6 +169,11 @@ def test_refused_file_sets(files, message):
     with pytest.raises(HostFilesError) as error:
         wanted(files)
     assert message in str(error.value)
+
+
+def test_a_path_given_twice_is_refused():
+    with pytest.raises(HostFilesError, match="'hosts/52-54-00-00-00-01.ipxe' is both in files and in secret_files"):
+        wanted_files(DIRECTORIES, FILES, {'hosts/52-54-00-00-00-01.ipxe': 'x'}, UID, GID, GID)
 
 
 def test_a_directory_where_a_file_must_go_is_refused(tmp_path):

@@ -16,6 +16,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
     host_plan,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import own_disk_config, render_grub_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._host_access import render_nginx_access
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (
@@ -76,8 +77,9 @@ def install(key, index, os_name, **fields):
 # --- good entries --------------------------------------------------------------------------------
 
 def test_no_hosts():
-    assert plan([]) == {'installs': [], 'scripts': {}, 'grub_configs': {}}
-    assert plan(None) == {'installs': [], 'scripts': {}, 'grub_configs': {}}
+    nothing = {'installs': [], 'scripts': {}, 'grub_configs': {}, 'nginx_access': render_nginx_access([])}
+    assert plan([]) == nothing
+    assert plan(None) == nothing
 
 
 def test_items_entry_renders_its_menu_exactly():
@@ -394,8 +396,6 @@ def test_good_answers_pass():
     ('ipxe_answer_ssh_keys', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0'),
     ('ipxe_answer_user', 'root\nd-i preseed/late_command string id'),
     ('ipxe_answer_user', 'Admin User'),
-    ('ipxe_answer_password_hash', '$6$salt$hash with space'),
-    ('ipxe_answer_password_hash', '$6$x"; rm -rf /'),
     ('ipxe_answer_locale', 'en_US.UTF-8\n'),
     ('ipxe_answer_timezone', 'Etc/UTC; reboot'),
     ('ipxe_answer_domain', 'lab.'),
@@ -405,6 +405,19 @@ def test_answers_that_could_inject_are_refused(variable, value):
     problems = answer_problems(dict(GOOD_ANSWERS, **{variable: value}))
     assert len(problems) == 1 and problems[0].startswith(variable), problems
     assert repr(value[0] if isinstance(value, list) else value) in problems[0]
+
+
+# A password given as it is typed, instead of its hash: the variable is named, the value never shown.
+@pytest.mark.parametrize('value', ['correct horse battery staple', '$6$x"; rm -rf /', 'pa\nss', 12345678, ['hunter2 x']])
+def test_a_refused_password_hash_is_named_without_its_value(value):
+    problems = answer_problems(dict(GOOD_ANSWERS, ipxe_answer_password_hash=value))
+    assert len(problems) == 1 and problems[0].startswith('ipxe_answer_password_hash '), problems
+    assert 'not shown' in problems[0]
+    for part in (value if isinstance(value, list) else [value]):
+        assert str(part) not in problems[0] and repr(part) not in problems[0]
+    with pytest.raises(IpxeHostsError) as error:
+        host_plan([], [], base_url='http://10.0.0.2', answers={'ipxe_answer_password_hash': value})
+    assert str(value if not isinstance(value, list) else value[0]) not in str(error.value)
 
 
 def test_unknown_answer_variables_are_refused():
@@ -495,7 +508,8 @@ def test_a_secure_boot_install_runs_while_its_marker_is_there():
 def test_an_installed_secure_boot_machine_boots_its_own_disk():
     builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'installed'}}
     result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13', 'build': 3}], builds=builds)
-    assert result == {'installs': [], 'scripts': {}, 'grub_configs': {'52-54-00-12-34-56': own_disk_config(MAC, 3)}}
+    assert result == {'installs': [], 'scripts': {}, 'grub_configs': {'52-54-00-12-34-56': own_disk_config(MAC, 3)},
+                      'nginx_access': render_nginx_access([])}
 
 
 @pytest.mark.parametrize('host, message', [
@@ -538,3 +552,48 @@ def test_answer_file_sources_follow_the_plan():
 def test_answer_file_sources_refuse(installs, message):
     with pytest.raises(IpxeHostsError, match='^' + re.escape(message)):
         answer_file_sources(installs)
+
+
+# --- Who may fetch a machine's files (the security review: a build token is as public as a MAC)
+
+PENDING_TOKEN = '0123456789abcdef0123456789abcdef'
+
+
+def test_a_machine_with_a_reserved_address_gets_its_files_there_only():
+    hosts = [{'mac': MAC, 'ip': '10.0.0.50', 'os': 'debian-13'}, {'mac': '52:54:00:12:34:57', 'os': 'debian-13'}]
+    builds = {'52-54-00-12-34-56': {'token': PENDING_TOKEN, 'state': 'pending'},
+              '52-54-00-12-34-57': {'token': 'f' * 32, 'state': 'pending'}}
+    access = plan(hosts, builds=builds)['nginx_access']
+    for path in ('= /hosts/52-54-00-12-34-56.ipxe', f'^~ /answers/{PENDING_TOKEN}/', f'= /builds/{PENDING_TOKEN}'):
+        block = access.split(f'location {path} {{\n', 1)[1].split('\n}', 1)[0]
+        assert block.split('\n')[:2] == ['    allow 10.0.0.50;', '    deny all;'], (path, block)
+    assert 'dav_methods DELETE;' in access.split(f'location = /builds/{PENDING_TOKEN} {{', 1)[1].split('\n}', 1)[0]
+    # The machine without an address: its token is in no location (its files are as public as its MAC).
+    assert 'f' * 32 not in access and '52-54-00-12-34-57' not in access
+
+
+def test_an_installed_machine_has_no_token_in_the_access_rules():
+    builds = {'52-54-00-12-34-56': {'token': PENDING_TOKEN, 'state': 'installed'}}
+    access = plan([{'mac': MAC, 'ip': '10.0.0.50', 'os': 'debian-13'}], builds=builds)['nginx_access']
+    assert PENDING_TOKEN not in access
+    assert 'location = /hosts/52-54-00-12-34-56.ipxe {\n    allow 10.0.0.50;\n    deny all;' in access
+
+
+def test_a_secure_boot_machine_gets_its_grub_configuration_at_its_address_only():
+    access = plan([{'mac': MAC, 'ip': '10.0.0.51', 'secure_boot': True, 'items': [dict(DEBIAN_ITEM, signed=True)]}])[
+        'nginx_access']
+    assert 'location = /grub/hosts/52-54-00-12-34-56.cfg {\n    allow 10.0.0.51;\n    deny all;' in access
+
+
+@pytest.mark.parametrize('ip', ['10.0.0.256', '10.0.0.5; allow all', '10.0.0.5\n', 5, '10.0.0.0/24'])
+def test_a_reserved_address_is_one_ipv4_address(ip):
+    with pytest.raises(IpxeHostsError) as error:
+        plan([dict(ITEMS_HOST, ip=ip)])
+    assert str(error.value) == f"ipxe_hosts[0].ip: must be the machine's reserved IPv4 address, got {ip!r}"
+
+
+def test_require_address_refuses_a_machine_whose_token_would_be_as_public_as_its_mac():
+    with pytest.raises(IpxeHostsError) as error:
+        plan([{'mac': MAC, 'os': 'debian-13'}], require_address=True)
+    assert str(error.value).startswith('ipxe_hosts[0]: has no "ip"')
+    assert plan([{'mac': MAC, 'ip': '10.0.0.50', 'os': 'debian-13'}], require_address=True)['installs']

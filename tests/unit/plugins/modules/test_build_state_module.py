@@ -70,6 +70,15 @@ def test_a_broken_state_file_fails_naming_it(capsys, root):
     assert result['failed'] and 'builds.json' in result['msg']
 
 
+def test_a_failure_names_the_machine_but_not_its_token(capsys, root):
+    token = '0123456789abcdef0123456789abcdef'
+    (root / 'state').mkdir()
+    (root / 'state/builds.json').write_text(json.dumps({KEY: {'build': 1, 'token': token, 'state': 'done', 'since': 'x'}}))
+    result = run(capsys, root, {KEY: 1})
+    assert result['failed'] and KEY in result['msg'] and '0123…' in result['msg']
+    assert token not in json.dumps(result)
+
+
 @pytest.mark.parametrize('check, failed', [(True, False), (False, True)])
 def test_a_missing_group_is_a_prediction_in_check_mode_and_a_failure_otherwise(capsys, root, check, failed):
     result = run(capsys, root, {KEY: 1}, check=check, group='no-such-group-here')

@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import shutil
+import stat
 
 import pytest
 
@@ -100,3 +101,36 @@ def test_validate_needs_the_path(capsys, tmp_path):
     result = run(capsys, tmp_path, files=FILES, validate='true')
     assert result['failed'] and result['msg'] == "validate must contain %s (the path of the file to check), got 'true'"
     assert os.listdir(tmp_path) == []
+
+
+TOKEN = '0123456789abcdef0123456789abcdef'
+
+
+def test_secret_files_and_tokens_are_never_in_the_output(capsys, tmp_path):
+    script = {'hosts/52-54-00-00-00-02.ipxe': f'#!ipxe\nchain http://10.0.0.2/builds/{TOKEN}\n'}
+    secrets = dict(script, **{f'answers/{TOKEN}/preseed.cfg': SECRET})
+    for check in (True, False):
+        result = run(capsys, tmp_path, check=check, diff=True, files=FILES, secret_files=secrets)
+        assert result['changed'] and result['created'] == ['answers/0123…/preseed.cfg', 'hosts/52-54-00-00-00-01.ipxe',
+                                                           'hosts/52-54-00-00-00-02.ipxe']
+        # Not in the result, the diff or the module's arguments it reports (invocation).
+        assert TOKEN not in json.dumps(result) and '$6$' not in json.dumps(result), result
+    written = tmp_path / 'hosts/52-54-00-00-00-02.ipxe'
+    assert written.read_text() == script['hosts/52-54-00-00-00-02.ipxe'] and stat.S_IMODE(written.stat().st_mode) == 0o640
+    gone = run(capsys, tmp_path, diff=True, files=FILES)
+    assert gone['removed'] == ['answers/0123…/preseed.cfg', 'answers/0123…', 'hosts/52-54-00-00-00-02.ipxe']
+    assert TOKEN not in json.dumps(gone)
+
+
+def test_a_failure_names_no_token(capsys, tmp_path):
+    (tmp_path / f'answers/{TOKEN}/preseed.cfg').mkdir(parents=True)
+    result = run(capsys, tmp_path, secret_files={f'answers/{TOKEN}/preseed.cfg': SECRET})
+    assert result['failed'] and 'answers/0123…/preseed.cfg is a directory' in result['msg']
+    assert TOKEN not in json.dumps(result)
+
+
+@pytest.mark.skipif(not shutil.which('grub-script-check'), reason='needs grub-script-check (grub-common)')
+def test_secret_files_are_checked_too(capsys, tmp_path):
+    result = run(capsys, tmp_path, directories=['grub/hosts'], secret_files=GRUB, validate='grub-script-check %s')
+    assert result['failed'] and result['msg'].startswith("grub/hosts/52-54-00-00-00-02.cfg: refused by 'grub-script-check %s'")
+    assert 'if true' not in json.dumps(result) and os.listdir(tmp_path) == []

@@ -1,0 +1,82 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Which machine may fetch which per-host file, as nginx locations (an include of the netboot site).
+
+A machine's script, GRUB configuration, answer files and build marker carry its build's token.
+A MAC is broadcast in every DHCP packet, so a file named by the MAC alone is as public as the MAC:
+where a machine has a reserved address, its files are served to that address only (and its
+marker deleted from there only). GRUB asks for ``grub/hosts/<MAC with colons>.cfg``: the files
+are named with hyphens, and a machine without a configuration of its own gets the common menu.
+No directory that holds a token is listed.
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY, is_ipv4
+
+# The directories of per-host files and tokens: never listed, only read.
+PRIVATE_DIRECTORIES = ('/hosts/', '/answers/', '/grub/hosts/')
+# The common GRUB menu, for a machine without a configuration of its own.
+GRUB_MENU = '/grub/menu.cfg'
+_HEX = '([0-9a-f]{2})'
+_GRUB_BY_COLONS = ':'.join([_HEX] * 6)
+
+
+class HostAccessError(ValueError):
+    """A machine's files or address that cannot go into an nginx location."""
+
+
+def machine_locations(address, key, script=False, grub_config=False, token=None):
+    """The locations of one machine's files: ``(path, kind)`` with kind ``file``, ``directory``
+    or ``marker`` (may be deleted), for the machine at ``address`` (IPv4) named ``key`` (its MAC,
+    lower case with "-"), with an iPXE ``script``, a ``grub_config`` and a pending build ``token``."""
+    if not is_ipv4(address):
+        raise HostAccessError(f'a reserved address must be an IPv4 address, got {address!r}')
+    if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
+        raise HostAccessError(f'a machine is named by its MAC, lower case with "-", got {key!r}')
+    locations = []
+    if script:
+        locations.append((f'/hosts/{key}.ipxe', 'file'))
+    if grub_config:
+        locations.append((f'/grub/hosts/{key}.cfg', 'file'))
+    if token is not None:
+        if not isinstance(token, str) or not BUILD_TOKEN.fullmatch(token):
+            raise HostAccessError(f'a build token is 32 hexadecimal digits, got {token!r}')
+        locations += [(f'/answers/{token}/', 'directory'), (f'/builds/{token}', 'marker')]
+    return {'address': address, 'locations': locations}
+
+
+def _block(head, body):
+    return [f'location {head} {{'] + [f'    {line}' for line in body] + ['}']
+
+
+def render_nginx_access(machines):
+    """The nginx locations (server context) of ``machines`` (each from ``machine_locations``)."""
+    lines = ['# Per-host files: never listed, only read; a machine with a reserved address gets its own',
+             '# files there and nowhere else.']
+    for directory in PRIVATE_DIRECTORIES[:2]:
+        lines += _block(directory, ['autoindex off;', 'limit_except GET {', '    deny all;', '}'])
+    lines += ['# GRUB names a machine by its MAC with colons; a machine without a configuration gets the menu.']
+    lines += _block(f'~ "^/grub/hosts/{_GRUB_BY_COLONS}\\.cfg$"',
+                    ['rewrite "^/grub/hosts/' + _GRUB_BY_COLONS + '\\.cfg$" /grub/hosts/$1-$2-$3-$4-$5-$6.cfg last;'])
+    lines += _block('/grub/hosts/', ['autoindex off;', 'limit_except GET {', '    deny all;', '}',
+                                     f'try_files $uri {GRUB_MENU};'])
+    seen = set()
+    for machine in sorted(machines, key=lambda each: each['address']):
+        address = machine['address']
+        if not is_ipv4(address):
+            raise HostAccessError(f'a reserved address must be an IPv4 address, got {address!r}')
+        for path, kind in machine['locations']:
+            if path in seen:
+                raise HostAccessError(f'{path} is given to two machines')
+            seen.add(path)
+            methods = 'GET DELETE' if kind == 'marker' else 'GET'
+            body = [f'allow {address};', 'deny all;', 'autoindex off;']
+            if kind == 'marker':
+                body.append('dav_methods DELETE;')
+            body += [f'limit_except {methods} {{', '    deny all;', '}']
+            lines += _block(('^~ ' if kind == 'directory' else '= ') + path, body)
+    return '\n'.join(lines) + '\n'
