@@ -141,10 +141,9 @@ def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
     include.mkdir()
     (include / 'ipxe-hosts.conf').write_text(render_nginx_access(
         [machine_locations('10.0.0.50', '52-54-00-12-34-56', script=True, token=token)]))
-    site = render('nginx', 'netboot.conf.j2', dict(NGINX, nginx_root=str(tmp_path), nginx_include_dir=str(include),
-                                                    nginx_access_log=str(tmp_path / 'access.log'),
-                                                    nginx_listen_address='127.0.0.1', nginx_listen_port=port,
-                                                    nginx_allowed_networks=['127.0.0.0/8']))
+    values = dict(NGINX, nginx_root=str(tmp_path), nginx_include_dir=str(include), nginx_access_log=str(tmp_path / 'access.log'),
+                  nginx_listen_address='127.0.0.1', nginx_listen_port=port, nginx_allowed_networks=['127.0.0.0/8'])
+    site = render('nginx', 'netboot.conf.j2', values)
     (tmp_path / 'site.conf').write_text(site)
     (tmp_path / 'nginx.conf').write_text(
         f'user root;\npid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n'

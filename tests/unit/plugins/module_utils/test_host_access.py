@@ -56,8 +56,6 @@ def test_the_directories_of_tokens_are_never_listed():
         assert '    autoindex off;' in block.split('\n')
 
 
-
-
 def test_nginx_reads_the_locations(tmp_path):
     text = render_nginx_access([machine_locations('10.0.0.50', KEY, script=True, grub_config=True, token=TOKEN),
                                 machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True)])
@@ -130,4 +128,3 @@ def test_nginx_serves_each_machine_its_own_files_only(served):
     assert request(f'{base}/answers/{TOKEN}/preseed.cfg', method='DELETE')[0] == 403
     assert request(f'{base}/builds/{TOKEN}', method='DELETE')[0] == 204
     assert not (root / 'builds' / TOKEN).exists()
-
