@@ -176,7 +176,8 @@ ANSWERS = {
     'ipxe_answer_timezone': r'[A-Za-z0-9_+-]{1,32}(/[A-Za-z0-9_+-]{1,32}){0,2}',
     'ipxe_answer_domain': r'[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*',
     'ipxe_answer_user': r'[a-z_][a-z0-9_-]{0,31}',
-    'ipxe_answer_password_hash': r'[A-Za-z0-9./$=,*!+_-]{1,512}',
+    # A crypt(3) hash ($id$..., as mkpasswd writes it), or "!" or "*" (no password): never a password itself.
+    'ipxe_answer_password_hash': r'!|\*|\$(?:1|2[abxy]|5|6|7|y|gy)\$[A-Za-z0-9./$=,+_-]{1,508}',
     # The installers' HTTP proxy (a package cache), or none.
     'ipxe_answer_proxy': r'(http://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/)?',
 }

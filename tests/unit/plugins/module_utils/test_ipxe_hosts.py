@@ -408,7 +408,8 @@ def test_answers_that_could_inject_are_refused(variable, value):
 
 
 # A password given as it is typed, instead of its hash: the variable is named, the value never shown.
-@pytest.mark.parametrize('value', ['correct horse battery staple', '$6$x"; rm -rf /', 'pa\nss', 12345678, ['hunter2 x']])
+@pytest.mark.parametrize('value', ['correct horse battery staple', '$6$x"; rm -rf /', 'pa\nss', 12345678, ['hunter2 x'],
+                                   'hunter2', 'Secret123', '$6$', '$9$abc', '!x'])
 def test_a_refused_password_hash_is_named_without_its_value(value):
     problems = answer_problems(dict(GOOD_ANSWERS, ipxe_answer_password_hash=value))
     assert len(problems) == 1 and problems[0].startswith('ipxe_answer_password_hash '), problems

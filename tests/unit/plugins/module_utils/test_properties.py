@@ -316,8 +316,10 @@ PLAIN = {
     'ipxe_answer_timezone': joined(ZONE, maybe('/', ZONE), maybe('/', ZONE)),
     'ipxe_answer_domain': st.lists(DNS_LABEL, min_size=1, max_size=3).map('.'.join),
     'ipxe_answer_user': joined(chars(string.ascii_lowercase + '_', 1, 1), chars(LOWER + '_-', 0, 31)),
-    'ipxe_answer_password_hash': st.one_of(st.just('!'), joined('$6$', chars(ALNUM + './', 1, 16), '$', chars(ALNUM + './', 1, 86)),
-                                           chars(ALNUM + './$=,*!+_-', 1, 64)),
+    'ipxe_answer_password_hash': st.one_of(st.sampled_from(('!', '*')),
+                                           joined('$6$', chars(ALNUM + './', 1, 16), '$', chars(ALNUM + './', 1, 86)),
+                                           joined(st.sampled_from(('$1$', '$2b$', '$5$', '$y$', '$gy$', '$7$')),
+                                                  chars(ALNUM + './$=,+_-', 1, 64))),
 }
 PLAIN_SSH_KEY = st.builds(
     lambda kind, body, pad, comments: ' '.join([kind, body + pad] + comments),
