@@ -168,7 +168,13 @@ class Apt:
         return out
 
     def update(self):
-        self.run(['apt-get'] + self.options + SANDBOX + ['-q', 'update'])
+        """Fetch the private lists; apt only warns about a list it could not fetch: that fails here."""
+        argv = ['apt-get'] + self.options + SANDBOX + ['-q', 'update']
+        rc, out, err = self.module.run_command(argv, environ_update={'LC_ALL': 'C'})
+        failed = [line.strip() for line in (out + err).splitlines() if line.startswith(('Err:', 'W: Failed to fetch', 'E:'))]
+        if rc != 0 or failed:
+            raise PackageFilesError(f'apt-get update of the private lists from {self.module.params["mirror"]} failed: '
+                                    + ('; '.join(failed) or err.strip())[-2000:])
 
     def version(self, package):
         return candidate_version(self.run(['apt-cache'] + self.options + ['show', '--no-all-versions', package]), package)

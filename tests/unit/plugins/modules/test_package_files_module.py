@@ -39,7 +39,10 @@ APT_GET = '''#!/bin/sh
 echo "apt-get $*" >> "{log}"
 for last; do :; done
 case "$*" in
-  *" update") exit 0 ;;
+  *" update") [ -f "{archive}/unreachable" ] || exit 0
+             echo "Err:1 https://mirror.lab/debian trixie InRelease"
+             echo "W: Failed to fetch https://mirror.lab/debian/dists/trixie/InRelease  Certificate verification failed" >&2
+             exit 0 ;;
   *" download "*) cp "{archive}/$(echo "$last" | tr = _).deb" . ;;
 esac
 '''
@@ -145,6 +148,18 @@ def test_private_lists_of_another_release(capsys, tmp_path, apt):
     again = run(capsys, tmp_path, suite='trixie', mirror='http://mirror.lab/debian', keyring=str(keyring))
     # The lists are updated on every run; an update alone is no change.
     assert again['changed'] is False and any(call.endswith(' update') for call in calls(log))
+
+
+def test_lists_apt_could_not_fetch_fail_naming_the_mirror(capsys, tmp_path, apt):
+    archive, _log = apt
+    (archive / 'unreachable').write_text('')
+    keyring = tmp_path / 'archive-keyring.gpg'
+    keyring.write_bytes(b'keys')
+    result = run(capsys, tmp_path, suite='trixie', mirror='https://mirror.lab/debian', keyring=str(keyring))
+    assert result['failed'] and result['msg'].startswith('apt-get update of the private lists from https://mirror.lab/debian '
+                                                         'failed: Err:1 https://mirror.lab/debian trixie InRelease; W: Failed')
+    assert 'Certificate verification failed' in result['msg']
+    assert os.listdir(tmp_path / 'tftp') == []
 
 
 def test_a_private_source_without_signed_by_is_rewritten(capsys, tmp_path, apt):
