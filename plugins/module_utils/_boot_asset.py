@@ -29,7 +29,6 @@ from urllib.parse import unquote, urlparse
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
-from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import run_argv
 
 # Hex digest length -> algorithm.
 HEX_LENGTHS = {64: 'sha256', 128: 'sha512'}
@@ -609,11 +608,6 @@ def install_file(part_path, dest, algorithm, expected, prepare, chunk_size=CHUNK
 _DPKG_PATH = re.compile(r'/[^\s*?\[\]\\]*')
 
 
-def _run_argv(argv):
-    rc, out, err = run_argv(argv)
-    return rc, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
-
-
 def _dpkg_owners(path, run):
     rc, out, err = run(['dpkg-query', '--search', '--', path])
     owners = []
@@ -631,15 +625,15 @@ def local_path(url):
     return unquote(urlparse(url).path) if _scheme(url) == 'file' else url
 
 
-def dpkg_checksum(url, run=None):
+def dpkg_checksum(url, run):
     """('md5', digest) of a local file as recorded by the package that installed it.
 
     The file is looked up with ``dpkg-query --search`` (its path, then the path with symbolic
     links resolved) and its MD5 read from the package's md5sums, whose path
     ``dpkg-query --control-path`` gives. apt checked the package's signature when it was
-    installed. ``run(argv)`` returns (rc, stdout, stderr).
+    installed. ``run(argv)`` runs a command without a shell and returns (rc, stdout, stderr) as
+    text: the module's ``run_command``.
     """
-    run = run or _run_argv
     path = local_path(url)
     if _scheme(url) not in ('', 'file') or not _DPKG_PATH.fullmatch(path):
         raise BootAssetError(f'checksum dpkg needs an absolute local path without whitespace or *?[]\\, got url {url!r}')

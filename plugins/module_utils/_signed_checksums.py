@@ -24,7 +24,6 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
 from collections import namedtuple
 from urllib.parse import unquote, urlparse
@@ -63,13 +62,6 @@ class OlderReleaseError(SignatureError):
     """A signed release older than the one accepted before: replayed or rolled back."""
 
 
-def run_argv(argv):
-    """Run ``argv`` without a shell; return (rc, stdout bytes, stderr bytes)."""
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
-                          env=dict(os.environ, LC_ALL='C'))
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def _plain_text(data, where):
     if isinstance(data, bytes):
         try:
@@ -103,15 +95,17 @@ def clearsigned_text(data, where):
     return _canonical(body[:-1] if body.endswith('\n') else body, True)
 
 
-def verify_clearsigned(data, keyring, where, run=None, gpgv='gpgv'):
+def verify_clearsigned(data, keyring, where, run, gpgv='gpgv'):
     """Check the clearsigned ``data`` with gpgv against ``keyring``; return the signed text.
+
+    ``run(argv)`` runs gpgv without a shell and with ``LC_ALL=C`` and returns (rc, stdout,
+    stderr): the module's ``run_command``, bytes out.
 
     Accepted when gpgv reports at least one valid signature (VALIDSIG) from a key of
     ``keyring`` and no bad one; signatures by keys not in the keyring are ignored (as apt
     does, for archives signed by several keys). The text returned is gpgv's own output,
     which must equal the text between the armor lines; nothing outside the signed block is.
     """
-    run = run or run_argv
     expected = clearsigned_text(data, where)
     if not isinstance(keyring, str) or not os.path.isabs(keyring):
         raise SignatureError(f'keyring must be an absolute path, got {keyring!r}')

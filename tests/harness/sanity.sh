@@ -10,7 +10,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # Outside this checkout: inside it, ansible-test would list files with git and skip ignored ones.
 tree="${TMPDIR:-/tmp}/netboot-pxe-sanity/ansible_collections/netboot/pxe"
 rm -rf "$tree" && mkdir -p "$tree"
-(cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree")
+# Not playbooks/collections/: the clone's link to itself, not part of the collection (galaxy.yml build_ignore).
+(cd "$top" && git ls-files -z --cached --others --exclude-standard | grep -zv '^playbooks/collections/' \
+  | xargs -0 cp --parents -t "$tree")
 
 # ansible-test bootstraps pip in its per-test environments with a script it downloads
 # from outside PyPI; offer it the offline stand-in instead.

@@ -230,7 +230,7 @@ GRUB_MENU_PNG = os.path.join(RESULTS, 'grub-menu.png')
 def test_a_secure_boot_machine_boots_shim_grub_and_a_signed_kernel(server, phases):
     mac, address = SECURE
     with Machine('secure', NETWORK, 'uefi-secure-boot', mac, memory=1024) as machine:
-        # The menu, drawn by GRUB (on the serial console too): a picture of it for README.
+        # The menu, drawn by GRUB (on the serial console too): a picture of it for the Secure Boot guide.
         if machine.wait_for('Test guest', timeout=300) is not None:
             machine.screendump(GRUB_MENU_PNG)
         reached = machine.wait_for(MARKER, timeout=300)

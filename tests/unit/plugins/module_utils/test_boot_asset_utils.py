@@ -433,12 +433,19 @@ def installed_file():
     pytest.fail('no file of coreutils with an MD5 in its md5sums: is this a Debian system?')
 
 
+def run_dpkg_query(argv):
+    """dpkg-query as the module runs it (its run_command, no shell, LC_ALL=C): (rc, stdout, stderr) as text."""
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors='replace',
+                          check=False, env=dict(os.environ, LC_ALL='C'))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 @pytest.mark.skipif(not shutil.which('dpkg-query'), reason='needs dpkg')
 @pytest.mark.parametrize('form', ['path', 'uri'])
 def test_dpkg_checksum_of_an_installed_file(form):
     path, digest = installed_file()
     url = path if form == 'path' else 'file://' + path
-    assert dpkg_checksum(url) == ('md5', digest)
+    assert dpkg_checksum(url, run_dpkg_query) == ('md5', digest)
     assert file_digest(path, 'md5') == digest
 
 
@@ -476,4 +483,4 @@ def test_dpkg_checksum_refuses_a_tampered_file(tmp_path):
 ])
 def test_dpkg_checksum_refuses(url, message):
     with pytest.raises(BootAssetError, match=message):
-        dpkg_checksum(url)
+        dpkg_checksum(url, run_dpkg_query)

@@ -11,6 +11,7 @@ import json
 import os
 import posixpath
 import re
+import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,6 +42,13 @@ REAL_INRELEASE = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRele
 DEBIAN_KEYRINGS = '/usr/share/keyrings'
 
 
+def run_gpgv(argv):
+    """gpgv as the module runs it (its run_command, no shell, LC_ALL=C): (rc, stdout, stderr) as bytes."""
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                          env=dict(os.environ, LC_ALL='C'))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 UTC = datetime.timezone.utc
 DATE = 'Sat, 09 Aug 2025 09:15:57 UTC'
 LAST = datetime.datetime(2025, 8, 9, 9, 15, 57, tzinfo=UTC)
@@ -56,7 +64,7 @@ def release(sums_by_path, extra='', suite='testing', codename='trixie', date=DAT
 
 def test_good_clearsigned_list_gives_the_signed_text(openpgp):
     signed = openpgp['signer'].clearsign(LIST)
-    text = verify_clearsigned(signed, openpgp['signer'].keyring, 'CHECKSUM')
+    text = verify_clearsigned(signed, openpgp['signer'].keyring, 'CHECKSUM', run_gpgv)
     assert text == LIST.rstrip('\n')
     assert [e.name for e in parse_checksum_list(text)] == ['Fedora-Server-netinst-x86_64-44.iso']
 
@@ -64,7 +72,7 @@ def test_good_clearsigned_list_gives_the_signed_text(openpgp):
 def test_dash_escaped_and_trailing_blanks(openpgp):
     text = '- starts with a dash\nkeep\ttabs inside\ntrailing blanks   \n'
     signed = openpgp['signer'].clearsign(text)
-    assert verify_clearsigned(signed, openpgp['signer'].keyring, 'x') == '- starts with a dash\nkeep\ttabs inside\ntrailing blanks'
+    assert verify_clearsigned(signed, openpgp['signer'].keyring, 'x', run_gpgv) == '- starts with a dash\nkeep\ttabs inside\ntrailing blanks'
 
 
 def _tamper_text(signed):
@@ -105,7 +113,7 @@ def test_refused_clearsigned_lists(openpgp, tamper, keyring, message):
     if tamper:
         signed = tamper(signed)
     with pytest.raises(SignatureError, match=message):
-        verify_clearsigned(signed, openpgp[keyring].keyring, 'checksum_url http://m/CHECKSUM')
+        verify_clearsigned(signed, openpgp[keyring].keyring, 'checksum_url http://m/CHECKSUM', run_gpgv)
 
 
 @pytest.mark.parametrize('keyring, message', [
@@ -114,7 +122,7 @@ def test_refused_clearsigned_lists(openpgp, tamper, keyring, message):
 ])
 def test_keyring_must_exist(openpgp, keyring, message):
     with pytest.raises(SignatureError, match=message):
-        verify_clearsigned(openpgp['signer'].clearsign(LIST), keyring, 'x')
+        verify_clearsigned(openpgp['signer'].clearsign(LIST), keyring, 'x', run_gpgv)
 
 
 def test_status_lines_decide_not_the_exit_code(openpgp):
@@ -150,7 +158,7 @@ def test_an_unsigned_line_never_reaches_the_parser(openpgp, where, line):
           'in-armor': lines.index('-----BEGIN PGP SIGNATURE-----') + 2}[where]
     tampered = '\n'.join(lines[:at] + [evil] + lines[at:])
     try:
-        text = verify_clearsigned(tampered.encode(), openpgp['signer'].keyring, 'x')
+        text = verify_clearsigned(tampered.encode(), openpgp['signer'].keyring, 'x', run_gpgv)
     except SignatureError:
         return
     assert parse_checksum_list(text) == parse_checksum_list(LIST)
@@ -360,7 +368,7 @@ def test_check_release_name(text, url, message):
 ])
 def test_a_signed_release_is_pinned(openpgp, fields, last_date, message):
     signed = openpgp['signer'].clearsign(release({SUMS_PATH: SUMS.encode()}, **fields))
-    text = verify_clearsigned(signed, openpgp['signer'].keyring, f'release_url {TRIXIE}')
+    text = verify_clearsigned(signed, openpgp['signer'].keyring, f'release_url {TRIXIE}', run_gpgv)
     list_url = posixpath.dirname(TRIXIE) + '/' + SUMS_PATH
     if message is None:
         assert check_against_release(SUMS.encode(), text, TRIXIE, list_url, last_date).path == SUMS_PATH
@@ -429,11 +437,11 @@ def test_the_real_debian_inrelease(keyring, good):
         data = f.read()
     path = os.path.join(DEBIAN_KEYRINGS, keyring)
     if good:
-        sums = parse_release(verify_clearsigned(data, path, 'InRelease'))
+        sums = parse_release(verify_clearsigned(data, path, 'InRelease', run_gpgv))
         assert 'main/installer-amd64/current/images/SHA256SUMS' in sums
     else:
         with pytest.raises(SignatureError, match='no good signature'):
-            verify_clearsigned(data, path, 'InRelease')
+            verify_clearsigned(data, path, 'InRelease', run_gpgv)
 
 
 @pytest.mark.skipif(not os.path.isfile(REAL_INRELEASE), reason='no bookworm InRelease in the apt lists of this machine')
@@ -444,7 +452,7 @@ def test_the_real_debian_inrelease(keyring, good):
 ])
 def test_the_real_debian_inrelease_is_pinned(release_url, message):
     with open(REAL_INRELEASE, 'rb') as f:
-        text = verify_clearsigned(f.read(), os.path.join(DEBIAN_KEYRINGS, 'debian-archive-keyring.gpg'), 'InRelease')
+        text = verify_clearsigned(f.read(), os.path.join(DEBIAN_KEYRINGS, 'debian-archive-keyring.gpg'), 'InRelease', run_gpgv)
     if message is None:
         assert check_release_name(text, release_url) == release_name(release_url)
         assert release_date(text, 'InRelease').tzinfo is not None
