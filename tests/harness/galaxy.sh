@@ -15,14 +15,7 @@ out="$top/.cache/galaxy"
 requirements="$top/tests/galaxy-requirements.txt"
 
 setup() {
-  local stamp="$venv/.requirements.sha256" want
-  want=$(sha256sum "$requirements" | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements" 2> >(grep -v "^WARNING: Location" >&2)
-    echo "$want" >"$stamp"
-  fi
+  "$(dirname "$0")/tool-venv.sh" "$venv" "$requirements"
   mkdir -p "$top/.cache/collections/ansible_collections/netboot"
   ln -sfn "$top" "$top/.cache/collections/ansible_collections/netboot/pxe"
 }

@@ -6,12 +6,30 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 # Debian's nginx binary (nginx -t), unpacked by tests/harness/venv.sh where nginx is not installed.
 NGINX = shutil.which('nginx') or os.path.join(ROOT, '.cache', 'tools', 'nginx', 'usr', 'sbin', 'nginx')
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def nginx_command(directory, http):
+    """Write ``directory``/nginx.conf around ``http`` (directives of the http block), with every file nginx
+    writes under ``directory``; return the command line that runs nginx with it (add -t, or -s stop)."""
+    temporary = ''.join(f'{kind}_temp_path {directory}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
+    with open(os.path.join(directory, 'nginx.conf'), 'w', encoding='utf-8') as handle:
+        handle.write(f'user root;\npid {directory}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\naccess_log off;\n'
+                     f'{temporary}{http}\n}}\n')
+    return [NGINX, '-e', 'stderr', '-p', str(directory), '-c', os.path.join(directory, 'nginx.conf')]
 
 
 def role_vars(role):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import pathlib
 import re
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -27,7 +26,7 @@ from hypothesis import strategies as st
 from ansible_collections.netboot.pxe.plugins.module_utils._host_access import machine_locations, render_nginx_access
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4
 
-from role_data import NGINX as NGINX_BINARY
+from role_data import free_port, nginx_command
 
 ROOT = pathlib.Path(__file__).parents[4]
 # Characters that end a directive, open or close a block, start a comment, quote, escape,
@@ -133,9 +132,7 @@ def test_the_database_role_lets_no_client_network_of_every_address_in():
 
 def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
     """The site as the role renders it, with the ipxe role's locations, run by nginx on loopback."""
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     token = '0123456789abcdef0123456789abcdef'
     include = tmp_path / 'netboot.d'
     include.mkdir()
@@ -145,11 +142,7 @@ def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
                   nginx_listen_address='127.0.0.1', nginx_listen_port=port, nginx_allowed_networks=['127.0.0.0/8'])
     site = render('nginx', 'netboot.conf.j2', values)
     (tmp_path / 'site.conf').write_text(site)
-    (tmp_path / 'nginx.conf').write_text(
-        f'user root;\npid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n'
-        + ''.join(f'{kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
-        + f'include {tmp_path}/site.conf;\n}}\n')
-    command = [NGINX_BINARY, '-e', 'stderr', '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf')]
+    command = nginx_command(tmp_path, f'include {tmp_path}/site.conf;')
     subprocess.run(command, check=True)
     try:
         statuses = []

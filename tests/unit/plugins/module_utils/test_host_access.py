@@ -12,7 +12,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._host_access import (
     render_nginx_access,
 )
 
-from role_data import NGINX
+from role_data import free_port, nginx_command
 
 TOKEN = '0123456789abcdef0123456789abcdef'
 KEY = '52-54-00-12-34-56'
@@ -60,23 +60,15 @@ def test_nginx_reads_the_locations(tmp_path):
     text = render_nginx_access([machine_locations('10.0.0.50', KEY, script=True, grub_config=True, token=TOKEN),
                                 machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True)])
     (tmp_path / 'access.conf').write_text(text)
-    (tmp_path / 'nginx.conf').write_text(
-        f'pid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\naccess_log off;\n'
-        + ''.join(f'{kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
-        + f'server {{\nlisten 127.0.0.1:1;\nroot {tmp_path};\n'
-        f'include {tmp_path}/access.conf;\n}}\n}}\n')
-    result = subprocess.run([NGINX, '-t', '-q', '-e', 'stderr', '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf')],
-                            capture_output=True, text=True, check=False)
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:1;\nroot {tmp_path};\ninclude {tmp_path}/access.conf;\n}}')
+    result = subprocess.run(command + ['-t', '-q'], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture
 def served(tmp_path):
     """nginx on loopback serving a root with the files of two machines: one at 127.0.0.1 (this test), one elsewhere."""
-    import socket
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     root = tmp_path / 'root'
     for path in (f'hosts/{KEY}.ipxe', 'hosts/52-54-00-12-34-57.ipxe', 'hosts/52-54-00-12-34-58.ipxe',
                  f'grub/hosts/{KEY}.cfg', 'grub/menu.cfg', f'answers/{TOKEN}/preseed.cfg', f'builds/{TOKEN}'):
@@ -85,17 +77,13 @@ def served(tmp_path):
     access = render_nginx_access([machine_locations('127.0.0.1', KEY, script=True, grub_config=True, token=TOKEN),
                                   machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True)])
     (tmp_path / 'access.conf').write_text(access)
-    (tmp_path / 'nginx.conf').write_text(
-        f'user root;\npid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\naccess_log off;\n'
-        + ''.join(f'{kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
-        + f'server {{\nlisten 127.0.0.1:{port};\nroot {root};\nautoindex on;\n'
-        f'include {tmp_path}/access.conf;\n}}\n}}\n')
-    subprocess.run([NGINX, '-e', 'stderr', '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf')], check=True)
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:{port};\nroot {root};\nautoindex on;\n'
+                                      f'include {tmp_path}/access.conf;\n}}')
+    subprocess.run(command, check=True)
     try:
         yield f'http://127.0.0.1:{port}', root
     finally:
-        subprocess.run([NGINX, '-e', 'stderr', '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'), '-s', 'stop'],
-                       check=False)
+        subprocess.run(command + ['-s', 'stop'], check=False)
 
 
 def request(url, method='GET'):
