@@ -6,13 +6,13 @@
 A benchmark, not a test: it checks nothing and prints a table of the best time of each case
 (and, with --json, writes the figures). The cases run the collection's own code:
 
-  subnet_problems  the kea_dhcp4 preflight: one /16 subnet with N reservations (hw-address and
-                   ip-address outside the pool), through _dhcp4_subnets.subnet_problems.
-  kea_conf         the Kea DHCPv4 file the kea_config module writes: _kea_config.dhcp4_config on
+  subnet_problems  the kea_dhcp4 plan: one /16 subnet with N reservations (hw-address and
+                   ip-address outside the pool), through _dhcp.subnets.subnet_problems.
+  kea_conf         the Kea DHCPv4 file the kea_config module writes: _kea.config.dhcp4_config on
                    the role's defaults/main.yml with N reservations (PXE classes included), then
-                   _kea_apply.render (fingerprint and JSON text).
+                   _kea.apply.render (fingerprint and JSON text).
   host_scripts     the ipxe role's per-host scripts: for each of N hosts with os: debian-13 from the
-                   built-in catalog, _os_catalog.host_items then _ipxe_script.render_menu.
+                   built-in catalog, _boot.catalog.host_items then _boot.ipxe.render_menu.
   menu             render_menu with N boot items.
   menu+catalog     render_menu with N boot items, a gap and the whole built-in catalog enabled.
   catalog          merge_layers and menu_items of the whole built-in catalog, enabled (N = entries).
@@ -38,15 +38,16 @@ sys.path.insert(0, os.path.join(REPO, '.cache', 'collections'))
 # pylint: disable=wrong-import-position
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import subnet_problems  # noqa: E402
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import render_menu  # noqa: E402
-from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import (  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.catalog import (  # noqa: E402
     host_items,
     menu_items,
     merge_layers,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import render as render_kea_file  # noqa: E402
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_config import VARIABLES, dhcp4_config  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.ipxe import render_menu  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import subnet_problems  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import render as render_kea_file  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.config import dhcp4_config  # noqa: E402
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.variables import VARIABLES  # noqa: E402
 # pylint: enable=wrong-import-position
 
 HOST_COUNTS = (10, 1000, 10000)
@@ -58,7 +59,7 @@ SERVER = '10.20.0.2'
 BASE_URL = f'http://{SERVER}'
 HOST_OS = 'debian-13'
 KEA_ROLE = os.path.join(REPO, 'roles', 'kea_dhcp4')
-IPXE_VARS = os.path.join(REPO, 'roles', 'ipxe', 'vars', 'main.yml')
+IPXE_VARS = os.path.join(REPO, 'roles', 'ipxe', 'vars', 'main', 'catalog.yml')
 MIN_BATCH_SECONDS = 0.05  # a batch of calls at least this long, so that timer resolution does not matter
 REPEATS = 3
 SUPERLINEAR_FACTOR = 2.0  # growth above this times the step in N is flagged
@@ -104,7 +105,7 @@ def kea_subnets(hosts):
 
 
 def kea_variables(loader, subnets):
-    """The role's variables as the preflight passes them to kea_dhcp4_config: defaults and the inventory's settings."""
+    """The role's variables as its tasks/plan.yml passes them to kea_dhcp4_config: defaults and the inventory's settings."""
     defaults = loader.load_from_file(os.path.join(KEA_ROLE, 'defaults', 'main.yml'))
     variables = {name: defaults[name] for name in VARIABLES}
     variables.update(
@@ -117,7 +118,7 @@ def kea_variables(loader, subnets):
 
 
 def ipxe_builtins(loader):
-    """(built-in catalog entries, built-in mirrors) from roles/ipxe/vars/main.yml."""
+    """(built-in catalog entries, built-in mirrors) from roles/ipxe/vars/main/catalog.yml."""
     data = loader.load_from_file(IPXE_VARS)
     return data['__ipxe_os_builtin_entries'], dict(data['__ipxe_os_builtin_mirrors'])
 

@@ -1,7 +1,7 @@
 # Copyright (c) netboot.pxe developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Whole-string checks for the roles' preflight tasks (documented in the sidecar files named after each filter)."""
+"""Whole-string checks for the roles' check tasks (documented in the sidecar files named after each filter)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ def _whole_match(value, pattern):
 class FilterModule:
     def filters(self):
         return {
-            'whole_match': _whole_match,
             'valid': valid,
+            # Deprecated (meta/runtime.yml): valid with a named pattern replaces them.
+            'whole_match': _whole_match,
             'single_line': single_line,
             'ipv4': is_ipv4,
         }

@@ -47,7 +47,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import IpxeHostsError, answer_file_sources
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.hosts import IpxeHostsError, answer_file_sources
 
 
 class _SharedVariables(dict):

@@ -1,9 +1,11 @@
 # Copyright (c) netboot.pxe developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The network plan of the playbook netboot.pxe.site: from the host's variables and facts,
-the served network, the subnets behind relays and the role variables that follow from them,
-every input checked with a message naming the variable the user wrote and its value.
+"""The network plan of the playbook netboot.pxe.site, in two steps. ``netboot_plan``: from the
+host's variables and facts, the served network, the subnets behind relays and the role variables
+that follow from them, every input checked with a message naming the variable the user wrote and
+its value. ``netboot_dhcp_vars``: once the ipxe role has planned what it stages (its ipxe_staged
+fact), the DHCP roles' boot settings.
 
 Private module: its API may change without notice.
 """
@@ -13,24 +15,23 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp4_subnets import SECURE_BOOT_SHIM as SHIM, reservation_problems
-from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
-    LabNetworkError,
-    lab_network,
-    relayed_networks,
-)
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
-from ansible_collections.netboot.pxe.plugins.module_utils._pxe_classes import (
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes import (
     ARCHITECTURES,
     SECURE_BOOT_CLASSES,
     UEFI_X64_CLASSES,
     PxeClassError,
     client_classes,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import SECURE_BOOT_SHIM as SHIM, reservation_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
+    LabNetworkError,
+    lab_network,
+    relayed_networks,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
 
-# The role variables the plan derives, in the order of the result; each one the host's
-# variables set is taken from there instead. The Kea boot settings are None unless set: the
-# playbook takes them from what the ipxe role stages (its ipxe_staged fact).
+# The role variables the plan derives (known before any role runs), in the order of the result;
+# each one the host's variables set is taken from there instead.
 ROLE_VARS = (
     'tftpd_address',
     'nginx_listen_address',
@@ -42,9 +43,6 @@ ROLE_VARS = (
     'kea_dhcp4_interfaces',
     'kea_dhcp4_subnets',
     'kea_dhcp4_pxe_next_server',
-    'kea_dhcp4_pxe_ipxe_script_url',
-    'kea_dhcp4_pxe_http_base_url',
-    'kea_dhcp4_pxe_boot_files',
     'kea_dhcp4_pxe_secure_boot_file',
     'kea_dhcp4_ha_group',
     'kea_dhcp4_ha_address',
@@ -58,11 +56,19 @@ ROLE_VARS = (
     'proxy_dhcp_interfaces',
     'proxy_dhcp_subnets',
     'proxy_dhcp_next_server',
-    'proxy_dhcp_ipxe_script_url',
-    'proxy_dhcp_boot_files',
     'proxy_dhcp_secure_boot_macs',
     'proxy_dhcp_secure_boot_file',
 )
+# The DHCP roles' boot settings, the second step (netboot_dhcp_vars): each the key of the ipxe
+# role's ipxe_staged fact it comes from, unless the host's variables set it.
+BOOT_VARS = {
+    'kea_dhcp4_pxe_ipxe_script_url': 'script_url',
+    'kea_dhcp4_pxe_http_base_url': 'binaries_url',
+    'kea_dhcp4_pxe_boot_files': 'boot_files',
+    'proxy_dhcp_ipxe_script_url': 'script_url',
+    # Without UEFI HTTP boot, which a proxyDHCP server cannot answer.
+    'proxy_dhcp_boot_files': 'tftp_boot_files',
+}
 DHCP_MODES = ('server', 'proxy')
 # What the network's own DHCP server decides in proxy mode: refused there, not dropped.
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
@@ -298,16 +304,17 @@ def _proxy_mode_problems(variables):
 
 def netboot_plan(variables, facts):
     """Return the network plan of a netboot server as a dict: lab, relayed, ipv6_router_advertisements,
-    package_cache (netboot_package_cache), dhcp_mode (netboot_dhcp_mode), checked_roles (the roles
-    site.yml runs, whose input it checks first), dhcp_roles (the DHCP role that stops, then the one
-    that answers), role_vars and overridden.
+    package_cache (netboot_package_cache), dhcp_mode (netboot_dhcp_mode), role_vars, boot_vars_set
+    and overridden.
 
     ``variables`` maps the host's own variables (inventory and extra vars: ``hostvars[inventory_hostname]``);
-    only the netboot_* settings, ipxe_hosts and the role variable names of ``ROLE_VARS`` are read.
-    ``facts`` are the host's ansible_facts. ``lab`` is the served network (see ``lab_network``),
-    ``relayed`` the subnets behind DHCP relays (see ``relayed_networks``); ``role_vars`` holds the
-    role variables that follow from them, except those ``variables`` sets, which are kept as set
-    and listed in ``overridden``. Raises PlanError naming each variable in error and its value.
+    only the netboot_* settings, ipxe_hosts and the role variable names of ``ROLE_VARS`` and
+    ``BOOT_VARS`` are read. ``facts`` are the host's ansible_facts. ``lab`` is the served network
+    (see ``lab_network``), ``relayed`` the subnets behind DHCP relays (see ``relayed_networks``);
+    ``role_vars`` holds the role variables of ``ROLE_VARS`` that follow from them, except those
+    ``variables`` sets, which are kept as set. ``boot_vars_set`` holds the ``BOOT_VARS`` that
+    ``variables`` sets, for ``netboot_dhcp_vars``; ``overridden`` lists, sorted, every name of
+    both that ``variables`` sets. Raises PlanError naming each variable in error and its value.
     """
     dhcp_mode = variables.get('netboot_dhcp_mode', 'server')
     if dhcp_mode not in DHCP_MODES:
@@ -386,9 +393,6 @@ def netboot_plan(variables, facts):
         'kea_dhcp4_interfaces': [lab['interface']],
         'kea_dhcp4_subnets': subnets,
         'kea_dhcp4_pxe_next_server': lab['address'],
-        'kea_dhcp4_pxe_ipxe_script_url': None,
-        'kea_dhcp4_pxe_http_base_url': None,
-        'kea_dhcp4_pxe_boot_files': None,
         # The shim for the UEFI x64 machines of netboot_secure_boot_subnets.
         'kea_dhcp4_pxe_secure_boot_file': SHIM if secure_subnets else '',
         'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
@@ -407,27 +411,33 @@ def netboot_plan(variables, facts):
         'proxy_dhcp_interfaces': [lab['interface']],
         'proxy_dhcp_subnets': [lab['subnet']],
         'proxy_dhcp_next_server': lab['address'],
-        'proxy_dhcp_ipxe_script_url': None,
-        'proxy_dhcp_boot_files': None,
         # Beside a foreign DHCP server, the proxyDHCP server hands the shim to the secure_boot machines.
         'proxy_dhcp_secure_boot_macs': secure_hosts if dhcp_mode == 'proxy' else [],
         'proxy_dhcp_secure_boot_file': SHIM if secure_hosts and dhcp_mode == 'proxy' else '',
     }
-    # The DHCP role that goes first (its state absent), then the one that answers.
-    dhcp_roles = ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']
-    if dhcp_mode == 'proxy':
-        dhcp_roles.reverse()
-    checked_roles = (['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', dhcp_roles[1]]
-                     + (['netboot.pxe.radvd'] if ipv6 else []) + (['netboot.pxe.package_cache'] if package_cache else []))
-    overridden = sorted(name for name in ROLE_VARS if name in variables)
     return {
         'lab': lab,
         'relayed': relayed,
         'ipv6_router_advertisements': ipv6,
         'package_cache': package_cache,
         'dhcp_mode': dhcp_mode,
-        'checked_roles': checked_roles,
-        'dhcp_roles': dhcp_roles,
-        'role_vars': {name: variables[name] if name in overridden else derived[name] for name in ROLE_VARS},
-        'overridden': overridden,
+        'role_vars': {name: variables[name] if name in variables else derived[name] for name in ROLE_VARS},
+        'boot_vars_set': {name: variables[name] for name in BOOT_VARS if name in variables},
+        'overridden': sorted(name for name in ROLE_VARS + tuple(BOOT_VARS) if name in variables),
     }
+
+
+def netboot_dhcp_vars(plan, staged):
+    """The second step of the plan: the DHCP roles' boot settings (the names of ``BOOT_VARS``), once
+    the ipxe role has planned what it stages. ``plan`` is the result of ``netboot_plan``, ``staged``
+    the ipxe role's ipxe_staged fact. Each setting is the one the host's variables set (the plan's
+    boot_vars_set), unless empty, else the value of ``staged`` that ``BOOT_VARS`` names. Raises
+    PlanError naming the argument in error and its value.
+    """
+    if not isinstance(plan, Mapping) or not isinstance(plan.get('boot_vars_set'), Mapping):
+        raise PlanError(f'the plan must be the result of netboot_plan (with boot_vars_set), got {plan!r}')
+    keys = sorted(set(BOOT_VARS.values()))
+    if not isinstance(staged, Mapping) or any(key not in staged for key in keys):
+        raise PlanError(f'ipxe_staged must be the ipxe role\'s fact, with {", ".join(keys)}, got {staged!r}')
+    # An empty value the host's variables set takes what is staged, as the playbook always did.
+    return {name: plan['boot_vars_set'].get(name) or staged[key] for name, key in BOOT_VARS.items()}

@@ -25,7 +25,10 @@ _MAC_FORMS = (
     re.compile(r'[0-9A-Fa-f]{12}'),
 )
 # Characters that end or continue a line, or end a string, in some generated file.
-_LINE_BREAKING = re.compile(r'[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85]')
+_LINE_BREAKING_CHARS = r'\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85'
+_LINE_BREAKING = re.compile(f'[{_LINE_BREAKING_CHARS}]')
+# A string that stays on one line of any generated file.
+SINGLE_LINE = re.compile(f'[^{_LINE_BREAKING_CHARS}]*')
 
 # --- Names
 _DNS_LABEL = r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
@@ -49,8 +52,6 @@ PACKAGE_NAME = re.compile(r'[a-z0-9][a-z0-9+.-]+')
 SQL_NAME = re.compile(r'[a-z_][a-z0-9_]{0,62}')
 # A network interface name as Linux allows it (at most 15 bytes, no "/", ":" or spaces).
 INTERFACE = re.compile(r'[A-Za-z0-9_.@-]{1,15}')
-# An architecture name as Debian and Kea's class names take it.
-ARCHITECTURE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
 # A whole number of digits.
 DIGITS = re.compile(r'[0-9]+')
 # A file mode of owner, group and others (optionally with a leading 0).
@@ -145,12 +146,14 @@ NAMED = {
     'fetch_url': FETCH_URL,
     'http_url': HTTP_URL,
     'interface': INTERFACE,
+    'ipv4': IPV4,
     'ipv4_client': IPV4_CLIENT,
     'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,
     'ipv4_network': IPV4_NETWORK,
     'mirror_url': MIRROR_URL,
     'nginx_location': NGINX_LOCATION,
     'nginx_server_names': NGINX_SERVER_NAMES,
+    'single_line': SINGLE_LINE,
     'sql_name': SQL_NAME,
     'tftpd_option': TFTPD_OPTION,
 }

@@ -158,11 +158,11 @@ options:
     description: PEM file with the private key of O(client_cert).
     type: path
 extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
   - ansible.builtin.files
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details:
       - The checksum list, the release file (signatures checked) and the current O(dest) are read; nothing is
         downloaded or written.
@@ -170,13 +170,7 @@ attributes:
         a missing local file counts as a new file, and without C(gpgv) the signatures are not checked; each with
         a warning (a real run fails on all of them).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
     details: Shows the checksum of O(dest) before and after, a replaced symbolic link, and changed file attributes.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 notes:
   - Files are read and hashed in chunks; an ISO image of several gigabytes is never held in memory.
   - The partial file is removed on checksum mismatch or when O(max_size) is exceeded, and kept on network
@@ -297,27 +291,29 @@ import os
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._boot_asset import (
+from ansible_collections.netboot.pxe.plugins.module_utils._files.checksums import (
     BootAssetError,
-    ChecksumMismatchError,
-    default_checksum_name,
-    dest_kind,
-    dpkg_checksum,
-    ensure_work_dir,
-    fetch_verified,
     file_digest,
     find_checksum,
     format_checksum,
+    parse_checksum,
+    parse_checksum_list,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._files.dpkg import dpkg_checksum
+from ansible_collections.netboot.pxe.plugins.module_utils._files.fetch import (
+    ChecksumMismatchError,
+    default_checksum_name,
+    dest_kind,
+    ensure_work_dir,
+    fetch_verified,
     install_file,
     is_supported_source,
     local_path,
-    parse_checksum,
-    parse_checksum_list,
     part_path,
     read_bytes,
     url_options,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._signed_checksums import (
+from ansible_collections.netboot.pxe.plugins.module_utils._files.signed import (
     OlderReleaseError,
     SignatureError,
     check_against_release,

@@ -48,18 +48,9 @@ options:
     description: Only journal messages since this time, as C(journalctl --since) takes it (for example V(-1d)); V("") for all.
     type: str
     default: ""
-extends_documentation_fragment: []
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.no_diff
 """
 
 EXAMPLES = r"""
@@ -103,7 +94,7 @@ table:
 import json
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._boot_report import (
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import (
     assigned_classes,
     memfile_leases,
     nginx_requests,
@@ -111,7 +102,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot_report import (
     table,
     tftp_requests,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.control import KeaControlError, send_command
 
 
 def _read(path):

@@ -45,19 +45,14 @@ options:
     description: The web server's group.
     type: str
     default: www-data
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details: New builds get a token that is not kept.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
     details: One line per machine with its build and state; the tokens are not shown.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -95,7 +90,7 @@ import secrets
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import (
     ENV_BLOCK_SIZE,
     BuildError,
     check_hosts,
@@ -104,8 +99,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._builds import (
     mask_tokens,
     next_state,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._files.atomic import write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._files.host_files import check_relative
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import check_relative, write_file
 
 
 def _load(path):
@@ -119,9 +115,8 @@ def _load(path):
 
 
 def _save(path, records):
-    directory, name = os.path.split(path)
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    write_file(directory, name, (json.dumps(records, indent=1, sort_keys=True) + '\n').encode(), 0o600, 0, 0)
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    write_file(path, (json.dumps(records, indent=1, sort_keys=True) + '\n').encode(), 0o600, 0, 0)
 
 
 def _markers(directory):
@@ -205,7 +200,7 @@ def main():
                     fail(f'{path} is a directory; only markers belong in {directory}')
                 os.unlink(path)
             for token in sorted(set(create) | set(rewrite)):
-                write_file(directory, token, marker_content(token), 0o640, 0, gid)
+                write_file(os.path.join(directory, token), marker_content(token), 0o640, 0, gid)
             if records != previous:
                 _save(params['state_file'], records)
         except OSError as exc:

@@ -64,19 +64,14 @@ options:
     description: Group of the files of O(secret_files), for example the web server's.
     type: str
     default: www-data
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details: A O(path) or group that an earlier task would make makes every file a predicted change.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
     details: Files of O(files) show their content; secret and removed files only their name.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -126,8 +121,8 @@ import shlex
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._builds import mask_tokens
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import (
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import mask_tokens
+from ansible_collections.netboot.pxe.plugins.module_utils._files.host_files import (
     HostFilesError,
     apply,
     changes,

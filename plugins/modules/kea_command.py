@@ -31,18 +31,12 @@ options:
     description: Seconds to wait for the connection and the answer.
     type: float
     default: 10
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.no_diff
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details: Read-only commands are sent; others are reported as changed without being sent.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 notes:
   - Result V(3) (empty, for example no leases) is not an error.
 """
@@ -87,7 +81,7 @@ response:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import (
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.control import (
     READ_ONLY_COMMANDS,
     KeaControlError,
     send_command,

@@ -72,20 +72,14 @@ options:
     description: Seconds to wait for the server to answer with the new configuration.
     type: float
     default: 30
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details:
       - The new file is checked with Kea's checker in a temporary directory; the running configuration is read.
       - Before Kea is installed (an earlier task on a fresh host) the checker is skipped, with a warning.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -138,7 +132,8 @@ import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
+from ansible_collections.netboot.pxe.plugins.module_utils._files.atomic import write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import (
     KeaApplyError,
     hook_libraries,
     render,
@@ -147,7 +142,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
     running_problem,
     server_key,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError, send_command
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.control import KeaControlError, send_command
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import FILE_MODE
 
 
@@ -181,18 +176,10 @@ class Kea:
     def write(self, text):
         """Replace the file atomically; it has its owner, group and mode before it has a name."""
         target = self.params['path']
-        fd, path = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', dir=os.path.dirname(target))
         try:
-            with os.fdopen(fd, 'w') as handle:
-                os.fchown(handle.fileno(), pwd.getpwnam(self.params['owner']).pw_uid, grp.getgrnam(self.params['group']).gr_gid)
-                os.fchmod(handle.fileno(), int(self.params['mode'], 8))
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(path, target)
+            write_file(target, text.encode(), int(self.params['mode'], 8), pwd.getpwnam(self.params['owner']).pw_uid,
+                       grp.getgrnam(self.params['group']).gr_gid)
         except (OSError, KeyError) as exc:
-            if os.path.exists(path):
-                os.unlink(path)
             self.module.fail_json(msg=f'cannot write {target}: {exc}')
 
     def file_args(self):
@@ -215,10 +202,7 @@ class Kea:
         """Record what Kea answers after loading the file of fingerprint ``digest``."""
         record = {'fingerprint': digest, 'running': running_digest(running, self.key)}
         os.makedirs(os.path.dirname(self.params['record']), mode=0o755, exist_ok=True)
-        fd, path = tempfile.mkstemp(dir=os.path.dirname(self.params['record']))
-        with os.fdopen(fd, 'w') as handle:
-            json.dump(record, handle)
-        os.replace(path, self.params['record'])
+        write_file(self.params['record'], json.dumps(record).encode(), 0o600)
 
     def wait_for(self, digest):
         deadline = time.time() + self.params['timeout']

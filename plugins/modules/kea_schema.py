@@ -46,18 +46,12 @@ options:
     description: Kea's PostgreSQL scripts, whose C(upgrade_*_to_*.sh) names tell the schema version this Kea needs.
     type: path
     default: /usr/share/kea/scripts/pgsql
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
     details: The version is read; neither db-init nor db-upgrade runs. Without kea-admin yet, V(init) is predicted.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 notes:
   - Needs the C(kea-admin) and C(postgresql-client) packages (kea-admin runs C(psql)).
 """
@@ -97,7 +91,7 @@ after:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_database import schema_action, schema_version, scripts_version
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.database import schema_action, schema_version, scripts_version
 
 
 def _text(version):

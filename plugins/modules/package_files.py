@@ -73,17 +73,13 @@ options:
 notes:
   - apt checks each package against the release's signed lists, with the host's own trusted keys for
     the host's own sources, with O(keyring) only for the private lists of O(suite).
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
     details: By name and package version (the files are binaries).
   platform:
-    description: Target OS/families that can be operated against.
-    support: full
     platforms: debian
 """
 
@@ -129,8 +125,8 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._host_files import read_nofollow, write_file
-from ansible_collections.netboot.pxe.plugins.module_utils._package_files import (
+from ansible_collections.netboot.pxe.plugins.module_utils._files.atomic import read_nofollow, write_file
+from ansible_collections.netboot.pxe.plugins.module_utils._files.packages import (
     APT_DIRECTORIES,
     PackageFilesError,
     apt_options,
@@ -210,7 +206,7 @@ def _private_lists(module, result):
         result['diff'].append({'before_header': f'{apt_dir}/sources.list', 'after_header': f'{apt_dir}/sources.list',
                                'before': found[0].decode(errors='replace') if found else '', 'after': wanted.decode()})
         if not module.check_mode:
-            write_file(apt_dir, 'sources.list', wanted, MODE, 0, 0)
+            write_file(os.path.join(apt_dir, 'sources.list'), wanted, MODE, 0, 0)
     if not module.check_mode:
         Apt(module).update()
     return changed
@@ -273,7 +269,7 @@ def main():
                 if not module.check_mode:
                     content = apt.unpack(package, version, entry['path'])
                     os.makedirs(os.path.dirname(cached), mode=0o755, exist_ok=True)
-                    write_file(os.path.dirname(cached), name, content, MODE, 0, 0)
+                    write_file(cached, content, MODE, 0, 0)
             for directory in params['dest']:
                 target = os.path.join(directory, name)
                 if not os.path.isdir(directory) and not (module.check_mode and not os.path.lexists(directory)):
@@ -287,7 +283,7 @@ def main():
                                        'before': '(absent)\n' if present is None else '(another file)\n',
                                        'after': f'{name} of {package} {version}\n'})
                 if not module.check_mode:
-                    write_file(directory, name, content, MODE, 0, 0)
+                    write_file(target, content, MODE, 0, 0)
     except (PackageFilesError, OSError) as exc:
         module.fail_json(msg=str(exc), **result)
     if not module._diff:

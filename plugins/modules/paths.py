@@ -58,18 +58,12 @@ options:
     default: '0644'
 notes:
   - Paths are names of letters, digits and C(._+-) joined by C(/); no C(..), no name starting with C(.).
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
     details: By name only (copies are binaries).
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -110,7 +104,7 @@ import grp
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._paths import PathsError, apply, changes, diff, wanted_paths
+from ansible_collections.netboot.pxe.plugins.module_utils._files.paths import PathsError, apply, changes, diff, wanted_paths
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import FILE_MODE
 
 

@@ -48,17 +48,9 @@ options:
     description: Seconds to wait, after a restart, for the service to listen as expected.
     type: float
     default: 30
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - netboot.pxe.attributes
+  - netboot.pxe.attributes.full
 notes:
   - Reads the unit's processes from its cgroup and their sockets from C(/proc). The sockets of a
     process whose descriptors cannot be read (Kea holds capabilities and is not dumpable) are

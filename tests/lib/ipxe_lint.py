@@ -16,7 +16,7 @@ A test helper (unit tests and molecule verifiers); not shipped in the collection
 
 from __future__ import annotations
 
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import has_unclosed_expansion
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import has_unclosed_expansion
 
 # The commands of https://ipxe.org/cmd (a build may leave some out).
 COMMANDS = frozenset((

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """No document names a netboot.pxe.<name> that the collection does not have (a removed or
-renamed plugin, role or playbook)."""
+renamed plugin, documentation fragment, role or playbook)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ NAME = re.compile(r'netboot\.pxe\.([A-Za-z0-9_]+)')
 
 def collection_names():
     names = {path.stem for pattern in ('plugins/modules/*.py', 'plugins/lookup/*.py', 'plugins/filter/*.yml',
-                                       'playbooks/*.yml') for path in ROOT.glob(pattern)}
+                                       'plugins/doc_fragments/*.py', 'playbooks/*.yml') for path in ROOT.glob(pattern)}
     names |= {path.name for path in (ROOT / 'roles').iterdir() if path.is_dir()}
     return names | {'plugins'}  # Python imports: ansible_collections.netboot.pxe.plugins...
 
 
 def documents():
-    patterns = ('*.md', 'roles/*/README.md', 'docs/**/*.rst', 'docs/**/*.yml', 'plugins/**/*.yml',
+    patterns = ('*.md', 'docs/*.md', 'roles/*/README.md', 'docs/**/*.rst', 'docs/**/*.yml', 'plugins/**/*.yml',
                 'plugins/**/*.py', 'roles/*/meta/argument_specs.yml')
     # The changelog may name what a release removed.
     return sorted({path for pattern in patterns for path in ROOT.glob(pattern)

@@ -51,3 +51,14 @@ def test_options_that_hold_secrets_are_no_log():
                 found[name] = spec.get('no_log')
     assert found == {'ipxe_answer_password_hash': True, 'kea_database_password': True,
                      'kea_dhcp4_lease_database': True, 'kea_dhcp4_hosts_database': True}
+
+
+@pytest.mark.parametrize('role', ROLES)
+def test_every_entry_point_takes_the_options_of_main_and_has_its_tasks(role):
+    specs = load(role, 'meta/argument_specs.yml')['argument_specs']
+    # check: the role's input only; plan (ipxe, kea_dhcp4): what it writes, computed before anything changes.
+    assert set(specs) - {'main'} <= {'check', 'plan'}
+    assert 'check' in specs
+    for entry, spec in specs.items():
+        assert spec['options'] == specs['main']['options'], entry
+        assert (pathlib.Path(__file__).parents[2] / 'roles' / role / 'tasks' / f'{entry}.yml').is_file(), entry

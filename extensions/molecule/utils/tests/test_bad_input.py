@@ -1,6 +1,6 @@
 """Bad inventory input, through the real playbook against the running server: each run fails
 with a message naming the variable and the value, changes no managed file, and leaves the
-server answering DHCP. One case per kind of check (plan, role preflight, argument spec, Kea);
+server answering DHCP. One case per kind of check (plan, role check, argument spec, Kea);
 the tables of the pure functions behind them are unit tests (tests/unit)."""
 
 import json

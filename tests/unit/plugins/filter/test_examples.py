@@ -8,8 +8,8 @@ block of a Jinja expression with literal inputs after ">>> " (without the braces
 break the highlighting of the example), then its result after "=> ", or "raises: " and text of
 its error:
 
-    # >>> [{'id': 1, 'subnet': '10.0.0.0/24'}] | netboot.pxe.kea_pool_signature
-    # => '1 10.0.0.0/24 ()'
+    # >>> ['snponly.efi', 'ipxe.efi'] | netboot.pxe.pxe_boot_files
+    # => {efi-x64: snponly.efi, http-x64: ipxe.efi}
 
     # >>> {'netboot_interface': 'eth9'} | netboot.pxe.netboot_plan({'interfaces': ['lo']})
     # raises: netboot_interface 'eth9' does not exist

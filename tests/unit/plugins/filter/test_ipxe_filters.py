@@ -11,7 +11,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.netboot.pxe.plugins.filter import ipxe
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import KEYS, host_plan
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.hosts import KEYS, host_plan
 
 FILTER_DIR = os.path.dirname(ipxe.__file__)
 CATALOG = [{'name': 'debian-13', 'family': 'debian', 'kernel': '/boot/linux', 'answer': 'preseed',
@@ -30,6 +30,8 @@ def test_filter_is_registered():
         'os_catalog': ipxe.os_catalog,
         'os_assets': ipxe.os_assets,
         'os_menu_items': ipxe.os_menu_items,
+        'pxe_boot_files': ipxe.pxe_boot_files,
+        'ipxe_staging': ipxe.ipxe_staging,
     }
 
 
@@ -49,6 +51,13 @@ def test_filter_errors_name_the_filter_and_the_variable(hosts, message):
     with pytest.raises(AnsibleFilterError) as error:
         ipxe.ipxe_host_plan(hosts, CATALOG, **SETTINGS)
     assert str(error.value).startswith(message)
+
+
+def test_pxe_boot_files_errors_are_filter_errors():
+    with pytest.raises(AnsibleFilterError) as info:
+        ipxe.pxe_boot_files(['undionly.kpxe'], {'efi-x64': 'snponly.efi'}, name='ipxe_boot_files')
+    message = "pxe_boot_files: ipxe_boot_files['efi-x64'] is 'snponly.efi', which is not staged"
+    assert str(info.value).startswith(message), str(info.value)
 
 
 def test_sidecar_documents_the_filter_arguments():

@@ -7,7 +7,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.netboot.pxe.plugins.filter import kea
-from ansible_collections.netboot.pxe.plugins.module_utils import _kea_config
+from ansible_collections.netboot.pxe.plugins.module_utils._kea import config, ha
 
 VARIABLES = {
     'kea_dhcp4_interfaces': ['eth1'],
@@ -58,19 +58,19 @@ def test_filters_are_registered():
         'kea_ha_peers_from_hosts': kea.kea_ha_peers_from_hosts,
         'kea_ha_peer_addresses': kea.kea_ha_peer_addresses,
         'kea_ha_tls': kea.kea_ha_tls,
-        'pxe_boot_files': kea.pxe_boot_files,
     }
 
 
 def test_filters_chain():
     peers = kea.kea_ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
-    assert peers == _kea_config.ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
-    assert kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers) == _kea_config.dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers)
-    assert kea.kea_ctrl_agent_config(VARIABLES, URLS[0]) == _kea_config.ctrl_agent_config(VARIABLES, URLS[0])
-    assert kea.kea_ha_tls(VARIABLES) == _kea_config.ha_tls(VARIABLES)
+    assert peers == ha.ha_peers_from_hosts(NAMES, URLS, 'hot-standby')
+    assert kea.kea_dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers) == config.dhcp4_config(VARIABLES, PLATFORM, 'kea1', peers)
+    assert kea.kea_ctrl_agent_config(VARIABLES, URLS[0]) == config.ctrl_agent_config(VARIABLES, URLS[0])
+    assert kea.kea_ha_tls(VARIABLES) == ha.ha_tls(VARIABLES)
     signature = kea.kea_pool_signature(VARIABLES['kea_dhcp4_subnets'])
     assert signature == '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)'
-    assert kea.kea_ha_shared_pools({'kea1': signature, 'kea2': signature}) == signature
+    subnets = VARIABLES['kea_dhcp4_subnets']
+    assert kea.kea_ha_shared_pools({'kea1': subnets, 'kea2': subnets}) == signature
 
 
 @pytest.mark.parametrize('call, message', [
@@ -83,10 +83,12 @@ def test_filters_chain():
     (lambda: kea.kea_pool_signature([{'id': 1}], name='subnets'),
      "kea_pool_signature: subnets[0] must be a mapping with id and subnet, got {'id': 1}"),
     (lambda: kea.kea_ha_shared_pools('kea1'),
-     "kea_ha_shared_pools: signatures must be a mapping of host to pool signature, got 'kea1'"),
-    (lambda: kea.kea_ha_shared_pools({'kea1': '1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199)', 'kea2': ''}),
+     "kea_ha_shared_pools: kea_dhcp4_subnets of the HA peers must be a mapping of host name to subnets, got 'kea1'"),
+    (lambda: kea.kea_ha_shared_pools({'kea1': VARIABLES['kea_dhcp4_subnets'], 'kea2': []}),
      'kea_ha_shared_pools: kea_dhcp4_subnets must have the same ids, subnets and pools on every HA peer, got: '
      'kea1: 1 10.0.0.0/24 (10.0.0.100 - 10.0.0.199); kea2:'),
+    (lambda: kea.kea_ha_shared_pools({'kea1': [{'id': 1}]}, name='subnets'),
+     "kea_ha_shared_pools: kea1: subnets[0] must be a mapping with id and subnet, got {'id': 1}"),
     (lambda: kea.kea_dhcp4_config(dict(VARIABLES, kea_dhcp4_subnets=[{'id': 1, 'subnet': '10.0.0.0/33'}]), PLATFORM, 'kea1'),
      "kea_dhcp4_config: kea_dhcp4_subnets[0].subnet must be an IPv4 network in CIDR form like 10.0.0.0/24 (host bits zero), "
      "got '10.0.0.0/33'"),

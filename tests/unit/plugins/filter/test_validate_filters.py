@@ -71,3 +71,11 @@ def test_valid_documents_every_kind():
     kinds = doc['DOCUMENTATION']['options']['kind']
     assert kinds['choices'] == sorted(NAMED)
     assert all(f'V({kind})' in ' '.join(kinds['description']) for kind in NAMED)
+
+
+@pytest.mark.parametrize('deprecated, kind', [('ipv4', 'ipv4'), ('single_line', 'single_line')])
+@pytest.mark.parametrize('value', ['10.77.13.2', '10.77.13.2\n', '999.1.1.1', '010.0.0.1', 'Debian 13', 'Debian\n13',
+                                   'tab\there', 'line\u2028separator', '', None, 42])
+def test_valid_replaces_the_deprecated_filters(deprecated, kind, value):
+    """meta/runtime.yml names valid(<kind>) as the replacement of the deprecated ipv4 and single_line."""
+    assert FILTERS[deprecated](value) is FILTERS['valid'](value, kind)

@@ -8,7 +8,13 @@ import re
 
 import pytest
 
-from ansible_collections.netboot.pxe.plugins.module_utils._netboot_plan import ROLE_VARS, PlanError, netboot_plan
+from ansible_collections.netboot.pxe.plugins.module_utils._netboot_plan import (
+    BOOT_VARS,
+    ROLE_VARS,
+    PlanError,
+    netboot_dhcp_vars,
+    netboot_plan,
+)
 
 
 def facts(default=None, **interfaces):
@@ -26,9 +32,22 @@ ONE = facts(eth0=('10.0.0.2', '255.255.255.0'))
 # An uplink with the default route (eth0) and the lab (eth1).
 TWO = facts(('eth0', '172.17.0.1'), eth0=('172.17.0.5', '255.255.0.0'), eth1=('10.0.0.2', '255.255.255.0'))
 
-# The Kea boot settings the plan leaves to the playbook, which takes them from the ipxe role's
+# The DHCP boot settings the plan leaves to its second step, which takes them from the ipxe role's
 # ipxe_staged fact (the binaries it staged), unless the user sets them.
-FROM_IPXE_ROLE = {'kea_dhcp4_pxe_ipxe_script_url': None, 'kea_dhcp4_pxe_http_base_url': None, 'kea_dhcp4_pxe_boot_files': None}
+FROM_IPXE_ROLE = ('kea_dhcp4_pxe_ipxe_script_url', 'kea_dhcp4_pxe_http_base_url', 'kea_dhcp4_pxe_boot_files',
+                  'proxy_dhcp_ipxe_script_url', 'proxy_dhcp_boot_files')
+# What the ipxe role publishes (its ipxe_staged fact) for a server on 10.0.0.2.
+STAGED = {'tftp_root': '/srv/tftp', 'http_root': '/srv/netboot', 'script_url': 'http://10.0.0.2/boot.ipxe',
+          'binaries_url': 'http://10.0.0.2/ipxe/', 'binaries': ['undionly.kpxe', 'ipxe.efi', 'snponly.efi'],
+          'boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi', 'http-x64': 'ipxe.efi'},
+          'tftp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
+FROM_STAGED = {
+    'kea_dhcp4_pxe_ipxe_script_url': 'http://10.0.0.2/boot.ipxe',
+    'kea_dhcp4_pxe_http_base_url': 'http://10.0.0.2/ipxe/',
+    'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi', 'http-x64': 'ipxe.efi'},
+    'proxy_dhcp_ipxe_script_url': 'http://10.0.0.2/boot.ipxe',
+    'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
+}
 SUBNET_KEYS = ['id', 'subnet', 'pools', 'next-server', 'option-data', 'reservations']
 MAC1, MAC2, MAC3 = '52:54:00:00:00:01', '52:54:00:00:00:02', '52:54:00:00:00:03'
 
@@ -52,8 +71,6 @@ ONE_INTERFACE_PLAN = {
     'ipv6_router_advertisements': False,
     'package_cache': False,
     'dhcp_mode': 'server',
-    'checked_roles': ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', 'netboot.pxe.kea_dhcp4'],
-    'dhcp_roles': ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4'],
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
@@ -66,9 +83,6 @@ ONE_INTERFACE_PLAN = {
         'kea_dhcp4_subnets': [{'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.128 - 10.0.0.254'}],
                                'next-server': '10.0.0.2', 'option-data': [], 'reservations': []}],
         'kea_dhcp4_pxe_next_server': '10.0.0.2',
-        'kea_dhcp4_pxe_ipxe_script_url': None,
-        'kea_dhcp4_pxe_http_base_url': None,
-        'kea_dhcp4_pxe_boot_files': None,
         'kea_dhcp4_pxe_secure_boot_file': '',
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': '10.0.0.2',
@@ -82,11 +96,10 @@ ONE_INTERFACE_PLAN = {
         'proxy_dhcp_interfaces': ['eth0'],
         'proxy_dhcp_subnets': ['10.0.0.0/24'],
         'proxy_dhcp_next_server': '10.0.0.2',
-        'proxy_dhcp_ipxe_script_url': None,
-        'proxy_dhcp_boot_files': None,
         'proxy_dhcp_secure_boot_macs': [],
         'proxy_dhcp_secure_boot_file': '',
     },
+    'boot_vars_set': {},
     'overridden': [],
 }
 
@@ -101,10 +114,13 @@ ONE_INTERFACE_PLAN = {
 def test_one_interface_lab(variables):
     result = netboot_plan(variables, ONE)
     assert result == ONE_INTERFACE_PLAN
-    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'dhcp_mode', 'checked_roles',
-                            'dhcp_roles', 'role_vars', 'overridden']
+    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'dhcp_mode', 'role_vars',
+                            'boot_vars_set', 'overridden']
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS]
+    # Nothing is left for the playbook to patch: the second step gives the rest.
+    assert None not in result['role_vars'].values()
+    assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
 
 
 @pytest.mark.parametrize('variables, expected', [
@@ -133,7 +149,6 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'ipxe_secure_boot': False,
         'kea_dhcp4_interfaces': [expected['interface']],
         'kea_dhcp4_pxe_next_server': address,
-        **FROM_IPXE_ROLE,
         'kea_dhcp4_pxe_secure_boot_file': '',
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': address,
@@ -147,11 +162,10 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'proxy_dhcp_interfaces': [expected['interface']],
         'proxy_dhcp_subnets': [expected['subnet']],
         'proxy_dhcp_next_server': address,
-        'proxy_dhcp_ipxe_script_url': None,
-        'proxy_dhcp_boot_files': None,
         'proxy_dhcp_secure_boot_macs': [],
         'proxy_dhcp_secure_boot_file': '',
     }
+    assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
     assert (subnet['subnet'], subnet['pools'], subnet['next-server']) == (
         expected['subnet'], [{'pool': expected['pool']}], address)
@@ -287,6 +301,8 @@ def test_ipv6_router_advertisements(value, expected):
     ('kea_dhcp4_pxe_ipxe_script_url', 'http://boot.example.com/boot.ipxe'),
     ('kea_dhcp4_pxe_http_base_url', 'http://boot.example.com/ipxe/'),
     ('kea_dhcp4_pxe_boot_files', {'bios': 'undionly.kpxe'}),
+    ('proxy_dhcp_ipxe_script_url', 'http://boot.example.com/boot.ipxe'),
+    ('proxy_dhcp_boot_files', {'bios': 'undionly.kpxe'}),
     ('kea_dhcp4_ha_group', 'dhcp_pair'),
     ('kea_dhcp4_ha_address', '10.0.0.9'),
     ('radvd_interfaces', ['eth2']),
@@ -296,16 +312,50 @@ def test_ipv6_router_advertisements(value, expected):
 def test_role_variable_set_by_the_user_is_honoured(name, value):
     derived = role_vars({'netboot_interface': 'eth1'})
     result = plan({'netboot_interface': 'eth1', name: value})
-    assert result['role_vars'] == {**derived, name: value}
+    if name in BOOT_VARS:
+        assert result['role_vars'] == derived
+        assert netboot_dhcp_vars(result, STAGED) == {**FROM_STAGED, name: value}
+    else:
+        assert result['role_vars'] == {**derived, name: value}
+        assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert result['overridden'] == [name]
 
 
 def test_every_role_variable_can_be_overridden_and_the_list_is_sorted():
-    variables = {name: f'user {name}' for name in reversed(ROLE_VARS)}
+    variables = {name: f'user {name}' for name in reversed(ROLE_VARS + tuple(BOOT_VARS))}
     result = plan({'netboot_interface': 'eth1', **variables})
     assert result['role_vars'] == {name: f'user {name}' for name in ROLE_VARS}
-    assert result['overridden'] == sorted(ROLE_VARS)
+    assert netboot_dhcp_vars(result, STAGED) == {name: f'user {name}' for name in BOOT_VARS}
+    assert result['overridden'] == sorted(ROLE_VARS + tuple(BOOT_VARS))
+
+
+def test_the_two_steps_give_the_role_variables_the_play_passed_before():
+    assert not set(ROLE_VARS) & set(BOOT_VARS)
+    assert len(ROLE_VARS) + len(BOOT_VARS) == 30
+    assert set(BOOT_VARS) == set(FROM_IPXE_ROLE)
+
+
+@pytest.mark.parametrize('value', ['', {}, None], ids=['empty string', 'empty mapping', 'null'])
+def test_an_empty_boot_setting_of_the_user_takes_what_is_staged(value):
+    result = plan({'netboot_interface': 'eth1', **{name: value for name in BOOT_VARS}})
+    assert result['overridden'] == sorted(BOOT_VARS)
+    assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
+
+
+@pytest.mark.parametrize('the_plan, staged, message', [
+    ({'role_vars': {}}, STAGED, "the plan must be the result of netboot_plan (with boot_vars_set), got {'role_vars': {}}"),
+    (None, STAGED, 'the plan must be the result of netboot_plan (with boot_vars_set), got None'),
+    ({'boot_vars_set': {}}, {'script_url': 'http://10.0.0.2/boot.ipxe'},
+     "ipxe_staged must be the ipxe role's fact, with binaries_url, boot_files, script_url, tftp_boot_files, "
+     "got {'script_url': 'http://10.0.0.2/boot.ipxe'}"),
+    ({'boot_vars_set': {}}, 'http://10.0.0.2/', "ipxe_staged must be the ipxe role's fact, with binaries_url, boot_files, "
+                                                "script_url, tftp_boot_files, got 'http://10.0.0.2/'"),
+], ids=['no boot_vars_set', 'no plan', 'staged without all keys', 'staged not a mapping'])
+def test_the_second_step_refuses_what_is_not_a_plan_or_ipxe_staged(the_plan, staged, message):
+    with pytest.raises(PlanError) as error:
+        netboot_dhcp_vars(the_plan, staged)
+    assert str(error.value) == message
 
 
 @pytest.mark.parametrize('variables, expected', [
@@ -331,7 +381,8 @@ def test_ha_group(variables, expected):
 def test_boot_files_go_to_the_ipxe_role(variables, expected):
     result = plan({'netboot_interface': 'eth1', **variables})
     assert result['role_vars']['ipxe_boot_files'] == expected
-    assert {name: result['role_vars'][name] for name in FROM_IPXE_ROLE} == FROM_IPXE_ROLE
+    assert not set(FROM_IPXE_ROLE) & set(result['role_vars'])
+    assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
     assert result['overridden'] == []
 
 
@@ -351,7 +402,7 @@ def test_kea_dhcp4_pxe_boot_files_with_netboot_boot_files_is_refused(boot_files)
 @pytest.mark.parametrize('variables', [{}, {'netboot_boot_files': {}}], ids=['alone', 'netboot_boot_files empty'])
 def test_kea_dhcp4_pxe_boot_files_alone_is_honoured(variables):
     result = plan({'netboot_interface': 'eth1', 'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe'}, **variables})
-    assert result['role_vars']['kea_dhcp4_pxe_boot_files'] == {'bios': 'undionly.kpxe'}
+    assert netboot_dhcp_vars(result, STAGED)['kea_dhcp4_pxe_boot_files'] == {'bios': 'undionly.kpxe'}
     assert result['role_vars']['ipxe_boot_files'] == {}
     assert result['overridden'] == ['kea_dhcp4_pxe_boot_files']
 
@@ -635,16 +686,13 @@ OLD_JINJA = {
 
 # What the plan gives now and the old play did not: the ipxe role chooses each architecture's binary
 # among those it stages (netboot_boot_files only picks or leaves some out), and Kea takes its boot
-# settings from what the ipxe role publishes (its ipxe_staged fact), so the plan leaves them None.
+# settings from what the ipxe role publishes (its ipxe_staged fact), in the second step.
 NOT_AS_IN_JINJA = {
     # New: nginx answers the served subnet and the subnets behind relays only.
     'nginx_allowed_networks': ['10.77.50.0/24', '10.77.51.0/24'],
     # New: installers delete their build marker when they are done.
     'nginx_delete_locations': ['/builds/'],
     'ipxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
-    'kea_dhcp4_pxe_ipxe_script_url': None,
-    'kea_dhcp4_pxe_http_base_url': None,
-    'kea_dhcp4_pxe_boot_files': None,
     # New: Secure Boot (netboot_secure_boot, netboot_secure_boot_subnets), off.
     'ipxe_secure_boot': False,
     'kea_dhcp4_pxe_secure_boot_file': '',
@@ -657,14 +705,14 @@ NOT_AS_IN_JINJA = {
     'proxy_dhcp_interfaces': ['eth0'],
     'proxy_dhcp_subnets': ['10.77.50.0/24'],
     'proxy_dhcp_next_server': '10.77.50.2',
-    'proxy_dhcp_ipxe_script_url': None,
-    'proxy_dhcp_boot_files': None,
     'proxy_dhcp_secure_boot_macs': [],
     'proxy_dhcp_secure_boot_file': '',
 }
-NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'checked_roles': ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe',
-                                                          'netboot.pxe.kea_dhcp4', 'netboot.pxe.radvd'],
-                 'dhcp_roles': ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']}
+NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'boot_vars_set': {}}
+# What the ipxe role stages on the typical server: the second step gives Kea what the old play did.
+TYPICAL_STAGED = {'script_url': 'http://10.77.50.2/boot.ipxe', 'binaries_url': 'http://10.77.50.2/ipxe/',
+                  'boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
+                  'tftp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
 
 
 def test_typical_server_gets_what_the_play_computed_in_jinja():
@@ -672,8 +720,13 @@ def test_typical_server_gets_what_the_play_computed_in_jinja():
     assert {key: value for key, value in result.items() if key != 'role_vars'} == dict(
         {key: value for key, value in OLD_JINJA.items() if key != 'role_vars'}, **NEW_PLAN_KEYS)
     assert {name: value for name, value in result['role_vars'].items() if name not in NOT_AS_IN_JINJA} == {
-        name: value for name, value in OLD_JINJA['role_vars'].items() if name not in NOT_AS_IN_JINJA}
+        name: value for name, value in OLD_JINJA['role_vars'].items() if name not in NOT_AS_IN_JINJA and name in ROLE_VARS}
     assert {name: result['role_vars'][name] for name in NOT_AS_IN_JINJA} == NOT_AS_IN_JINJA
+    assert netboot_dhcp_vars(result, TYPICAL_STAGED) == {
+        **{name: value for name, value in OLD_JINJA['role_vars'].items() if name in BOOT_VARS},
+        # New: the proxyDHCP server's, from the same fact.
+        'proxy_dhcp_ipxe_script_url': 'http://10.77.50.2/boot.ipxe',
+        'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS, SUBNET_KEYS]
     assert [list(option) for subnet in result['role_vars']['kea_dhcp4_subnets'] for option in subnet['option-data']] == [
@@ -722,20 +775,20 @@ def test_the_derived_pool_leaves_out_the_server_and_the_router(host_facts, pool)
 def test_proxy_mode_runs_the_proxy_dhcp_server_instead_of_kea():
     result = plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'ipxe_hosts': [{'mac': MAC1, 'os': 'debian-13'}]})
     assert result['dhcp_mode'] == 'proxy'
-    assert result['dhcp_roles'] == ['netboot.pxe.kea_dhcp4', 'netboot.pxe.proxy_dhcp']
-    assert result['checked_roles'] == ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', 'netboot.pxe.proxy_dhcp']
     assert {name: result['role_vars'][name] for name in (
-        'kea_dhcp4_state', 'proxy_dhcp_state', 'proxy_dhcp_interfaces', 'proxy_dhcp_subnets', 'proxy_dhcp_next_server',
-        'proxy_dhcp_ipxe_script_url', 'proxy_dhcp_boot_files')} == {
+        'kea_dhcp4_state', 'proxy_dhcp_state', 'proxy_dhcp_interfaces', 'proxy_dhcp_subnets', 'proxy_dhcp_next_server')} == {
         'kea_dhcp4_state': 'absent', 'proxy_dhcp_state': 'present', 'proxy_dhcp_interfaces': ['eth1'],
-        'proxy_dhcp_subnets': ['10.0.0.0/24'], 'proxy_dhcp_next_server': '10.0.0.2',
-        'proxy_dhcp_ipxe_script_url': None, 'proxy_dhcp_boot_files': None}
+        'proxy_dhcp_subnets': ['10.0.0.0/24'], 'proxy_dhcp_next_server': '10.0.0.2'}
+    # The proxyDHCP server offers TFTP boot files only.
+    assert {name: value for name, value in netboot_dhcp_vars(result, STAGED).items() if name.startswith('proxy_dhcp_')} == {
+        'proxy_dhcp_ipxe_script_url': 'http://10.0.0.2/boot.ipxe',
+        'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
 
 
 def test_server_mode_is_the_default_and_stops_the_proxy_dhcp_server_first():
     result = plan({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'server'})
     assert result == plan({'netboot_interface': 'eth1'})
-    assert result['dhcp_roles'] == ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']
+    assert result['dhcp_mode'] == 'server'
     assert (result['role_vars']['kea_dhcp4_state'], result['role_vars']['proxy_dhcp_state']) == ('present', 'absent')
 
 

@@ -24,39 +24,39 @@ from ansible.plugins.filter.urlsplit import split_url
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_hosts import (
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.catalog import merge_layers
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.grub import GrubMenuError, render_grub_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.hosts import (
     ANSWERS,
-    SSH_KEY,
     IpxeHostsError,
     answer_problems,
     host_plan,
 )
-from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
-from ansible_collections.netboot.pxe.plugins.module_utils._grub_menu import GrubMenuError, render_grub_menu
-from ansible_collections.netboot.pxe.plugins.module_utils._ipxe_script import (
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.ipxe import render_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import (
     ITEM_TYPES,
     RESERVED_KEYS,
     SEPARATORS,
-    IpxeScriptError,
+    MenuError,
     check_text,
-    render_menu,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import (
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import (
     FINGERPRINT_KEY,
     HEADER,
     KeaApplyError,
     fingerprint,
     render,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._os_catalog import merge_layers
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     HTTP_URL,
+    SSH_KEY,
     TFTP_URL,
     is_ipv4,
     normalize_mac,
     parse_pool,
     single_line,
 )
+from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 
 from role_data import ROOT, role_vars
 
@@ -249,7 +249,7 @@ def expected_structure(menu):
 def test_menu_is_refused_or_has_exactly_the_items_structure(menu):
     try:
         script = render_menu(**menu)
-    except IpxeScriptError:
+    except MenuError:
         return
     commands, labels, line_count, item_lines = expected_structure(menu)
     lines = script.split('\n')
@@ -269,7 +269,7 @@ def test_menu_is_refused_or_has_exactly_the_items_structure(menu):
 def test_check_text_accepts_only_text_that_stays_in_its_words(value):
     try:
         check_text('value', value)
-    except IpxeScriptError:
+    except MenuError:
         return
     assert not any(ord(char) < 32 or ord(char) == 127 for char in value)
     assert not value.endswith('\\')
@@ -512,7 +512,7 @@ def test_a_kernel_url_is_refused_or_one_word_of_the_ipxe_script(url):
     item = {'key': 'k', 'kernel': url, 'args': 'a=1'}
     try:
         script = render_menu([item], base_url='http://10.0.0.2')
-    except IpxeScriptError:
+    except MenuError:
         return
     kernel = next(line for line in script.split('\n') if line.startswith('kernel '))
     words = kernel.split()

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.netboot.pxe.plugins.module_utils import _boot_asset
+from ansible_collections.netboot.pxe.plugins.module_utils._files import fetch
 from ansible_collections.netboot.pxe.plugins.modules import boot_asset
 
 
@@ -161,7 +161,7 @@ def server(www, monkeypatch):
     for var in ('http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv('no_proxy', '*')
-    monkeypatch.setattr(_boot_asset, 'RETRY_DELAY', 0.01)
+    monkeypatch.setattr(fetch, 'RETRY_DELAY', 0.01)
     srv = AssetServer(str(www))
     yield srv
     srv.close()
@@ -198,7 +198,7 @@ RELEASE_DATES = None
 
 def part_of(url, dest):
     """The partial file the module uses for ``url`` -> ``dest``."""
-    return pathlib.Path(_boot_asset.part_path(WORK_DIR, url, str(dest)))
+    return pathlib.Path(fetch.part_path(WORK_DIR, url, str(dest)))
 
 
 def run(capsys, **args):

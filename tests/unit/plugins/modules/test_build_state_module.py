@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.netboot.pxe.plugins.module_utils._builds import marker_content
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import marker_content
 from ansible_collections.netboot.pxe.plugins.modules import build_state
 
 GROUP = grp.getgrgid(os.getgid()).gr_name

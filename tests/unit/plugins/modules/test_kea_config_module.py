@@ -15,8 +15,8 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_apply import render, running_digest
-from ansible_collections.netboot.pxe.plugins.module_utils._kea_control import KeaControlError
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import render, running_digest
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.control import KeaControlError
 from ansible_collections.netboot.pxe.plugins.modules import kea_config
 
 HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks/'

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.netboot.pxe.plugins.module_utils._package_files import (
+from ansible_collections.netboot.pxe.plugins.module_utils._files.packages import (
     PackageFilesError,
     candidate_version,
     member,

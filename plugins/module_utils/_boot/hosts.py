@@ -1,0 +1,370 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plan the machines with an iPXE script of their own (the ipxe role's ``ipxe_hosts``).
+
+Each entry has a ``mac`` and either menu ``items`` or the ``os`` (a catalog entry)
+to install unattended.  The plan is the list of unattended installs (their answer
+files are rendered by the role) and the per-host scripts, ``hosts/<mac>.ipxe`` (iPXE), or
+for a ``secure_boot`` machine ``grub/hosts/<mac>.cfg`` (GRUB).
+
+Private module: its API may change without notice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.access import (
+    HostAccessError,
+    machine_locations,
+    render_nginx_access,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.catalog import (
+    CatalogError,
+    host_items,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.grub import (
+    GrubMenuError,
+    own_disk_config,
+    render_grub_menu,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.ipxe import OWN_DISK_LINES, render_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import MenuError, check_text, normalize_item
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    DIGITS,
+    HOST_NAME,
+    HTTP_URL,
+    SSH_KEY,
+    is_ipv4,
+    normalize_mac,
+)
+
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
+DEFAULT_TIMEOUT = 1
+
+
+class IpxeHostsError(CatalogError):
+    """An ipxe_hosts entry (or a setting of the plan) that cannot be used; the message names where."""
+
+
+def _mac(where, entry):
+    if 'mac' not in entry:
+        raise IpxeHostsError(f'{where}: needs a "mac" like 52:54:00:12:34:56, got {entry!r}')
+    mac = entry['mac']
+    normalized = normalize_mac(mac)
+    if normalized:
+        return normalized
+    hint = ''
+    if isinstance(mac, int) and not isinstance(mac, bool):
+        hint = '; quote it in YAML, which reads a MAC of digits and ":" only as a number'
+    raise IpxeHostsError(f'{where}.mac: {mac!r} is not a MAC address like 52:54:00:12:34:56, 52-54-00-12-34-56, 5254.0012.3456 or 525400123456{hint}')
+
+
+def _timeout(where, entry):
+    value = entry.get('timeout', DEFAULT_TIMEOUT)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and DIGITS.fullmatch(value):
+        return int(value)
+    raise IpxeHostsError(f'{where}.timeout: must be a whole number of seconds >= 0 (0 waits forever), got {value!r}')
+
+
+def check_entry(entry, where):
+    """Validate one ipxe_hosts entry; return its MAC, lower case with ":"."""
+    if not isinstance(entry, dict):
+        raise IpxeHostsError(f'{where}: must be a mapping with a "mac" and "items" or "os", got {entry!r}')
+    unknown = sorted(set(entry) - set(KEYS), key=str)
+    if unknown:
+        described = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            described.append(f'{key} (did you mean {close[0]}?)' if close else str(key))
+        raise IpxeHostsError(f'{where}: unknown key(s) {", ".join(described)}; known: {", ".join(KEYS)}')
+    mac = _mac(where, entry)
+    if 'items' in entry and 'os' in entry:
+        raise IpxeHostsError(f'{where}: has both "items" and "os"; give the menu items or the catalog entry to install, '
+                             f'got {entry!r}')
+    secure_boot = entry.get('secure_boot', False)
+    if not isinstance(secure_boot, bool):
+        raise IpxeHostsError(f'{where}.secure_boot: must be true or false, got {secure_boot!r}')
+    if 'items' not in entry and 'os' not in entry and not secure_boot:
+        raise IpxeHostsError(f'{where}: needs "items" (a non-empty list of menu items) or "os" (the catalog entry to '
+                             f'install), got {entry!r}')
+    if 'items' in entry and (not isinstance(entry['items'], list) or not entry['items']):
+        raise IpxeHostsError(f'{where}.items: must be a non-empty list of menu items, got {entry["items"]!r}')
+    if 'os' in entry and not isinstance(entry['os'], str):
+        raise IpxeHostsError(f'{where}.os: must be the name of a catalog entry, got {entry["os"]!r}')
+    hostname = entry.get('hostname')
+    if 'hostname' in entry and not (isinstance(hostname, str) and HOST_NAME.fullmatch(hostname)):
+        raise IpxeHostsError(f'{where}.hostname: {hostname!r} is not a host name of at most 63 lowercase letters, '
+                             'digits and "-", starting and ending with a letter or digit')
+    default = entry.get('default')
+    if default is not None and not isinstance(default, str):
+        raise IpxeHostsError(f'{where}.default: must be the key of one of the entry\'s items, got {default!r}')
+    template = entry.get('answer_template')
+    if 'answer_template' in entry and not (isinstance(template, str) and template):
+        raise IpxeHostsError(f'{where}.answer_template: must be the path of a template on the controller, got {template!r}')
+    if 'ip' in entry and not is_ipv4(entry['ip']):
+        raise IpxeHostsError(f'{where}.ip: must be the machine\'s reserved IPv4 address, got {entry["ip"]!r}')
+    build = entry.get('build', 1)
+    if isinstance(build, bool) or not isinstance(build, int) or build < 1:
+        raise IpxeHostsError(f'{where}.build: must be a whole number >= 1 (raise it to install again), got {build!r}')
+    if 'build' in entry and 'os' not in entry:
+        raise IpxeHostsError(f'{where}.build: only goes with "os" (an unattended install), got {entry!r}')
+    _timeout(where, entry)
+    return mac
+
+
+def _own_disk_script(mac, build):
+    return '\n'.join(['#!ipxe', f'# {mac}: build {build} installed; this machine boots its own disk.'] + OWN_DISK_LINES) + '\n'
+
+
+def _mapping(where, value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise IpxeHostsError(f'{where}: must be a mapping, got {value!r}')
+    return value
+
+
+def _installed_mirror(entry, mirrors, builtin_mirrors, proxy):
+    """The package mirror of the installed system: the catalog's when it is http(s), else the built-in one.
+    Through a package cache (``proxy``) over http: the cache cannot look into https (apt checks the
+    signatures of what it fetches either way)."""
+    name = entry.get('mirror')
+    if name is None:
+        return ''
+    mirror = mirrors.get(name, '')
+    if not (isinstance(mirror, str) and mirror.startswith(('http://', 'https://'))):
+        mirror = builtin_mirrors.get(name, '')
+    if proxy and mirror.startswith('https://'):
+        return 'http://' + mirror[len('https://'):]
+    return mirror
+
+
+def _script(items, entry, where, items_name, menu_title, base_url, only_while=None):
+    """The per-host script: a menu of ``items`` that boots its default after the entry's timeout
+    (only while the file at ``only_while`` is there, when given). A secure_boot machine's is a
+    GRUB configuration, an iPXE script otherwise."""
+    default = entry.get('default')
+    try:
+        if default is not None:
+            keys = [item['key'] for item in (normalize_item(item, index, base_url, items_name)
+                                             for index, item in enumerate(items)) if 'key' in item]
+            if default not in keys:
+                raise IpxeHostsError(f'{where}.default: {default!r} is not the key of one of its items; keys: {", ".join(keys)}')
+        render = render_grub_menu if entry.get('secure_boot') else render_menu
+        return render(items, title=menu_title, default=default, timeout=_timeout(where, entry),
+                      base_url=base_url, name=items_name, only_while=only_while)
+    except (MenuError, GrubMenuError) as exc:
+        raise IpxeHostsError(str(exc)) from exc
+
+
+# The answers shared by every unattended install, as each answer file (preseed, autoinstall
+# user-data, kickstart) can hold them without quoting: one word each, SSH keys one line each.
+ANSWERS = {
+    'ipxe_answer_locale': r'[A-Za-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]{1,16})?(@[a-z]{1,16})?',
+    'ipxe_answer_keyboard': r'[A-Za-z0-9_-]{1,32}',
+    'ipxe_answer_timezone': r'[A-Za-z0-9_+-]{1,32}(/[A-Za-z0-9_+-]{1,32}){0,2}',
+    'ipxe_answer_domain': r'[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*',
+    'ipxe_answer_user': r'[a-z_][a-z0-9_-]{0,31}',
+    # A crypt(3) hash ($id$..., as mkpasswd writes it), or "!" or "*" (no password): never a password itself.
+    'ipxe_answer_password_hash': r'!|\*|\$(?:1|2[abxy]|5|6|7|y|gy)\$[A-Za-z0-9./$=,+_-]{1,508}',
+    # The installers' HTTP proxy (a package cache), or none.
+    'ipxe_answer_proxy': r'(http://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/)?',
+}
+
+
+def answer_problems(answers):
+    """Problems of the answers shared by the unattended installs (``{variable: value}``), naming each."""
+    problems = []
+    for variable, pattern in ANSWERS.items():
+        if variable in answers and not (isinstance(answers[variable], str) and re.fullmatch(pattern, answers[variable])):
+            if variable == 'ipxe_answer_password_hash':
+                # Perhaps the password itself, given by mistake: never part of a message.
+                problems.append(f'{variable} must be a crypted password (mkpasswd -m sha-512) or "!", one word matching '
+                                f'{pattern} (no spaces, quotes or line breaks); its value is not shown')
+                continue
+            problems.append(f'{variable} must match {pattern} (one word, no quotes or line breaks), got {answers[variable]!r}')
+    keys = answers.get('ipxe_answer_ssh_keys', [])
+    if not isinstance(keys, list):
+        problems.append(f'ipxe_answer_ssh_keys must be a list of SSH public keys, got {keys!r}')
+        keys = []
+    for index, key in enumerate(keys):
+        if not isinstance(key, str) or not SSH_KEY.fullmatch(key):
+            problems.append(f'ipxe_answer_ssh_keys[{index}] must be one SSH public key line like "ssh-ed25519 AAAA... user@host" '
+                            f'(a comment of letters, digits and @._+:=,-), got {key!r}')
+    unknown = sorted(set(answers) - set(ANSWERS) - {'ipxe_answer_ssh_keys'})
+    if unknown:
+        problems.append(f'answers: unknown variable(s) {", ".join(unknown)}')
+    return problems
+
+
+def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
+              answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
+              require_address=False):
+    """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
+
+    ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
+    stands for and ``builtin_mirrors`` the upstream ones, the package mirror of an
+    installed system when its catalog mirror is not http(s).  ``base_url`` is the
+    URL of the HTTP root.  ``answer_templates`` maps an answer kind (preseed,
+    autoinstall, kickstart) to its answer files, the first being the one
+    ``answer_template`` replaces; ``answer_url_files`` maps it to the file the
+    installer is pointed at ('' for the directory).  ``name`` is how errors name
+    ``hosts``.
+
+    Returns ``{'installs': [...], 'scripts': {<mac with hyphens>: <iPXE script>},
+    'grub_configs': {<mac with hyphens>: <GRUB configuration>}}`` (the machines with
+    ``secure_boot`` boot GRUB: theirs are in ``grub_configs``; one without items or os has none),
+    one install per entry with ``os``: ``key`` (the MAC with hyphens), ``mac``,
+    ``index`` (in ``hosts``), ``os``, ``hostname``, ``kind`` (the answer kind),
+    ``files``, ``mirror``, ``template`` ('' for the role's) and ``url`` (of the
+    answer file).  Raises IpxeHostsError (a CatalogError) on the first entry that
+    cannot be used, naming it ``name[index]``, and on ``answers`` (the ipxe_answer_*
+    variables) that could add a line or a directive to an answer file.
+
+    ``builds`` ({key: {'token', 'state', ...}}, from the build_state module) puts each install
+    under its build: a pending one finds its answer files under ``answers/<token>/`` and ends
+    by deleting ``builds/<token>`` (``done_url``), and its script boots the installer only while
+    that marker is there (then the machine's own disk); an installed one gets a script that
+    boots its own disk, and no install. Without ``builds`` (checking the input before the builds are
+    known), the answer files are planned under ``answers/<key>/``.
+
+    ``nginx_access`` (text) are the nginx locations that serve a machine with an ``ip`` (its reserved
+    address) its script, GRUB configuration, answer files and build marker, to that address only;
+    ``require_address`` refuses a machine with a file of its own but no ``ip``.
+    """
+    problems = answer_problems(answers or {})
+    if problems:
+        raise IpxeHostsError('; '.join(problems))
+    if hosts is None:
+        hosts = []
+    if not isinstance(hosts, list):
+        raise IpxeHostsError(f'{name}: must be a list of entries, got {hosts!r}')
+    if not isinstance(base_url, str) or not HTTP_URL.fullmatch(base_url):
+        raise IpxeHostsError(f'base_url: must be the http(s) URL of the HTTP root, got {base_url!r}')
+    try:
+        check_text('base_url', base_url)
+    except MenuError as exc:
+        raise IpxeHostsError(str(exc)) from exc
+    mirrors = _mapping('mirrors', mirrors)
+    builtin_mirrors = _mapping('builtin_mirrors', builtin_mirrors)
+    answer_templates = _mapping('answer_templates', answer_templates)
+    answer_url_files = _mapping('answer_url_files', answer_url_files)
+    if not isinstance(catalog, list) or not all(isinstance(entry, dict) for entry in catalog):
+        raise IpxeHostsError(f'os catalog: must be a list of entries, got {catalog!r}')
+
+    macs = []
+    seen = {}
+    for index, entry in enumerate(hosts):
+        where = f'{name}[{index}]'
+        mac = check_entry(entry, where)
+        if mac in seen:
+            raise IpxeHostsError(f'{where}.mac: {entry["mac"]!r} is the MAC of {seen[mac]} too; each MAC may appear once')
+        seen[mac] = where
+        macs.append(mac)
+
+    entries = {}
+    for entry in catalog:
+        if isinstance(entry.get('name'), str):
+            entries.setdefault(entry['name'], entry)
+    answers_url = base_url[:-1] if base_url.endswith('/') else base_url
+    installs = []
+    ipxe_scripts = {}
+    grub_configs = {}
+    for index, (entry, mac) in enumerate(zip(hosts, macs)):
+        where = f'{name}[{index}]'
+        key = mac.replace(':', '-')
+        # A secure_boot machine boots GRUB: its configuration goes with the GRUB menu.
+        scripts = grub_configs if entry.get('secure_boot') else ipxe_scripts
+        if 'items' not in entry and 'os' not in entry:
+            continue
+        if 'items' in entry:
+            scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
+            continue
+        build = (builds or {}).get(key)
+        if builds is not None and build is None:
+            raise IpxeHostsError(f'{where}: no build is known for {key}; run the build_state module on the installs first')
+        if build is not None and build.get('state') == 'installed':
+            own_disk = own_disk_config if entry.get('secure_boot') else _own_disk_script
+            scripts[key] = own_disk(mac, entry.get('build', 1))
+            continue
+        directory = build['token'] if build is not None else key
+        found = entries.get(entry['os'], {})
+        kind = found.get('answer', 'none')
+        url = f'{answers_url}/answers/{directory}/{answer_url_files.get(kind, "")}'
+        try:
+            # Refuses an os that is not an enabled catalog entry installing unattended.
+            items = host_items(catalog, entry['os'], url, mirrors, name=f'{where}.os')
+        except CatalogError as exc:
+            raise IpxeHostsError(str(exc)) from exc
+        if entry.get('secure_boot') and not found.get('signed'):
+            raise IpxeHostsError(f'{where}.os: {entry["os"]!r} has no kernel signed for Secure Boot (its catalog entry is not '
+                                 'signed: true); a secure_boot machine installs only signed entries')
+        installs.append({
+            'key': key,
+            'mac': mac,
+            'index': index,
+            'os': entry['os'],
+            'hostname': entry.get('hostname', 'host-' + key.replace('-', '')),
+            'kind': kind,
+            'files': list(answer_templates.get(kind, [])),
+            # Each answer file and the template it comes from: the entry's answer_template replaces the first.
+            'answer_files': [{'path': f'answers/{directory}/{name}',
+                              'template': entry['answer_template'] if entry.get('answer_template') and not position
+                              else f'answers/{name}.j2'}
+                             for position, name in enumerate(answer_templates.get(kind, []))],
+            'mirror': _installed_mirror(found, mirrors, builtin_mirrors, (answers or {}).get('ipxe_answer_proxy')),
+            'template': entry.get('answer_template', ''),
+            'url': url,
+            'build': entry.get('build', 1),
+            'directory': directory,
+            'done_url': f'{answers_url}/builds/{build["token"]}' if build is not None else '',
+        })
+        # The installer's last step deletes the build's marker: from that moment the script boots
+        # the machine's own disk, before the next run writes the installed script.
+        scripts[key] = _script(items, entry, where, f'{where}.os', menu_title, base_url,
+                               only_while=installs[-1]['done_url'] or None)
+    machines = []
+    for index, (entry, mac) in enumerate(zip(hosts, macs)):
+        key = mac.replace(':', '-')
+        build = (builds or {}).get(key) or {}
+        token = build.get('token') if build.get('state') == 'pending' else None
+        has_files = key in ipxe_scripts or key in grub_configs
+        if 'ip' not in entry:
+            if require_address and has_files:
+                raise IpxeHostsError(f'{name}[{index}]: has no "ip"; its files carry its build token, and without a '
+                                     'reserved address anyone who knows its MAC can fetch them (require_address)')
+            continue
+        try:
+            machines.append(machine_locations(entry['ip'], key, script=key in ipxe_scripts,
+                                              grub_config=key in grub_configs, token=token))
+        except HostAccessError as exc:
+            raise IpxeHostsError(f'{name}[{index}]: {exc}') from exc
+    try:
+        nginx_access = render_nginx_access(machines)
+    except HostAccessError as exc:
+        raise IpxeHostsError(f'{name}: {exc}') from exc
+    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access}
+
+
+def answer_file_sources(installs):
+    """[(path, template, install)] of every answer file of ``installs`` (host_plan's), in order;
+    refuses installs without their ``answer_files`` and a path given twice."""
+    sources, seen = [], set()
+    for index, install in enumerate(installs):
+        files = install.get('answer_files') if isinstance(install, Mapping) else None
+        if not isinstance(files, list) or not all(isinstance(item, Mapping) and isinstance(item.get('path'), str)
+                                                  and isinstance(item.get('template'), str) for item in files):
+            raise IpxeHostsError(f'installs[{index}] must be an install of ipxe_host_plan, with answer_files '
+                                 f'(path and template of each), got {install!r}')
+        for item in files:
+            if item['path'] in seen:
+                raise IpxeHostsError(f'installs[{index}]: answer file {item["path"]} is given twice')
+            seen.add(item['path'])
+            sources.append((item['path'], item['template'], install))
+    return sources

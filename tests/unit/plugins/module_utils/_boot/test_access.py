@@ -1,0 +1,118 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.access import (
+    HostAccessError,
+    machine_locations,
+    render_nginx_access,
+)
+
+from role_data import free_port, nginx_command
+
+TOKEN = '0123456789abcdef0123456789abcdef'
+KEY = '52-54-00-12-34-56'
+
+
+def test_locations_of_a_machine():
+    assert machine_locations('10.0.0.50', KEY, script=True, grub_config=True, token=TOKEN) == {
+        'address': '10.0.0.50',
+        'locations': [(f'/hosts/{KEY}.ipxe', 'file'), (f'/grub/hosts/{KEY}.cfg', 'file'),
+                      (f'/answers/{TOKEN}/', 'directory'), (f'/builds/{TOKEN}', 'marker')]}
+    assert machine_locations('10.0.0.50', KEY)['locations'] == []
+
+
+@pytest.mark.parametrize('args, message', [
+    (('10.0.0.5 ', KEY), 'a reserved address must be an IPv4 address'),
+    (('10.0.0.5;', KEY), 'a reserved address must be an IPv4 address'),
+    (('10.0.0.5', '52:54:00:12:34:56'), 'a machine is named by its MAC'),
+    (('10.0.0.5', KEY + ';'), 'a machine is named by its MAC'),
+])
+def test_refused(args, message):
+    with pytest.raises(HostAccessError) as error:
+        machine_locations(*args)
+    assert str(error.value).startswith(message)
+
+
+def test_a_token_is_32_hexadecimal_digits():
+    with pytest.raises(HostAccessError, match='a build token is 32 hexadecimal digits'):
+        machine_locations('10.0.0.5', KEY, token=TOKEN + '/x')
+
+
+def test_a_path_given_to_two_machines_is_refused():
+    with pytest.raises(HostAccessError, match='given to two machines'):
+        render_nginx_access([machine_locations('10.0.0.5', KEY, script=True),
+                             machine_locations('10.0.0.6', KEY, script=True)])
+
+
+def test_the_directories_of_tokens_are_never_listed():
+    text = render_nginx_access([])
+    for directory in ('/hosts/', '/answers/', '/grub/hosts/'):
+        block = text.split(f'location {directory} {{\n', 1)[1].split('\n}\n', 1)[0]
+        assert '    autoindex off;' in block.split('\n')
+
+
+def test_nginx_reads_the_locations(tmp_path):
+    text = render_nginx_access([machine_locations('10.0.0.50', KEY, script=True, grub_config=True, token=TOKEN),
+                                machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True)])
+    (tmp_path / 'access.conf').write_text(text)
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:1;\nroot {tmp_path};\ninclude {tmp_path}/access.conf;\n}}')
+    result = subprocess.run(command + ['-t', '-q'], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def served(tmp_path):
+    """nginx on loopback serving a root with the files of two machines: one at 127.0.0.1 (this test), one elsewhere."""
+    port = free_port()
+    root = tmp_path / 'root'
+    for path in (f'hosts/{KEY}.ipxe', 'hosts/52-54-00-12-34-57.ipxe', 'hosts/52-54-00-12-34-58.ipxe',
+                 f'grub/hosts/{KEY}.cfg', 'grub/menu.cfg', f'answers/{TOKEN}/preseed.cfg', f'builds/{TOKEN}'):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(path)
+    access = render_nginx_access([machine_locations('127.0.0.1', KEY, script=True, grub_config=True, token=TOKEN),
+                                  machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True)])
+    (tmp_path / 'access.conf').write_text(access)
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:{port};\nroot {root};\nautoindex on;\n'
+                                      f'include {tmp_path}/access.conf;\n}}')
+    subprocess.run(command, check=True)
+    try:
+        yield f'http://127.0.0.1:{port}', root
+    finally:
+        subprocess.run(command + ['-s', 'stop'], check=False)
+
+
+def request(url, method='GET'):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ''
+
+
+def test_nginx_serves_each_machine_its_own_files_only(served):
+    base, root = served
+    # This client is the machine at 127.0.0.1: its files, by its MAC and its token.
+    assert request(f'{base}/hosts/{KEY}.ipxe') == (200, f'hosts/{KEY}.ipxe')
+    assert request(f'{base}/answers/{TOKEN}/preseed.cfg') == (200, f'answers/{TOKEN}/preseed.cfg')
+    assert request(f'{base}/builds/{TOKEN}')[0] == 200
+    # GRUB asks by the MAC with colons; a machine without a configuration of its own gets the menu.
+    assert request(f'{base}/grub/hosts/52:54:00:12:34:56.cfg') == (200, f'grub/hosts/{KEY}.cfg')
+    assert request(f'{base}/grub/hosts/52:54:00:12:34:59.cfg') == (200, 'grub/menu.cfg')
+    # Another machine's file is refused here, a machine without an address has public files.
+    assert request(f'{base}/hosts/52-54-00-12-34-57.ipxe')[0] == 403
+    assert request(f'{base}/hosts/52-54-00-12-34-58.ipxe')[0] == 200
+    # Nothing that holds tokens is listed, even with autoindex on in the site.
+    for directory in ('hosts/', 'answers/', f'answers/{TOKEN}/'):
+        assert request(f'{base}/{directory}')[0] == 403, directory
+    assert request(f'{base}/grub/hosts/') == (200, 'grub/menu.cfg')
+    # Only reads, except the marker, which its machine deletes.
+    assert request(f'{base}/answers/{TOKEN}/preseed.cfg', method='DELETE')[0] == 403
+    assert request(f'{base}/builds/{TOKEN}', method='DELETE')[0] == 204
+    assert not (root / 'builds' / TOKEN).exists()
