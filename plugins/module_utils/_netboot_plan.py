@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.images import ImageError, check_entries
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes import (
     ARCHITECTURES,
     SECURE_BOOT_CLASSES,
@@ -58,6 +59,10 @@ ROLE_VARS = (
     'proxy_dhcp_next_server',
     'proxy_dhcp_secure_boot_macs',
     'proxy_dhcp_secure_boot_file',
+    'images_entries',
+    'images_agent',
+    'images_http_root',
+    'ipxe_images',
 )
 # The DHCP roles' boot settings, the second step (netboot_dhcp_vars): each the key of the ipxe
 # role's ipxe_staged fact it comes from, unless the host's variables set it.
@@ -74,6 +79,8 @@ DHCP_MODES = ('server', 'proxy')
 _FOREIGN_SERVER_SETTINGS = ('netboot_reservations', 'netboot_relayed_subnets', 'netboot_pool', 'netboot_routers',
                             'netboot_dns_servers', 'kea_dhcp4_subnets')
 DEFAULT_SERVERS_GROUP = 'netboot_servers'
+# The ipxe role's default HTTP root, where the images role publishes too.
+DEFAULT_HTTP_ROOT = '/srv/netboot'
 # What Ansible's bool filter accepts (strings compared in lower case).
 _TRUE = ('true', 'yes', 'on', '1')
 _FALSE = ('false', 'no', 'off', '0')
@@ -375,6 +382,12 @@ def netboot_plan(variables, facts):
     except PlanError as exc:
         problems.append(str(exc))
     problems += _dropped_by_kea_subnets(variables, own)
+    images = variables.get('netboot_images', [])
+    image_names = []
+    try:
+        image_names = [entry['name'] for entry in check_entries(images, name='netboot_images')]
+    except ImageError as exc:
+        problems.append(str(exc))
     if problems:
         raise PlanError('; '.join(problems))
 
@@ -414,6 +427,12 @@ def netboot_plan(variables, facts):
         # Beside a foreign DHCP server, the proxyDHCP server hands the shim to the secure_boot machines.
         'proxy_dhcp_secure_boot_macs': secure_hosts if dhcp_mode == 'proxy' else [],
         'proxy_dhcp_secure_boot_file': SHIM if secure_hosts and dhcp_mode == 'proxy' else '',
+        # The images of netboot_images, built or fetched beside the ipxe role's files; the agent boot
+        # image while a machine deploys one.
+        'images_entries': images,
+        'images_agent': any(isinstance(host, Mapping) and 'image' in host for host in variables.get('ipxe_hosts') or []),
+        'images_http_root': variables.get('ipxe_http_root', DEFAULT_HTTP_ROOT),
+        'ipxe_images': image_names,
     }
     return {
         'lab': lab,

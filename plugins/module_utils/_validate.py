@@ -46,6 +46,8 @@ BUILD_TOKEN = re.compile(r'[0-9a-f]{32}')
 MENU_KEY = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}')
 # A catalog entry's name (a directory under the HTTP root).
 CATALOG_NAME = re.compile(r'[a-z0-9][a-z0-9._-]{0,63}')
+# An OS image's name (a directory under the HTTP root's images/).
+IMAGE_NAME = re.compile(r'[a-z0-9][a-z0-9-]{0,62}')
 # A Debian package's name.
 PACKAGE_NAME = re.compile(r'[a-z0-9][a-z0-9+.-]+')
 # A PostgreSQL name (database, user) that needs no quoting.
@@ -102,6 +104,12 @@ GRUB_URL_HOST = re.compile(r'[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]')
 GRUB_TITLE_FORBIDDEN = re.compile(r"['\x00-\x1f\x7f\\]")
 
 # --- Other values
+# A disk as the kernel names it (/sys/block), under /dev: what the agent matches a disk's path with.
+DISK_PATH = re.compile(r'/dev/[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}')
+# A disk's serial or model as the kernel reports it: printable ASCII, no space at either end.
+DISK_ID = re.compile(r'[!-~](?:[ -~]{0,126}[!-~])?')
+# Plain words of a kernel command line, one space apart, or none: nothing iPXE, GRUB or a shell reads as syntax.
+KERNEL_ARGS = re.compile(r'(?:[A-Za-z0-9._,:/=@+-]+(?: [A-Za-z0-9._,:/=@+-]+)*)?')
 # A checksum of a catalog file, with its algorithm.
 CHECKSUM = re.compile(r'sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128}')
 # One SSH public key line: type, key, and an optional comment of safe characters.
@@ -145,14 +153,17 @@ NAMED = {
     'digits': DIGITS,
     'fetch_url': FETCH_URL,
     'http_url': HTTP_URL,
+    'image_name': IMAGE_NAME,
     'interface': INTERFACE,
     'ipv4': IPV4,
     'ipv4_client': IPV4_CLIENT,
     'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,
     'ipv4_network': IPV4_NETWORK,
+    'kernel_args': KERNEL_ARGS,
     'mirror_url': MIRROR_URL,
     'nginx_location': NGINX_LOCATION,
     'nginx_server_names': NGINX_SERVER_NAMES,
+    'relative_path': RELATIVE_PATH,
     'single_line': SINGLE_LINE,
     'sql_name': SQL_NAME,
     'tftpd_option': TFTPD_OPTION,

@@ -13,6 +13,13 @@ description:
   - Per MAC address, returns the lease Kea gave (C(lease4-get-all) on its control socket), the DHCP classes
     Kea logged for it, the files it fetched over TFTP (tftpd's journal) and HTTP (nginx's access log) with
     their times, and the state of its unattended install (the builds of P(netboot.pxe.build_state#module)).
+  - "For a machine deployed from an OS image, the report its netboot.pxe agent sent (C(reports/<token>.json)
+    under the HTTP root, see O(reports_dir)) - deployed, or failed with the step and the reason. The report is
+    the machine's word, read as hostile input - at most 64 KiB, a JSON object with only C(status) (V(deployed) or
+    V(failed)), C(step) (at most 64 letters a-z and spaces), C(reason) (at most 500 printable characters on one
+    line), C(log) (at most 40 such lines of at most 300) and C(facts) (the machine's NICs, disks, firmware, CPU,
+    memory and system, each field of its kind). Anything else is refused whole, C(report refused: <why>), and
+    nothing of it is used."
   - Files are matched to a machine by the address of its lease.
   - Kea logs the classes of a packet at debug level 40 only (C(kea_dhcp4_log_severity=DEBUG),
     C(kea_dhcp4_log_debuglevel=40)); otherwise C(classes) is empty, and the file a machine fetched over TFTP
@@ -40,6 +47,12 @@ options:
     description: The builds kept by P(netboot.pxe.build_state#module).
     type: path
     default: /var/lib/netboot-pxe/builds.json
+  reports_dir:
+    description:
+      - Where the agents' reports are, C(<token>.json) per build (C(reports) under the ipxe role's C(ipxe_http_root)).
+      - V("") reads none.
+    type: path
+    default: /srv/netboot/reports
   journal:
     description: Read tftpd's and Kea's messages from the systemd journal (C(journalctl)).
     type: bool
@@ -84,8 +97,29 @@ machines:
         - {path: "/answers/0f1e…/preseed.cfg", time: "2026-11-30T09:41:30+00:00", method: GET, status: 200}
         - {path: "/builds/0f1e…", time: "2026-11-30T10:01:58+00:00", method: DELETE, status: 204}
       build: {build: 1, state: installed, since: "2026-11-30T10:02:00+00:00"}
+      agent: null
+    "52:54:00:77:20:15":
+      mac: "52:54:00:77:20:15"
+      address: 10.77.20.15
+      hostname: ""
+      lease_ends: "2026-11-30T11:05:00+00:00"
+      classes: []
+      tftp: [{file: snponly.efi, time: "2026-11-30T10:04:02+00:00"}]
+      http:
+        - {path: "/answers/7c2a…/job.json", time: "2026-11-30T10:04:20+00:00", method: GET, status: 200}
+        - {path: "/reports/7c2a….json", time: "2026-11-30T10:05:10+00:00", method: PUT, status: 201}
+      build: {build: 2, state: pending, since: "2026-11-30T10:03:00+00:00"}
+      agent:
+        status: failed
+        step: choose disk
+        reason: "no disk matched {\"serial\": \"S4EW\"} holding 2147483648 bytes; disks: /dev/sda (500107862016 bytes, ...)"
+        log: ["netboot-agent: step choose disk failed: no disk matched ..."]
+        facts: {mac: "52:54:00:77:20:15", memory: 8589934592, firmware: {mode: uefi, secure_boot: false}}
 table:
-  description: The report as lines of text, one row per machine.
+  description:
+    - "The report as lines of text, one row per machine. Its column C(BUILD) is the build's number, state and time,
+      and for an image deploy the agent's result - V(deployed), C(failed at <step>: <reason>), or
+      C(report refused: <why>)."
   returned: always
   type: list
   elements: str
@@ -95,6 +129,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import (
+    agent_results,
     assigned_classes,
     memfile_leases,
     nginx_requests,
@@ -128,6 +163,7 @@ def main():
             'leases_file': {'type': 'path', 'default': '/var/lib/kea/kea-leases4.csv'},
             'nginx_log': {'type': 'path', 'default': '/var/log/nginx/netboot.access.log'},
             'builds_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
+            'reports_dir': {'type': 'path', 'default': '/srv/netboot/reports'},
             'journal': {'type': 'bool', 'default': True},
             'since': {'type': 'str', 'default': ''},
         },
@@ -153,7 +189,8 @@ def main():
     if params['journal']:
         tftp = tftp_requests(_journal(module, ['-t', 'in.tftpd'], params['since']))
         classes = assigned_classes(_journal(module, ['-u', 'kea-dhcp4-server'], params['since']))
-    machines = report(leases, builds, nginx_requests(_read(params['nginx_log'])), tftp, classes or {})
+    agents = agent_results(builds, params['reports_dir']) if params['reports_dir'] else {}
+    machines = report(leases, builds, nginx_requests(_read(params['nginx_log'])), tftp, classes or {}, agents)
     module.exit_json(changed=False, machines=machines, table=table(machines))
 
 

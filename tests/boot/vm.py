@@ -37,14 +37,17 @@ class Machine:
     """One QEMU machine; use as a context manager."""
 
     def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1,
-                 http_boot=False):
-        """``disk``: a qcow2 image as the machine's disk, tried after the network (UEFI only);
-        ``reboot``: restart on reboot instead of stopping; ``http_boot``: UEFI HTTP boot, with OVMF's
-        PXE turned off (UEFI only)."""
+                 http_boot=False, smbios=None):
+        """``disk``: a qcow2 image as the machine's disk, tried after the network; ``reboot``: restart
+        on reboot instead of stopping; ``http_boot``: UEFI HTTP boot, with OVMF's PXE turned off (UEFI
+        only); ``smbios``: the system's vendor, product and serial ({'manufacturer': ..., ...})."""
         if firmware not in ('uefi', 'uefi-secure-boot', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
-        if (disk is not None or http_boot) and not firmware.startswith('uefi'):
-            raise ValueError('a disk and HTTP boot go with the uefi firmware only')
+        if http_boot and not firmware.startswith('uefi'):
+            raise ValueError('HTTP boot goes with the uefi firmware only')
+        if disk is not None and firmware == 'bios-plain-pxe':
+            raise ValueError('the plain PXE machine boots iPXE as its kernel: it has no disk')
+        self.smbios = smbios or {}
         self.http_boot = http_boot
         self.disk = disk
         self.reboot = reboot
@@ -87,19 +90,20 @@ class Machine:
             if self.http_boot:
                 command += ['-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=n',
                             '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=n']
-            if self.disk:
-                command += ['-drive', f'if=none,id=disk0,format=qcow2,file={self.disk}',
-                            '-device', 'virtio-blk-pci,drive=disk0,bootindex=1']
         else:
             sercon = os.path.join(self.workdir, 'sercon-port')
             with open(sercon, 'wb') as handle:
                 handle.write(bytes([0xF8, 0x03, 0x00, 0x00]))  # SeaBIOS console on COM1
             command += ['-machine', 'pc', '-fw_cfg', f'name=etc/sercon-port,file={sercon}',
-                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac}']
+                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},bootindex=0']
             if self.firmware == 'bios-plain-pxe':
                 command += ['-kernel', IPXE_LKRN, '-append', PLAIN_PXE_SCRIPT]
-            else:
-                command += ['-boot', 'n']
+        if self.disk:
+            # Tried after the network: the machine's own disk.
+            command += ['-drive', f'if=none,id=disk0,format=qcow2,file={self.disk}',
+                        '-device', f'virtio-blk-pci,drive=disk0,bootindex=1,serial=NETBOOT-{self.name.upper()[:8]}']
+        if self.smbios:
+            command += ['-smbios', 'type=1,' + ','.join(f'{key}={value}' for key, value in sorted(self.smbios.items()))]
         return command
 
     def __enter__(self):

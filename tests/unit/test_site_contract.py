@@ -95,8 +95,8 @@ def test_the_two_steps_are_the_plan_filters():
     ('proxy', ['netboot.pxe.kea_dhcp4', 'netboot.pxe.proxy_dhcp']),
 ])
 def test_the_roles_run_in_this_order_the_dhcp_role_that_goes_first(mode, dhcp_order):
-    assert SERVER_PLAY['roles'] == ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.ipxe', 'netboot.pxe.radvd',
-                                    'netboot.pxe.package_cache']
+    assert SERVER_PLAY['roles'] == ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.images', 'netboot.pxe.ipxe',
+                                    'netboot.pxe.radvd', 'netboot.pxe.package_cache']
     plan = {'dhcp_mode': mode}
     ran = [included(task) for task in tasks('tasks') if holds(task.get('when'), __netboot_plan=plan)]
     assert ran == [(role, 'main') for role in dhcp_order]

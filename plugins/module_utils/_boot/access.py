@@ -10,6 +10,10 @@ marker deleted from there only). GRUB asks for ``grub/hosts/<MAC with colons>.cf
 are named with hyphens, and a machine without a configuration of its own gets the common menu.
 No directory that holds a token is listed.
 
+The netboot.pxe agent of an image deploy PUTs its report to ``reports/<token>.json``: only its
+machine may, only that file, at most ``REPORT_MAX_BODY``, and nobody may read it over HTTP (boot_info
+reads it on the server). Every other path under ``/reports/`` is refused.
+
 Private module: its API may change without notice.
 """
 
@@ -21,6 +25,10 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD
 PRIVATE_DIRECTORIES = ('/hosts/', '/answers/', '/grub/hosts/')
 # The common GRUB menu, for a machine without a configuration of its own.
 GRUB_MENU = '/grub/menu.cfg'
+# The agents' reports: written by their machine only, read by nobody over HTTP.
+REPORTS = '/reports/'
+# The largest report nginx takes (the reader takes no more either).
+REPORT_MAX_BODY = '64k'
 _HEX = '([0-9a-f]{2})'
 _GRUB_BY_COLONS = ':'.join([_HEX] * 6)
 
@@ -29,10 +37,11 @@ class HostAccessError(ValueError):
     """A machine's files or address that cannot go into an nginx location."""
 
 
-def machine_locations(address, key, script=False, grub_config=False, token=None):
-    """The locations of one machine's files: ``(path, kind)`` with kind ``file``, ``directory``
-    or ``marker`` (may be deleted), for the machine at ``address`` (IPv4) named ``key`` (its MAC,
-    lower case with "-"), with an iPXE ``script``, a ``grub_config`` and a pending build ``token``."""
+def machine_locations(address, key, script=False, grub_config=False, token=None, report=False):
+    """The locations of one machine's files: ``(path, kind)`` with kind ``file``, ``directory``,
+    ``marker`` (may be deleted) or ``report`` (may be written, not read), for the machine at ``address``
+    (IPv4) named ``key`` (its MAC, lower case with "-"), with an iPXE ``script``, a ``grub_config``, a
+    pending build ``token`` and, with ``report`` (an image deploy), the agent's report of that build."""
     if not is_ipv4(address):
         raise HostAccessError(f'a reserved address must be an IPv4 address, got {address!r}')
     if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
@@ -46,6 +55,8 @@ def machine_locations(address, key, script=False, grub_config=False, token=None)
         if not isinstance(token, str) or not BUILD_TOKEN.fullmatch(token):
             raise HostAccessError(f'a build token is 32 hexadecimal digits, got {token!r}')
         locations += [(f'/answers/{token}/', 'directory'), (f'/builds/{token}', 'marker')]
+        if report:
+            locations.append((f'{REPORTS}{token}.json', 'report'))
     return {'address': address, 'locations': locations}
 
 
@@ -64,6 +75,8 @@ def render_nginx_access(machines):
                     ['rewrite "^/grub/hosts/' + _GRUB_BY_COLONS + '\\.cfg$" /grub/hosts/$1-$2-$3-$4-$5-$6.cfg last;'])
     lines += _block('/grub/hosts/', ['autoindex off;', 'limit_except GET {', '    deny all;', '}',
                                      f'try_files $uri {GRUB_MENU};'])
+    lines += ['# Reports: each written by its machine, under its build token; none read over HTTP.']
+    lines += _block(REPORTS, ['deny all;'])
     seen = set()
     for machine in sorted(machines, key=lambda each: each['address']):
         address = machine['address']
@@ -73,6 +86,11 @@ def render_nginx_access(machines):
             if path in seen:
                 raise HostAccessError(f'{path} is given to two machines')
             seen.add(path)
+            if kind == 'report':
+                body = [f'allow {address};', 'deny all;', 'dav_methods PUT;', f'client_max_body_size {REPORT_MAX_BODY};',
+                        'limit_except PUT {', '    deny all;', '}']
+                lines += _block('= ' + path, body)
+                continue
             methods = 'GET DELETE' if kind == 'marker' else 'GET'
             body = [f'allow {address};', 'deny all;', 'autoindex off;']
             if kind == 'marker':

@@ -3,10 +3,11 @@
 
 """Plan the machines with an iPXE script of their own (the ipxe role's ``ipxe_hosts``).
 
-Each entry has a ``mac`` and either menu ``items`` or the ``os`` (a catalog entry)
-to install unattended.  The plan is the list of unattended installs (their answer
-files are rendered by the role) and the per-host scripts, ``hosts/<mac>.ipxe`` (iPXE), or
-for a ``secure_boot`` machine ``grub/hosts/<mac>.cfg`` (GRUB).
+Each entry has a ``mac`` and either menu ``items``, the ``os`` (a catalog entry) to install
+unattended, or the ``image`` (of the images role) that the netboot.pxe agent deploys. The plan is
+the list of installs (the role renders their answer files; an image deploy's job is rendered here)
+and the per-host scripts, ``hosts/<mac>.ipxe`` (iPXE), or for a ``secure_boot`` machine
+``grub/hosts/<mac>.cfg`` (GRUB).
 
 Private module: its API may change without notice.
 """
@@ -14,6 +15,7 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Mapping
 
@@ -33,17 +35,32 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.grub import (
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.ipxe import OWN_DISK_LINES, render_menu
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import MenuError, check_text, normalize_item
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.seed import SeedError, seed
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     DIGITS,
+    DISK_ID,
+    DISK_PATH,
     HOST_NAME,
     HTTP_URL,
+    IMAGE_NAME,
+    KERNEL_ARGS,
+    RELATIVE_PATH,
     SSH_KEY,
     is_ipv4,
     normalize_mac,
 )
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
+        'image', 'disk')
 DEFAULT_TIMEOUT = 1
+# What chooses the disk an image is written to (the agent's rule; every one given must hold).
+DISK_KEYS = ('path', 'serial', 'model', 'min_size', 'max_size')
+# What the agent does after a failed deploy: wait, or power the machine off. Either way the disk was
+# wiped and the machine does not boot again by itself, so a failure never starts a reinstall loop.
+ON_FAILURE = ('wait', 'poweroff')
+# An image deploy's job and the menu item that boots the agent with it.
+JOB_FILE = 'job.json'
+DEPLOY_KEY = 'deploy'
 
 
 class IpxeHostsError(CatalogError):
@@ -72,10 +89,48 @@ def _timeout(where, entry):
     raise IpxeHostsError(f'{where}.timeout: must be a whole number of seconds >= 0 (0 waits forever), got {value!r}')
 
 
+def _size(where, value):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    if isinstance(value, str) and DIGITS.fullmatch(value) and int(value) >= 1:
+        return int(value)
+    raise IpxeHostsError(f'{where}: must be a whole number of bytes >= 1, got {value!r}')
+
+
+def disk_rule(where, value):
+    """The disk rule of an image entry (``disk``), checked: the agent writes the image to the disk that
+    matches every key given (``path``, ``serial``, ``model``, ``min_size``, ``max_size``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise IpxeHostsError(f'{where}: must be a mapping of {", ".join(DISK_KEYS)}, got {value!r}')
+    unknown = sorted(set(value) - set(DISK_KEYS), key=str)
+    if unknown:
+        raise IpxeHostsError(f'{where}: unknown key(s) {", ".join(map(str, unknown))}; known: {", ".join(DISK_KEYS)}')
+    rule = {}
+    if 'path' in value:
+        if not (isinstance(value['path'], str) and DISK_PATH.fullmatch(value['path'])):
+            raise IpxeHostsError(f'{where}.path: {value["path"]!r} is not a disk as the kernel names it, like /dev/sda or '
+                                 '/dev/nvme0n1 (the agent matches the names of /sys/block, not /dev/disk/by-id links)')
+        rule['path'] = value['path']
+    for key in ('serial', 'model'):
+        if key in value:
+            if not (isinstance(value[key], str) and DISK_ID.fullmatch(value[key])):
+                raise IpxeHostsError(f'{where}.{key}: {value[key]!r} is not a disk {key} as the kernel reports it: 1 to 128 '
+                                     'printable ASCII characters, no space at either end (quote it in YAML)')
+            rule[key] = value[key]
+    for key in ('min_size', 'max_size'):
+        if key in value:
+            rule[key] = _size(f'{where}.{key}', value[key])
+    if rule.get('min_size', 0) > rule.get('max_size', rule.get('min_size', 0)):
+        raise IpxeHostsError(f'{where}: min_size {rule["min_size"]} is larger than max_size {rule["max_size"]}')
+    return rule
+
+
 def check_entry(entry, where):
     """Validate one ipxe_hosts entry; return its MAC, lower case with ":"."""
     if not isinstance(entry, dict):
-        raise IpxeHostsError(f'{where}: must be a mapping with a "mac" and "items" or "os", got {entry!r}')
+        raise IpxeHostsError(f'{where}: must be a mapping with a "mac" and "items", "os" or "image", got {entry!r}')
     unknown = sorted(set(entry) - set(KEYS), key=str)
     if unknown:
         described = []
@@ -87,16 +142,27 @@ def check_entry(entry, where):
     if 'items' in entry and 'os' in entry:
         raise IpxeHostsError(f'{where}: has both "items" and "os"; give the menu items or the catalog entry to install, '
                              f'got {entry!r}')
+    for other in ('items', 'os'):
+        if 'image' in entry and other in entry:
+            raise IpxeHostsError(f'{where}: has both "image" and "{other}"; give the image to deploy, the catalog entry to '
+                                 f'install or the menu items, got {entry!r}')
     secure_boot = entry.get('secure_boot', False)
     if not isinstance(secure_boot, bool):
         raise IpxeHostsError(f'{where}.secure_boot: must be true or false, got {secure_boot!r}')
-    if 'items' not in entry and 'os' not in entry and not secure_boot:
+    if 'items' not in entry and 'os' not in entry and 'image' not in entry and not secure_boot:
         raise IpxeHostsError(f'{where}: needs "items" (a non-empty list of menu items) or "os" (the catalog entry to '
-                             f'install), got {entry!r}')
+                             f'install) or "image" (the OS image to deploy), got {entry!r}')
     if 'items' in entry and (not isinstance(entry['items'], list) or not entry['items']):
         raise IpxeHostsError(f'{where}.items: must be a non-empty list of menu items, got {entry["items"]!r}')
     if 'os' in entry and not isinstance(entry['os'], str):
         raise IpxeHostsError(f'{where}.os: must be the name of a catalog entry, got {entry["os"]!r}')
+    if 'image' in entry and not (isinstance(entry['image'], str) and IMAGE_NAME.fullmatch(entry['image'])):
+        raise IpxeHostsError(f'{where}.image: must be the name of an image of ipxe_images (lower-case letters, digits '
+                             f'and "-"), got {entry["image"]!r}')
+    if 'disk' in entry:
+        if 'image' not in entry:
+            raise IpxeHostsError(f'{where}.disk: only goes with "image" (the disk the image is written to), got {entry!r}')
+        disk_rule(f'{where}.disk', entry['disk'])
     hostname = entry.get('hostname')
     if 'hostname' in entry and not (isinstance(hostname, str) and HOST_NAME.fullmatch(hostname)):
         raise IpxeHostsError(f'{where}.hostname: {hostname!r} is not a host name of at most 63 lowercase letters, '
@@ -107,13 +173,20 @@ def check_entry(entry, where):
     template = entry.get('answer_template')
     if 'answer_template' in entry and not (isinstance(template, str) and template):
         raise IpxeHostsError(f'{where}.answer_template: must be the path of a template on the controller, got {template!r}')
+    if 'answer_template' in entry and 'image' in entry:
+        raise IpxeHostsError(f'{where}.answer_template: only goes with "os"; an image deploy\'s answers are its cloud-init '
+                             f'seed, from the ipxe_answer_* variables, got {entry!r}')
     if 'ip' in entry and not is_ipv4(entry['ip']):
         raise IpxeHostsError(f'{where}.ip: must be the machine\'s reserved IPv4 address, got {entry["ip"]!r}')
+    if 'image' in entry and 'ip' not in entry:
+        raise IpxeHostsError(f'{where}: an "image" entry needs "ip", the machine\'s reserved address: its job, its report and '
+                             f'its build marker are served to that address only, got {entry!r}')
     build = entry.get('build', 1)
     if isinstance(build, bool) or not isinstance(build, int) or build < 1:
         raise IpxeHostsError(f'{where}.build: must be a whole number >= 1 (raise it to install again), got {build!r}')
-    if 'build' in entry and 'os' not in entry:
-        raise IpxeHostsError(f'{where}.build: only goes with "os" (an unattended install), got {entry!r}')
+    if 'build' in entry and 'os' not in entry and 'image' not in entry:
+        raise IpxeHostsError(f'{where}.build: only goes with "os" or "image" (an unattended install or an image deploy), '
+                             f'got {entry!r}')
     _timeout(where, entry)
     return mac
 
@@ -203,9 +276,72 @@ def answer_problems(answers):
     return problems
 
 
+def _agent(images, kernel, initrd, args, on_failure):
+    """The settings of image deploys, checked: the image names, and how the agent boots and ends."""
+    images = [] if images is None else images
+    if not isinstance(images, list) or not all(isinstance(image, str) and IMAGE_NAME.fullmatch(image) for image in images):
+        raise IpxeHostsError(f'ipxe_images: must be a list of image names (lower-case letters, digits and "-"), got {images!r}')
+    for variable, value in (('ipxe_agent_kernel', kernel), ('ipxe_agent_initrd', initrd)):
+        if not (isinstance(value, str) and (RELATIVE_PATH.fullmatch(value) or HTTP_URL.fullmatch(value))):
+            raise IpxeHostsError(f'{variable}: must be a path under the HTTP root (like agent/vmlinuz) or an http(s) URL, '
+                                 f'got {value!r}')
+    if not (isinstance(args, str) and KERNEL_ARGS.fullmatch(args)):
+        raise IpxeHostsError(f'ipxe_agent_args: must be plain kernel command-line words (letters, digits and ._,:/=@+-) '
+                             f'one space apart, got {args!r}')
+    if on_failure not in ON_FAILURE:
+        raise IpxeHostsError(f'ipxe_deploy_on_failure: must be one of {", ".join(ON_FAILURE)}, got {on_failure!r}')
+    return {'images': images, 'kernel': kernel, 'initrd': initrd, 'args': args, 'on_failure': on_failure}
+
+
+def _image_install(entry, where, key, mac, index, build, base, agent, answers):
+    """The install of an image entry (kind ``image``) and the menu item that boots the agent with its job.
+    The job (``answers/<token>/job.json``) is written only under a pending build's token."""
+    directory = build['token'] if build is not None else key
+    job_url = f'{base}/answers/{directory}/{JOB_FILE}'
+    hostname = entry.get('hostname', 'host-' + key.replace('-', ''))
+    answer_files = []
+    done_url = ''
+    if build is not None:
+        done_url = f'{base}/builds/{build["token"]}'
+        try:
+            seed_files = seed(answers, hostname, build['token'])
+        except SeedError as exc:
+            raise IpxeHostsError(f'{where}: {exc}') from exc
+        job = {'version': 1, 'image': f'{base}/images/{entry["image"]}/image.json',
+               'disk': disk_rule(f'{where}.disk', entry.get('disk')), 'seed': seed_files,
+               'report_url': f'{base}/reports/{build["token"]}.json', 'done_url': done_url,
+               'on_failure': agent['on_failure']}
+        answer_files.append({'path': f'answers/{directory}/{JOB_FILE}', 'content': json.dumps(job, indent=2) + '\n'})
+    install = {
+        'key': key,
+        'mac': mac,
+        'index': index,
+        'os': '',
+        'image': entry['image'],
+        'hostname': hostname,
+        'kind': 'image',
+        'files': [JOB_FILE],
+        'answer_files': answer_files,
+        'mirror': '',
+        'template': '',
+        'url': job_url,
+        'build': entry.get('build', 1),
+        'directory': directory,
+        'done_url': done_url,
+    }
+    words = [agent['args'], f'BOOTIF=01-{key}', f'netboot.job={job_url}']
+    item = {'key': DEPLOY_KEY, 'label': f'Deploy image {entry["image"]}', 'kernel': agent['kernel'],
+            'initrd': [agent['initrd']], 'args': ' '.join(word for word in words if word)}
+    if entry.get('secure_boot'):
+        # Debian's kernel, signed for Secure Boot.
+        item['signed'] = True
+    return install, [item]
+
+
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
               answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
-              require_address=False):
+              require_address=False, images=None, agent_kernel='agent/vmlinuz', agent_initrd='agent/initrd.img',
+              agent_args='console=tty0 console=ttyS0,115200', deploy_on_failure='wait'):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -237,10 +373,20 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     ``nginx_access`` (text) are the nginx locations that serve a machine with an ``ip`` (its reserved
     address) its script, GRUB configuration, answer files and build marker, to that address only;
     ``require_address`` refuses a machine with a file of its own but no ``ip``.
+
+    An entry with ``image`` (one of ``images``) is an install of kind ``image`` under the same
+    lifecycle: while its build is pending, its script boots the agent (``agent_kernel``,
+    ``agent_initrd`` under ``base_url``, with ``agent_args``, the MAC as ``BOOTIF`` and its job's URL
+    as ``netboot.job``), then its own disk. Its one answer file is the job, ``answers/<token>/job.json``,
+    given whole (``content``, with the cloud-init seed from ``answers``) and only once the builds are
+    known. The agent PUTs its report to ``reports/<token>.json`` (served to the machine's ``ip`` only,
+    which an image entry needs) and, after ``deploy_on_failure`` ``wait`` or ``poweroff``, a failed
+    deploy stays failed until the machine is started again.
     """
     problems = answer_problems(answers or {})
     if problems:
         raise IpxeHostsError('; '.join(problems))
+    agent = _agent(images, agent_kernel, agent_initrd, agent_args, deploy_on_failure)
     if hosts is None:
         hosts = []
     if not isinstance(hosts, list):
@@ -281,17 +427,26 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         key = mac.replace(':', '-')
         # A secure_boot machine boots GRUB: its configuration goes with the GRUB menu.
         scripts = grub_configs if entry.get('secure_boot') else ipxe_scripts
-        if 'items' not in entry and 'os' not in entry:
+        if 'items' not in entry and 'os' not in entry and 'image' not in entry:
             continue
         if 'items' in entry:
             scripts[key] = _script(entry['items'], entry, where, f'{where}.items', menu_title, base_url)
             continue
+        if 'image' in entry and entry['image'] not in agent['images']:
+            raise IpxeHostsError(f'{where}.image: {entry["image"]!r} is not an image of ipxe_images (the images the images '
+                                 f'role publishes, from netboot_images); known: {", ".join(agent["images"]) or "none"}')
         build = (builds or {}).get(key)
         if builds is not None and build is None:
             raise IpxeHostsError(f'{where}: no build is known for {key}; run the build_state module on the installs first')
         if build is not None and build.get('state') == 'installed':
             own_disk = own_disk_config if entry.get('secure_boot') else _own_disk_script
             scripts[key] = own_disk(mac, entry.get('build', 1))
+            continue
+        if 'image' in entry:
+            install, items = _image_install(entry, where, key, mac, index, build, answers_url, agent, answers or {})
+            installs.append(install)
+            scripts[key] = _script(items, entry, where, f'{where}.image', menu_title, base_url,
+                                   only_while=install['done_url'] or None)
             continue
         directory = build['token'] if build is not None else key
         found = entries.get(entry['os'], {})
@@ -342,7 +497,7 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
             continue
         try:
             machines.append(machine_locations(entry['ip'], key, script=key in ipxe_scripts,
-                                              grub_config=key in grub_configs, token=token))
+                                              grub_config=key in grub_configs, token=token, report='image' in entry))
         except HostAccessError as exc:
             raise IpxeHostsError(f'{name}[{index}]: {exc}') from exc
     try:
@@ -352,19 +507,39 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access}
 
 
+def _source_of(item):
+    """Whether an answer file is rendered from a ``template`` or given whole (``content``), or None."""
+    if not isinstance(item, Mapping) or not isinstance(item.get('path'), str):
+        return None
+    if isinstance(item.get('template'), str) and 'content' not in item:
+        return 'template'
+    if isinstance(item.get('content'), str) and 'template' not in item:
+        return 'content'
+    return None
+
+
+def _without_contents(install):
+    """``install`` as a message shows it: a file given whole (it holds password hashes) by its name only."""
+    if not isinstance(install, Mapping) or not isinstance(install.get('answer_files'), list):
+        return install
+    return dict(install, answer_files=[dict(item, content='(not shown)') if isinstance(item, Mapping) and 'content' in item
+                                       else item for item in install['answer_files']])
+
+
 def answer_file_sources(installs):
-    """[(path, template, install)] of every answer file of ``installs`` (host_plan's), in order;
-    refuses installs without their ``answer_files`` and a path given twice."""
+    """[(path, template, install)] of every answer file of ``installs`` (host_plan's) rendered from a
+    template, in order; the files given whole (``content``, an image deploy's job) are the role's to
+    write as they are. Refuses installs without their ``answer_files`` and a path given twice."""
     sources, seen = [], set()
     for index, install in enumerate(installs):
         files = install.get('answer_files') if isinstance(install, Mapping) else None
-        if not isinstance(files, list) or not all(isinstance(item, Mapping) and isinstance(item.get('path'), str)
-                                                  and isinstance(item.get('template'), str) for item in files):
+        if not isinstance(files, list) or not all(_source_of(item) for item in files):
             raise IpxeHostsError(f'installs[{index}] must be an install of ipxe_host_plan, with answer_files '
-                                 f'(path and template of each), got {install!r}')
+                                 f'(path and template of each), got {_without_contents(install)!r}')
         for item in files:
             if item['path'] in seen:
                 raise IpxeHostsError(f'installs[{index}]: answer file {item["path"]} is given twice')
             seen.add(item['path'])
-            sources.append((item['path'], item['template'], install))
+            if _source_of(item) == 'template':
+                sources.append((item['path'], item['template'], install))
     return sources

@@ -2,9 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The boot report: per MAC, the lease Kea gave, the DHCP classes Kea logged, the files fetched
-over TFTP and HTTP (from tftpd's and nginx's logs, matched by address) and the install build.
-Build tokens are never reported: a path that holds one shows its first 4 digits (mask_tokens), a
-build its number, state and time.
+over TFTP and HTTP (from tftpd's and nginx's logs, matched by address), the install build and, for
+an image deploy, the agent's report of it. Build tokens are never reported: a path that holds one
+shows its first 4 digits (mask_tokens), a build its number, state and time.
+
+An agent's report (``reports/<token>.json``, PUT by the machine) is hostile input: it is read only if
+it is a small JSON object of exactly the expected shape; anything else is refused whole, with the
+reason, and nothing of it is used.
 
 Private module: its API may change without notice.
 """
@@ -14,9 +18,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
+import os
 import re
+import stat
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import mask_tokens
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
 
 # nginx's "combined" log format.
 _NGINX = re.compile(r'(?P<address>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" '
@@ -97,15 +105,193 @@ def _lease_time(lease):
     return datetime.datetime.fromtimestamp(ends, datetime.timezone.utc).isoformat(timespec='seconds')
 
 
-def report(leases, builds, http, tftp, classes):
+# --- The agents' reports ------------------------------------------------------------------------
+
+# What nginx takes (access.REPORT_MAX_BODY), and what is read of a report.
+REPORT_MAX_BYTES = 64 * 1024
+REPORT_KEYS = ('status', 'step', 'reason', 'log', 'facts')
+REPORT_STATUSES = ('deployed', 'failed')
+_STEP = re.compile(r'[a-z ]{0,64}')
+REASON_MAX = 500
+LOG_LINES_MAX = 40
+LOG_LINE_MAX = 300
+# The machine's facts as the agent inspects them: each field's kind. A text is printable, on one
+# line, at most FACT_TEXT_MAX characters; a list has at most FACT_LIST_MAX entries.
+FACT_TEXT_MAX = 128
+FACT_LIST_MAX = 64
+_NIC = {'name': 'text', 'mac': 'text', 'driver': 'text', 'link': ('up', 'down'), 'speed': 'count or null'}
+_DISK = {'path': 'text', 'size': 'count', 'model': 'text', 'serial': 'text', 'rotational': 'bool', 'removable': 'bool'}
+FACTS = {
+    'mac': 'text',
+    'nics': [_NIC],
+    'system': {'vendor': 'text', 'product': 'text', 'serial': 'text', 'uuid': 'text'},
+    'cpu': {'model': 'text', 'count': 'count'},
+    'memory': 'count',
+    'disks': [_DISK],
+    'firmware': {'mode': ('bios', 'uefi'), 'secure_boot': 'bool'},
+}
+# Whole numbers up to 2**63 (a disk's size in bytes, a speed in Mb/s).
+_COUNT_MAX = 2 ** 63
+
+
+class ReportRefused(ValueError):
+    """A report that is not of the expected shape; the message says why, never what it held."""
+
+
+def _printable(value, limit):
+    return isinstance(value, str) and len(value) <= limit and value.isprintable()
+
+
+def _fact(value, kind, where):
+    """``value`` checked against ``kind`` (FACTS' notation), as the report returns it."""
+    if isinstance(kind, dict):
+        if not isinstance(value, dict):
+            raise ReportRefused(f'{where} is not an object')
+        if set(value) - set(kind):
+            raise ReportRefused(f'{where} has keys other than {", ".join(kind)}')
+        return {key: _fact(value[key], kind[key], f'{where}.{key}') for key in kind if key in value}
+    if isinstance(kind, list):
+        if not isinstance(value, list) or len(value) > FACT_LIST_MAX:
+            raise ReportRefused(f'{where} is not a list of at most {FACT_LIST_MAX} entries')
+        return [_fact(entry, kind[0], f'{where}[{index}]') for index, entry in enumerate(value)]
+    if isinstance(kind, tuple):
+        if value not in kind or not isinstance(value, str):
+            raise ReportRefused(f'{where} is not one of {", ".join(kind)}')
+        return value
+    if kind == 'text':
+        if not _printable(value, FACT_TEXT_MAX):
+            raise ReportRefused(f'{where} is not a text of at most {FACT_TEXT_MAX} printable characters on one line')
+        return mask_tokens(value)
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise ReportRefused(f'{where} is not true or false')
+        return value
+    if value is None and kind == 'count or null':
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _COUNT_MAX:
+        raise ReportRefused(f'{where} is not a whole number >= 0' + (' or null' if kind == 'count or null' else ''))
+    return value
+
+
+def _refuse_constant(name):
+    raise ReportRefused(f'it holds {name}, which JSON does not have')
+
+
+def _refuse_float(_text):
+    raise ReportRefused('it holds a number with a fraction or an exponent')
+
+
+def _object(pairs):
+    keys = [key for key, _value in pairs]
+    if len(keys) != len(set(keys)):
+        raise ReportRefused('an object has a key twice')
+    return dict(pairs)
+
+
+def check_report(data):
+    """The report of an agent (``data``, the bytes of ``reports/<token>.json``), checked whole:
+    ``{'status', 'step', 'reason', 'log', 'facts'}`` (tokens in its texts masked). Raises
+    ReportRefused, saying why, for anything but a JSON object of at most REPORT_MAX_BYTES with
+    keys among REPORT_KEYS: ``status`` deployed or failed, ``step`` at most 64 of a-z and space,
+    ``reason`` at most 500 printable characters (one line), ``log`` at most 40 such lines of at most
+    300, ``facts`` of the shape FACTS describes."""
+    if not isinstance(data, bytes):
+        raise ReportRefused('it is not a file')
+    if len(data) > REPORT_MAX_BYTES:
+        raise ReportRefused(f'it is larger than {REPORT_MAX_BYTES} bytes')
+    try:
+        text = data.decode('utf-8')
+        value = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_refuse_float)
+    except UnicodeDecodeError:
+        raise ReportRefused('it is not UTF-8 text') from None
+    except RecursionError:
+        raise ReportRefused('it is nested too deeply') from None
+    except ValueError as exc:  # JSONDecodeError; an integer of too many digits
+        if isinstance(exc, ReportRefused):
+            raise
+        raise ReportRefused('it is not JSON') from None
+    if not isinstance(value, dict):
+        raise ReportRefused('it is not a JSON object')
+    if set(value) - set(REPORT_KEYS):
+        raise ReportRefused(f'it has keys other than {", ".join(REPORT_KEYS)}')
+    status = value.get('status')
+    if status not in REPORT_STATUSES or not isinstance(status, str):
+        raise ReportRefused(f'status is not {" or ".join(REPORT_STATUSES)}')
+    step = value.get('step', '')
+    if not isinstance(step, str) or not _STEP.fullmatch(step):
+        raise ReportRefused('step is not at most 64 lower-case letters and spaces')
+    reason = value.get('reason', '')
+    if not _printable(reason, REASON_MAX):
+        raise ReportRefused(f'reason is not a text of at most {REASON_MAX} printable characters on one line')
+    log = value.get('log', [])
+    if not isinstance(log, list) or len(log) > LOG_LINES_MAX:
+        raise ReportRefused(f'log is not a list of at most {LOG_LINES_MAX} lines')
+    for index, line in enumerate(log):
+        if not _printable(line, LOG_LINE_MAX):
+            raise ReportRefused(f'log[{index}] is not a text of at most {LOG_LINE_MAX} printable characters on one line')
+    facts = _fact(value['facts'], FACTS, 'facts') if value.get('facts') is not None else None
+    return {'status': status, 'step': step, 'reason': mask_tokens(reason), 'log': [mask_tokens(line) for line in log],
+            'facts': facts}
+
+
+def agent_result(data):
+    """What the report ``data`` (bytes) says, or ``status`` ``refused`` with ``reason`` ``report refused:
+    <why>`` and nothing of the report."""
+    try:
+        return check_report(data)
+    except ReportRefused as exc:
+        return {'status': 'refused', 'step': '', 'reason': f'report refused: {exc}', 'log': [], 'facts': None}
+
+
+def _read_bounded(path):
+    """The first REPORT_MAX_BYTES + 1 bytes of the regular file at ``path`` (no symbolic link
+    followed), None if there is none, or '' (not bytes) if something else is there."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ''
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return ''
+    with os.fdopen(descriptor, 'rb') as handle:
+        return handle.read(REPORT_MAX_BYTES + 1)
+
+
+def agent_results(builds, directory):
+    """{key: agent_result} of the builds (build_state's records) whose agent reported under
+    ``directory`` (``<http root>/reports``): ``<token>.json``; a build without a report is left out."""
+    results = {}
+    for key, build in builds.items():
+        token = build.get('token') if isinstance(build, dict) else None
+        if not isinstance(token, str) or not BUILD_TOKEN.fullmatch(token):
+            continue
+        data = _read_bounded(os.path.join(directory, f'{token}.json'))
+        if data is not None:
+            results[key] = agent_result(data)
+    return results
+
+
+def agent_summary(result):
+    """One line of an agent's result: deployed, failed at its step with its reason, or the refusal."""
+    if result['status'] == 'deployed':
+        return 'deployed'
+    if result['status'] == 'failed':
+        return 'failed' + (f' at {result["step"]}' if result['step'] else '') + (f': {result["reason"]}' if result['reason'] else '')
+    return result['reason']
+
+
+def report(leases, builds, http, tftp, classes, agents=None):
     """{mac: machine} from Kea's leases (lease4-get-all), the builds (build_state), the requests
-    of nginx_requests and tftp_requests, and assigned_classes. A machine is any MAC with a lease,
-    a build or logged classes; the files are matched to it by the address of its lease."""
+    of nginx_requests and tftp_requests, assigned_classes and the agents' results (agent_results).
+    A machine is any MAC with a lease, a build or logged classes; the files are matched to it by the
+    address of its lease; ``agent`` is its agent's result, or None."""
     machines = {}
 
     def machine(mac):
         return machines.setdefault(mac, {'mac': mac, 'address': '', 'hostname': '', 'lease_ends': '', 'classes': [],
-                                         'tftp': [], 'http': [], 'build': None})
+                                         'tftp': [], 'http': [], 'build': None, 'agent': None})
 
     for lease in leases:
         mac = str(lease.get('hw-address', '')).lower()
@@ -116,6 +302,8 @@ def report(leases, builds, http, tftp, classes):
     for key, build in builds.items():
         entry = machine(key.replace('-', ':'))
         entry['build'] = {'build': build['build'], 'state': build['state'], 'since': build['since']}
+        if key in (agents or {}):
+            entry['agent'] = agents[key]
     for mac, (_time, names) in classes.items():
         machine(mac)['classes'] = names
     by_address = {entry['address']: entry for entry in machines.values() if entry['address']}
@@ -141,7 +329,8 @@ def table(machines):
             ','.join(dict.fromkeys(item['file'] for item in entry['tftp'])) or '-',
             str(len(entry['http'])),
             max(fetched) if fetched else '-',
-            f'{build["build"]} {build["state"]} since {build["since"]}' if build else '-',
+            (f'{build["build"]} {build["state"]} since {build["since"]}' if build else '-')
+            + (f'; {agent_summary(entry["agent"])}' if entry.get('agent') else ''),
         ))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return [' '.join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in rows]

@@ -146,7 +146,8 @@ def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
     subprocess.run(command, check=True)
     try:
         statuses = []
-        for path in (f'builds/{token}', f'answers/{token}/preseed.cfg', 'hosts/52-54-00-12-34-56.ipxe', 'menu.ipxe'):
+        for path in (f'builds/{token}', f'answers/{token}/preseed.cfg', 'hosts/52-54-00-12-34-56.ipxe', 'menu.ipxe',
+                     f'reports/{token}.json'):
             try:
                 with urllib.request.urlopen(f'http://127.0.0.1:{port}/{path}', timeout=5) as response:
                     statuses.append(response.status)
@@ -155,7 +156,8 @@ def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
     finally:
         subprocess.run(command + ['-s', 'stop'], check=False)
     # The machine's files are not this client's (127.0.0.1); the rest of the root is served as before.
-    assert statuses == [403, 403, 403, 404]
+    assert statuses == [403, 403, 403, 404, 403]
     log = (tmp_path / 'access.log').read_text()
     assert token not in log
     assert '"GET /builds/TOKEN HTTP/1.1" 403' in log and '"GET /answers/TOKEN/preseed.cfg HTTP/1.1" 403' in log
+    assert '"GET /reports/TOKEN.json HTTP/1.1" 403' in log

@@ -98,6 +98,10 @@ ONE_INTERFACE_PLAN = {
         'proxy_dhcp_next_server': '10.0.0.2',
         'proxy_dhcp_secure_boot_macs': [],
         'proxy_dhcp_secure_boot_file': '',
+        'images_entries': [],
+        'images_agent': False,
+        'images_http_root': '/srv/netboot',
+        'ipxe_images': [],
     },
     'boot_vars_set': {},
     'overridden': [],
@@ -164,6 +168,10 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'proxy_dhcp_next_server': address,
         'proxy_dhcp_secure_boot_macs': [],
         'proxy_dhcp_secure_boot_file': '',
+        'images_entries': [],
+        'images_agent': False,
+        'images_http_root': '/srv/netboot',
+        'ipxe_images': [],
     }
     assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
@@ -332,7 +340,8 @@ def test_every_role_variable_can_be_overridden_and_the_list_is_sorted():
 
 def test_the_two_steps_give_the_role_variables_the_play_passed_before():
     assert not set(ROLE_VARS) & set(BOOT_VARS)
-    assert len(ROLE_VARS) + len(BOOT_VARS) == 30
+    # The 30 the play passed before, and the images': the images role's and the names the ipxe role takes.
+    assert len(ROLE_VARS) + len(BOOT_VARS) == 34
     assert set(BOOT_VARS) == set(FROM_IPXE_ROLE)
 
 
@@ -707,6 +716,10 @@ NOT_AS_IN_JINJA = {
     'proxy_dhcp_next_server': '10.77.50.2',
     'proxy_dhcp_secure_boot_macs': [],
     'proxy_dhcp_secure_boot_file': '',
+    'images_entries': [],
+    'images_agent': False,
+    'images_http_root': '/srv/netboot',
+    'ipxe_images': [],
 }
 NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'boot_vars_set': {}}
 # What the ipxe role stages on the typical server: the second step gives Kea what the old play did.
@@ -920,3 +933,34 @@ def test_beside_a_foreign_dhcp_server_the_proxy_hands_secure_boot_machines_the_s
     result = role_vars({'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'ipxe_hosts': hosts})
     assert result['proxy_dhcp_secure_boot_macs'] == [MAC1] and result['proxy_dhcp_secure_boot_file'] == 'shimx64.efi'
     assert result['ipxe_secure_boot'] is True and result['kea_dhcp4_subnets'][0]['reservations'] == []
+
+
+IMAGES = [{'name': 'debian-13', 'form': 'archive', 'build': {'suite': 'trixie'}},
+          {'name': 'vendor', 'form': 'raw', 'url': 'https://images.example/disk.raw.xz', 'checksum': 'sha256:' + 'a' * 64}]
+
+
+def test_the_images_go_to_the_images_role_and_their_names_to_the_ipxe_role():
+    result = role_vars({'netboot_interface': 'eth1', 'netboot_images': IMAGES, 'ipxe_http_root': '/srv/boot'})
+    assert (result['images_entries'], result['ipxe_images'], result['images_http_root']) == (
+        IMAGES, ['debian-13', 'vendor'], '/srv/boot')
+    assert result['images_agent'] is False
+
+
+@pytest.mark.parametrize('hosts, agent', [
+    ([], False),
+    ([{'mac': MAC1, 'os': 'debian-13'}], False),
+    ([{'mac': MAC1, 'ip': '10.0.0.20', 'image': 'debian-13'}], True),
+])
+def test_the_agent_is_built_while_a_machine_deploys_an_image(hosts, agent):
+    assert role_vars({'netboot_interface': 'eth1', 'netboot_images': IMAGES, 'ipxe_hosts': hosts})['images_agent'] is agent
+
+
+@pytest.mark.parametrize('images, message', [
+    ({'name': 'x'}, "netboot_images must be a list of images, got {'name': 'x'}"),
+    ([{'name': 'Bad Name', 'form': 'raw', 'build': {'suite': 'trixie'}}], "netboot_images[0].name"),
+    ([IMAGES[0], IMAGES[0]], "netboot_images[1].name 'debian-13' is given twice"),
+])
+def test_bad_images_fail_the_plan_naming_the_entry(images, message):
+    with pytest.raises(PlanError) as error:
+        plan({'netboot_interface': 'eth1', 'netboot_images': images})
+    assert message in str(error.value)

@@ -40,6 +40,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import (
     MenuError,
     check_text,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.seed import SeedError, seed
 from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import (
     FINGERPRINT_KEY,
     HEADER,
@@ -48,6 +49,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea.apply import (
     render,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    HOST_NAME,
     HTTP_URL,
     SSH_KEY,
     TFTP_URL,
@@ -480,6 +482,103 @@ def test_accepted_answers_add_no_line_or_directive_to_an_answer_file(data):
         'storage': {'layout': {'name': 'direct'}},
         'late-commands': [f'curl -fsS --retry 5 -X DELETE http://10.0.0.2/builds/{BUILD_TOKEN}']}}
     assert set(yaml.safe_load(render_answers('meta-data.j2', install, answers))) == {'instance-id', 'local-hostname'}
+
+
+# --- The cloud-init seed of an image deploy ---------------------------------------------------
+# JSON in a YAML file: whatever the inventory holds, the seed is refused or yaml.safe_load (as
+# cloud-init reads it) gives exactly the keys and values meant, and no line more.
+
+PROXY = st.one_of(st.just(''), joined('http://', DNS_LABEL, maybe(':', st.integers(min_value=1, max_value=65535).map(str)), '/'))
+# Any text, and printable ASCII with every character JSON or YAML could read as syntax.
+SEED_TEXT = st.one_of(WIDE, st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12),
+                      st.sampled_from(('#', ': x', '- a', '"', "'", '\\', '{}', '[', '&a', '*a', '!!python/object x', '? x',
+                                       '%YAML 1.1', '---', '...', '|', '>', 'null', 'true', '0x10', '~', '', ' ')))
+
+
+def seed_data(wide):
+    """(answers, host name): plain values, or with ``wide`` any text, plain values with tricky pieces put in, or YAML syntax."""
+    values = (lambda plain: st.one_of(answer(plain), SEED_TEXT)) if wide else (lambda plain: plain)
+    return st.tuples(
+        st.fixed_dictionaries(dict({variable: values(plain) for variable, plain in PLAIN.items()},
+                                   **{SSH_KEYS: st.lists(values(PLAIN_SSH_KEY), max_size=3),
+                                      'ipxe_answer_proxy': values(PROXY)})),
+        values(HOSTNAME))
+
+
+SEED_DATA = st.sampled_from((False, False, True)).flatmap(seed_data)
+
+
+def intended_user_data(answers, hostname):
+    """What the user-data must say: the answers, as they are."""
+    locked = answers[PASSWORD] in ('!', '*')
+    user = {'name': answers['ipxe_answer_user'], 'shell': '/bin/bash', 'groups': ['sudo'], 'lock_passwd': locked}
+    user.update({'sudo': 'ALL=(ALL) NOPASSWD:ALL'} if locked else {'passwd': answers[PASSWORD]})
+    user['ssh_authorized_keys'] = answers[SSH_KEYS]
+    document = {'hostname': hostname, 'fqdn': f'{hostname}.{answers["ipxe_answer_domain"]}' if answers['ipxe_answer_domain'] else hostname,
+                'manage_etc_hosts': True, 'users': [user], 'disable_root': True, 'ssh_pwauth': False,
+                'timezone': answers['ipxe_answer_timezone'], 'locale': answers['ipxe_answer_locale']}
+    locale = answers['ipxe_answer_locale']
+    if not locale.startswith(('C.', 'POSIX')) and locale not in ('C', 'POSIX'):
+        charset = locale.split('.', 1)[1].split('@')[0] if '.' in locale else 'UTF-8'
+        document['write_files'] = [{'path': '/etc/locale.gen', 'content': f'{locale} {charset}\n', 'permissions': '0644'}]
+    if answers['ipxe_answer_proxy']:
+        document['apt'] = {'proxy': answers['ipxe_answer_proxy']}
+    return document
+
+
+# The answers a seed holds (the keyboard is the installers' only).
+SEEDED = ('ipxe_answer_locale', 'ipxe_answer_timezone', 'ipxe_answer_domain', 'ipxe_answer_user', PASSWORD, 'ipxe_answer_proxy')
+
+
+def printable_ascii(answers, hostname):
+    texts = [answers[variable] for variable in SEEDED] + list(answers[SSH_KEYS]) + [hostname]
+    return all(isinstance(text, str) and re.fullmatch(r'[ -~]*', text) for text in texts)
+
+
+@PROPERTY
+@given(SEED_DATA)
+@example(({**GOOD_ANSWERS, SSH_KEYS: ['a"\n#cloud-config\nruncmd: [reboot]'], 'ipxe_answer_proxy': ''}, 'web1'))
+@example(({**GOOD_ANSWERS, SSH_KEYS: [], PASSWORD: '*', 'ipxe_answer_proxy': 'http://x/\u2028bootcmd: [x]'}, 'web1'))
+def test_a_seed_is_refused_or_says_exactly_the_answers(data):
+    answers, hostname = data
+    try:
+        files = seed(answers, hostname, BUILD_TOKEN)
+    except SeedError:
+        assert not (printable_ascii(answers, hostname) and HOST_NAME.fullmatch(hostname)), 'printable ASCII was refused'
+        # The answers the installers take are never refused here.
+        assert answer_problems({variable: answers[variable] for variable in SEEDED + (SSH_KEYS,)}) or not HOST_NAME.fullmatch(hostname)
+        return
+    assert printable_ascii(answers, hostname) and HOST_NAME.fullmatch(hostname)
+    user_data = files['user-data']
+    assert user_data.startswith('#cloud-config\n') and user_data.endswith('}\n')
+    assert yaml.safe_load(user_data) == intended_user_data(answers, hostname)
+    assert yaml.safe_load(files['meta-data']) == {'instance-id': 'netboot-0123456789ab', 'local-hostname': hostname}
+    # No line more than the same seed of plain values has.
+    plain = dict(answers, **{variable: 'x' for variable in PLAIN if variable != PASSWORD},
+                 **{SSH_KEYS: ['k'] * len(answers[SSH_KEYS]), 'ipxe_answer_proxy': 'p' if answers['ipxe_answer_proxy'] else ''})
+    plain[PASSWORD] = answers[PASSWORD] if answers[PASSWORD] in ('!', '*') else '$6$x'
+    for name, text in files.items():
+        assert len(text.split('\n')) == len(seed(plain, 'web1', BUILD_TOKEN)[name].split('\n')), name
+
+
+@PROPERTY
+@given(st.sampled_from(('!', '*')), st.booleans())
+def test_a_locked_password_locks_the_user_and_sets_no_password(password, keys):
+    answers = dict(GOOD_ANSWERS, **{PASSWORD: password, SSH_KEYS: [GOOD_ANSWERS[SSH_KEYS]] if keys else []})
+    (user,) = yaml.safe_load(seed(answers, 'web1', BUILD_TOKEN)['user-data'])['users']
+    assert user['lock_passwd'] is True and 'passwd' not in user
+    (user,) = yaml.safe_load(seed(dict(answers, **{PASSWORD: '$6$salt$hash'}), 'web1', BUILD_TOKEN)['user-data'])['users']
+    assert user['lock_passwd'] is False and user['passwd'] == '$6$salt$hash' and 'sudo' not in user
+
+
+def test_a_refused_password_hash_is_not_shown():
+    for value in ('pass\nword', 'caf\xe9 secret', 12345):
+        try:
+            seed(dict(GOOD_ANSWERS, **{PASSWORD: value, SSH_KEYS: []}), 'web1', BUILD_TOKEN)
+        except SeedError as error:
+            assert str(value) not in str(error) and repr(value) not in str(error) and PASSWORD in str(error)
+        else:
+            raise AssertionError(f'{value!r} was taken')
 
 
 # --- URLs ------------------------------------------------------------------------------------

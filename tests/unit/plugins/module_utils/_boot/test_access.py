@@ -116,3 +116,79 @@ def test_nginx_serves_each_machine_its_own_files_only(served):
     assert request(f'{base}/answers/{TOKEN}/preseed.cfg', method='DELETE')[0] == 403
     assert request(f'{base}/builds/{TOKEN}', method='DELETE')[0] == 204
     assert not (root / 'builds' / TOKEN).exists()
+
+
+# --- The agent's report: PUT by its machine only, read by nobody over HTTP
+
+OTHER_TOKEN = 'fedcba9876543210fedcba9876543210'
+
+
+def test_an_image_deploy_may_write_its_report():
+    assert machine_locations('10.0.0.50', KEY, script=True, token=TOKEN, report=True)['locations'] == [
+        (f'/hosts/{KEY}.ipxe', 'file'), (f'/answers/{TOKEN}/', 'directory'), (f'/builds/{TOKEN}', 'marker'),
+        (f'/reports/{TOKEN}.json', 'report')]
+    # Without a pending build there is nothing to report to.
+    assert machine_locations('10.0.0.50', KEY, script=True, report=True)['locations'] == [(f'/hosts/{KEY}.ipxe', 'file')]
+
+
+def test_the_report_location_takes_a_put_from_its_machine_only():
+    text = render_nginx_access([machine_locations('10.0.0.50', KEY, token=TOKEN, report=True)])
+    block = text.split(f'location = /reports/{TOKEN}.json {{\n', 1)[1].split('\n}\n', 1)[0]
+    assert block.split('\n') == ['    allow 10.0.0.50;', '    deny all;', '    dav_methods PUT;', '    client_max_body_size 64k;',
+                                 '    limit_except PUT {', '        deny all;', '    }']
+    assert 'location /reports/ {\n    deny all;\n}\n' in text
+
+
+@pytest.fixture
+def reporting(tmp_path):
+    """nginx on loopback with the reports of two image deploys: one of the machine at 127.0.0.1 (this test), one elsewhere."""
+    port = free_port()
+    root = tmp_path / 'root'
+    (root / 'reports').mkdir(parents=True)
+    access = render_nginx_access([machine_locations('127.0.0.1', KEY, script=True, token=TOKEN, report=True),
+                                  machine_locations('10.0.0.51', '52-54-00-12-34-57', script=True, token=OTHER_TOKEN,
+                                                    report=True)])
+    (tmp_path / 'access.conf').write_text(access)
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:{port};\nroot {root};\nautoindex on;\n'
+                                      f'include {tmp_path}/access.conf;\n}}')
+    subprocess.run(command, check=True)
+    try:
+        yield f'http://127.0.0.1:{port}', root / 'reports'
+    finally:
+        subprocess.run(command + ['-s', 'stop'], check=False)
+
+
+def send(url, method, body=None):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, method=method), timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_nginx_takes_a_machine_report_and_serves_it_to_nobody(reporting):
+    base, reports = reporting
+    report = b'{"status": "deployed", "step": "", "reason": "", "log": []}'
+    # The machine at 127.0.0.1 writes its report, and may write it again (a retried deploy).
+    assert send(f'{base}/reports/{TOKEN}.json', 'PUT', report) == 201
+    assert (reports / f'{TOKEN}.json').read_bytes() == report
+    assert send(f'{base}/reports/{TOKEN}.json', 'PUT', b'{}') == 204
+    assert (reports / f'{TOKEN}.json').read_bytes() == b'{}'
+    # Nobody reads or deletes it over HTTP, not even its machine.
+    for method in ('GET', 'HEAD', 'DELETE', 'POST'):
+        assert send(f'{base}/reports/{TOKEN}.json', method, b'' if method == 'POST' else None) == 403, method
+    # Another machine's report, any other name, and the directory are refused.
+    assert send(f'{base}/reports/{OTHER_TOKEN}.json', 'PUT', report) == 403
+    assert send(f'{base}/reports/{TOKEN}.json.tmp', 'PUT', report) == 403
+    assert send(f'{base}/reports/{TOKEN}', 'PUT', report) == 403
+    assert send(f'{base}/reports/', 'GET') == 403
+    assert sorted(path.name for path in reports.iterdir()) == [f'{TOKEN}.json']
+
+
+def test_nginx_refuses_a_report_larger_than_64_kib(reporting):
+    base, reports = reporting
+    assert send(f'{base}/reports/{TOKEN}.json', 'PUT', b' ' * (64 * 1024)) == 201
+    assert send(f'{base}/reports/{TOKEN}.json', 'PUT', b'x' * (64 * 1024 + 1)) == 413
+    assert (reports / f'{TOKEN}.json').read_bytes() == b' ' * (64 * 1024)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 import pytest
@@ -23,6 +24,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.hosts import (
     host_plan,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.ipxe import render_menu
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.seed import locale_gen, seed
 from ansible_collections.netboot.pxe.tests.lib.ipxe_lint import lint_script
 
 from role_data import role_vars
@@ -240,7 +242,7 @@ KNOWN = 'known: mac, items, os, hostname, ip, default, timeout, answer_template'
 BAD = [
     pytest.param('52:54:00:12:34:56', "ipxe_hosts: must be a list of entries, got '52:54:00:12:34:56'", id='not-a-list'),
     pytest.param({'mac': MAC, 'os': 'debian-13'}, 'ipxe_hosts: must be a list of entries', id='a-mapping'),
-    pytest.param([MAC], "ipxe_hosts[0]: must be a mapping with a \"mac\" and \"items\" or \"os\", got '52:54:00:12:34:56'",
+    pytest.param([MAC], "ipxe_hosts[0]: must be a mapping with a \"mac\" and \"items\", \"os\" or \"image\", got '52:54:00:12:34:56'",
                  id='entry-not-a-mapping'),
     pytest.param([dict(OS_HOST, hostnmae='web1')], f'ipxe_hosts[0]: unknown key(s) hostnmae (did you mean hostname?); {KNOWN}',
                  id='unknown-key-typo'),
@@ -341,7 +343,8 @@ def test_messages_name_the_variable_given():
 
 def test_errors_are_catalog_errors():
     assert issubclass(IpxeHostsError, CatalogError)
-    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot')
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
+                    'image', 'disk')
 
 
 def test_entries_are_checked_before_any_script_is_rendered():
@@ -598,3 +601,183 @@ def test_require_address_refuses_a_machine_whose_token_would_be_as_public_as_its
         plan([{'mac': MAC, 'os': 'debian-13'}], require_address=True)
     assert str(error.value).startswith('ipxe_hosts[0]: has no "ip"')
     assert plan([{'mac': MAC, 'ip': '10.0.0.50', 'os': 'debian-13'}], require_address=True)['installs']
+
+
+# --- Image deploys: the netboot.pxe agent writes an OS image, under the same build lifecycle
+
+IMAGES = ['trixie', 'web-raw']
+IMAGE_HOST = {'mac': MAC, 'ip': '10.0.0.50', 'image': 'trixie'}
+KEY = MAC.replace(':', '-')
+PENDING = {KEY: {'token': TOKEN, 'state': 'pending'}}
+SEED_ANSWERS = dict(GOOD_ANSWERS, ipxe_answer_proxy='http://10.0.0.2:3142/')
+
+
+def image_plan(hosts, **kwargs):
+    return plan(hosts, images=kwargs.pop('images', IMAGES), **kwargs)
+
+
+def test_a_pending_image_deploy_boots_the_agent_with_its_job():
+    result = image_plan([dict(IMAGE_HOST, hostname='web1', disk={'serial': 'S4EW 1', 'min_size': '1000', 'max_size': 2000})],
+                        builds=PENDING, answers=SEED_ANSWERS)
+    script = result['scripts'][KEY]
+    assert lint_script(script) == []
+    job_url = f'http://10.0.0.2/answers/{TOKEN}/job.json'
+    assert script.split('\n')[:3] == ['#!ipxe', '', f'imgfetch --name only-while http://10.0.0.2/builds/{TOKEN} || goto own-disk']
+    assert ('kernel http://10.0.0.2/agent/vmlinuz initrd=initrd.img console=tty0 console=ttyS0,115200 '
+            f'BOOTIF=01-{KEY} netboot.job={job_url} || goto failed') in script.split('\n')
+    assert 'initrd http://10.0.0.2/agent/initrd.img || goto failed' in script.split('\n')
+    assert 'item deploy Deploy image trixie' in script.split('\n')
+    (install,) = result['installs']
+    install = dict(install)
+    job = install.pop('answer_files')
+    assert install == {'key': KEY, 'mac': MAC, 'index': 0, 'os': '', 'image': 'trixie', 'hostname': 'web1', 'kind': 'image',
+                       'files': ['job.json'], 'mirror': '', 'template': '', 'url': job_url, 'build': 1,
+                       'directory': TOKEN, 'done_url': f'http://10.0.0.2/builds/{TOKEN}'}
+    assert [item['path'] for item in job] == [f'answers/{TOKEN}/job.json'] and 'template' not in job[0]
+    assert job[0]['content'].endswith('}\n')
+    assert json.loads(job[0]['content']) == {
+        'version': 1, 'image': 'http://10.0.0.2/images/trixie/image.json',
+        'disk': {'serial': 'S4EW 1', 'min_size': 1000, 'max_size': 2000},
+        'seed': seed(SEED_ANSWERS, 'web1', TOKEN),
+        'report_url': f'http://10.0.0.2/reports/{TOKEN}.json', 'done_url': f'http://10.0.0.2/builds/{TOKEN}',
+        'on_failure': 'wait'}
+    # The job, the marker and the report are the machine's alone.
+    access = result['nginx_access']
+    for path in (f'^~ /answers/{TOKEN}/', f'= /builds/{TOKEN}', f'= /reports/{TOKEN}.json', f'= /hosts/{KEY}.ipxe'):
+        block = access.split(f'location {path} {{\n', 1)[1].split('\n}', 1)[0]
+        assert block.split('\n')[:2] == ['    allow 10.0.0.50;', '    deny all;'], path
+    # Rendered whole: not one of the files the answer_files lookup renders from a template.
+    assert answer_file_sources(result['installs']) == []
+
+
+def test_an_image_deploy_takes_the_agent_settings():
+    result = image_plan([dict(IMAGE_HOST, disk=None)], builds=PENDING, agent_kernel='http://10.0.0.9/k/vmlinuz',
+                        agent_initrd='boot/agent.img', agent_args='', deploy_on_failure='poweroff')
+    script = result['scripts'][KEY]
+    assert (f'kernel http://10.0.0.9/k/vmlinuz initrd=agent.img BOOTIF=01-{KEY} netboot.job=http://10.0.0.2/answers/{TOKEN}/job.json'
+            ' || goto failed') in script.split('\n')
+    job = json.loads(result['installs'][0]['answer_files'][0]['content'])
+    assert (job['on_failure'], job['disk']) == ('poweroff', {})
+
+
+def test_an_image_deploy_without_builds_is_checked_but_has_no_job_yet():
+    result = image_plan([dict(IMAGE_HOST, build=2)])
+    (install,) = result['installs']
+    assert (install['answer_files'], install['directory'], install['done_url'], install['build']) == ([], KEY, '', 2)
+    assert install['url'] == f'http://10.0.0.2/answers/{KEY}/job.json'
+    assert 'only-while' not in result['scripts'][KEY]
+    assert '/reports/' not in result['nginx_access'].split('location /reports/ {\n    deny all;\n}\n', 1)[1]
+
+
+def test_an_installed_image_deploy_boots_its_own_disk():
+    result = image_plan([dict(IMAGE_HOST, build=3)], builds={KEY: {'token': TOKEN, 'state': 'installed'}})
+    assert result['installs'] == []
+    assert 'build 3 installed' in result['scripts'][KEY] and 'agent' not in result['scripts'][KEY]
+    assert TOKEN not in result['nginx_access']
+
+
+def test_a_secure_boot_image_deploy_boots_the_signed_agent_kernel_from_grub():
+    result = image_plan([dict(IMAGE_HOST, secure_boot=True)], builds=PENDING)
+    assert result['scripts'] == {}
+    config = result['grub_configs'][KEY]
+    assert config.splitlines()[2:4] == [f'load_env --file (http,10.0.0.2)/builds/{TOKEN} netboot_pending',
+                                        f'if [ "$netboot_pending" = "{TOKEN}" ]; then']
+    assert ('        linux (http,10.0.0.2)/agent/vmlinuz console=tty0 console=ttyS0,115200 '
+            f'BOOTIF=01-{KEY} netboot.job=http://10.0.0.2/answers/{TOKEN}/job.json') in config.splitlines()
+    assert '        initrd (http,10.0.0.2)/agent/initrd.img' in config.splitlines()
+    assert 'left out' not in config
+
+
+BAD_IMAGES = [
+    pytest.param([dict(IMAGE_HOST, os='debian-13')], 'ipxe_hosts[0]: has both "image" and "os"', id='image-and-os'),
+    pytest.param([dict(IMAGE_HOST, items=[LOCAL_ITEM])], 'ipxe_hosts[0]: has both "image" and "items"', id='image-and-items'),
+    pytest.param([{'mac': MAC, 'image': 'trixie'}],
+                 'ipxe_hosts[0]: an "image" entry needs "ip", the machine\'s reserved address: its job, its report and its '
+                 "build marker are served to that address only, got {'mac': '52:54:00:12:34:56', 'image': 'trixie'}", id='no-ip'),
+    pytest.param([dict(IMAGE_HOST, image='bookworm')],
+                 "ipxe_hosts[0].image: 'bookworm' is not an image of ipxe_images (the images the images role publishes, from "
+                 'netboot_images); known: trixie, web-raw', id='image-unknown'),
+    pytest.param([dict(IMAGE_HOST, image='Trixie')], "ipxe_hosts[0].image: must be the name of an image of ipxe_images "
+                 "(lower-case letters, digits and \"-\"), got 'Trixie'", id='image-upper-case'),
+    pytest.param([dict(IMAGE_HOST, image='trixie\n')], "ipxe_hosts[0].image: must be the name", id='image-newline'),
+    pytest.param([dict(IMAGE_HOST, image=['trixie'])], "ipxe_hosts[0].image: must be the name", id='image-a-list'),
+    pytest.param([dict(IMAGE_HOST, disk={'size': 1})], 'ipxe_hosts[0].disk: unknown key(s) size; known: path, serial, model, '
+                 'min_size, max_size', id='disk-unknown-key'),
+    pytest.param([dict(IMAGE_HOST, disk='/dev/sda')], "ipxe_hosts[0].disk: must be a mapping of path, serial, model, min_size, "
+                 "max_size, got '/dev/sda'", id='disk-a-string'),
+    pytest.param([dict(IMAGE_HOST, disk={'path': '/dev/disk/by-id/ata-X'})],
+                 "ipxe_hosts[0].disk.path: '/dev/disk/by-id/ata-X' is not a disk as the kernel names it", id='disk-path-link'),
+    pytest.param([dict(IMAGE_HOST, disk={'path': 'sda'})], "ipxe_hosts[0].disk.path: 'sda' is not a disk", id='disk-path-relative'),
+    pytest.param([dict(IMAGE_HOST, disk={'path': '/dev/sda\n'})], "ipxe_hosts[0].disk.path: '/dev/sda\\n'", id='disk-path-newline'),
+    pytest.param([dict(IMAGE_HOST, disk={'serial': 'S4EW\n"x": 1'})], 'ipxe_hosts[0].disk.serial: \'S4EW\\n"x": 1\' is not a disk '
+                 'serial as the kernel reports it', id='disk-serial-newline'),
+    pytest.param([dict(IMAGE_HOST, disk={'serial': 12345})], 'ipxe_hosts[0].disk.serial: 12345 is not a disk serial', id='disk-serial-number'),
+    pytest.param([dict(IMAGE_HOST, disk={'model': ' QEMU '})], "ipxe_hosts[0].disk.model: ' QEMU ' is not a disk model", id='disk-model-spaces'),
+    pytest.param([dict(IMAGE_HOST, disk={'min_size': 0})], 'ipxe_hosts[0].disk.min_size: must be a whole number of bytes >= 1, got 0',
+                 id='disk-min-size-zero'),
+    pytest.param([dict(IMAGE_HOST, disk={'max_size': True})], 'ipxe_hosts[0].disk.max_size: must be a whole number of bytes >= 1, '
+                 'got True', id='disk-max-size-bool'),
+    pytest.param([dict(IMAGE_HOST, disk={'max_size': '1 TB'})], "ipxe_hosts[0].disk.max_size: must be a whole number of bytes >= 1, "
+                 "got '1 TB'", id='disk-max-size-words'),
+    pytest.param([dict(IMAGE_HOST, disk={'min_size': 2000, 'max_size': 1000})],
+                 'ipxe_hosts[0].disk: min_size 2000 is larger than max_size 1000', id='disk-min-above-max'),
+    pytest.param([dict(OS_HOST, disk={'path': '/dev/sda'})], 'ipxe_hosts[0].disk: only goes with "image"', id='disk-without-image'),
+    pytest.param([dict(IMAGE_HOST, answer_template='/tmp/x.j2')], 'ipxe_hosts[0].answer_template: only goes with "os"',
+                 id='image-answer-template'),
+    pytest.param([dict(IMAGE_HOST, default='trixie')], "ipxe_hosts[0].default: 'trixie' is not the key of one of its items; keys: "
+                 'deploy', id='image-default'),
+]
+
+
+@pytest.mark.parametrize('hosts, message', BAD_IMAGES)
+def test_bad_image_entries_name_the_variable_and_the_value(hosts, message):
+    for builds in (None, PENDING):
+        with pytest.raises(IpxeHostsError) as error:
+            image_plan(copy.deepcopy(hosts), builds=builds)
+        assert message in str(error.value)
+
+
+@pytest.mark.parametrize('settings, message', [
+    pytest.param({'images': 'trixie'}, "ipxe_images: must be a list of image names (lower-case letters, digits and \"-\"), "
+                 "got 'trixie'", id='images-a-string'),
+    pytest.param({'images': ['trixie', 'a b']}, "ipxe_images: must be a list of image names", id='images-bad-name'),
+    pytest.param({'agent_kernel': '/srv/netboot/agent/vmlinuz'}, "ipxe_agent_kernel: must be a path under the HTTP root (like "
+                 "agent/vmlinuz) or an http(s) URL, got '/srv/netboot/agent/vmlinuz'", id='kernel-absolute'),
+    pytest.param({'agent_kernel': 'agent/../vmlinuz'}, 'ipxe_agent_kernel: must be a path', id='kernel-dot-dot'),
+    pytest.param({'agent_initrd': 'agent/initrd.img || shell'}, 'ipxe_agent_initrd: must be a path', id='initrd-command'),
+    pytest.param({'agent_args': 'quiet || shell'}, "ipxe_agent_args: must be plain kernel command-line words (letters, digits and "
+                 "._,:/=@+-) one space apart, got 'quiet || shell'", id='args-command'),
+    pytest.param({'agent_args': 'quiet\ninit=/bin/sh'}, 'ipxe_agent_args: must be plain', id='args-newline'),
+    pytest.param({'agent_args': 'a=${x}'}, 'ipxe_agent_args: must be plain', id='args-expansion'),
+    pytest.param({'deploy_on_failure': 'reboot'}, "ipxe_deploy_on_failure: must be one of wait, poweroff, got 'reboot'",
+                 id='on-failure-reboot'),
+])
+def test_bad_agent_settings(settings, message):
+    with pytest.raises(IpxeHostsError) as error:
+        image_plan([IMAGE_HOST], **settings)
+    assert message in str(error.value)
+
+
+def test_answer_file_sources_skip_the_files_given_whole_and_never_show_them():
+    installs = [{'answer_files': [{'path': 'answers/a/preseed.cfg', 'template': 'answers/preseed.cfg.j2'},
+                                  {'path': 'answers/a/job.json', 'content': '{"seed": "$6$hash"}'}]}]
+    assert [source[:2] for source in answer_file_sources(installs)] == [('answers/a/preseed.cfg', 'answers/preseed.cfg.j2')]
+    for files in ([{'path': 'answers/a/job.json', 'content': '$6$hash', 'template': 'x.j2'}],
+                  [{'path': 'answers/a/job.json', 'content': ['$6$hash']}]):
+        with pytest.raises(IpxeHostsError) as error:
+            answer_file_sources([{'answer_files': files}])
+        assert str(error.value).startswith('installs[0] must be an install of ipxe_host_plan') and '$6$hash' not in str(error.value)
+    with pytest.raises(IpxeHostsError, match='answer file answers/a/job.json is given twice'):
+        answer_file_sources([{'answer_files': [{'path': 'answers/a/job.json', 'content': ''}]},
+                             {'answer_files': [{'path': 'answers/a/job.json', 'template': 'x.j2'}]}])
+
+
+@pytest.mark.parametrize('locale, line', [
+    ('en_US.UTF-8', 'en_US.UTF-8 UTF-8\n'),
+    ('ca_ES.UTF-8@valencia', 'ca_ES.UTF-8@valencia UTF-8\n'),
+    ('de_DE', 'de_DE UTF-8\n'),
+    ('C.UTF-8', ''),
+    ('POSIX', ''),
+])
+def test_the_seed_makes_debian_generate_the_locale(locale, line):
+    assert locale_gen(locale) == line

@@ -1,0 +1,159 @@
+"""From an empty disk to the machine's own running system: the netboot.pxe agent deploys an image.
+
+Two machines with empty virtual disks: a SeaBIOS one takes the root file-system archive (the agent
+partitions, unpacks and installs GRUB from the image), an OVMF one the raw disk image (streamed to
+its disk). Each network-boots the agent under its build's token, deploys, reports, deletes its build
+marker and reboots; the next network boot sends it to its own disk, which must come up with the
+inventory's hostname at the login prompt and the inventory's SSH key installed by cloud-init (the
+fingerprint cloud-init prints). Before that, a corrupt image: the deploy fails with the reason, the
+report shows it, and the machine does not boot its disk.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
+sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
+sys.path.insert(0, os.path.join(TOP, 'extensions', 'molecule', 'utils', 'lib'))
+
+from netboot_checks import builds, run_report, run_site  # noqa: E402  pylint: disable=wrong-import-position
+from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
+
+NETWORK = 'netboot-test-boot'
+HTTP_ROOT = '/srv/netboot'
+# name: (firmware, MAC, address, hostname, image, its file)
+DEPLOYS = {
+    'image-bios': ('bios', '52:54:00:77:20:21', '10.77.20.21', 'lab-bios-image', 'debian-13', 'root.tar.zst'),
+    'image-uefi': ('uefi', '52:54:00:77:20:22', '10.77.20.22', 'lab-uefi-image', 'debian-13-uefi', 'disk.raw.zst'),
+}
+RESULTS = os.path.join(TOP, '.cache', 'results')
+
+
+@pytest.fixture(scope='module')
+def server():
+    inventory = os.environ['MOLECULE_INVENTORY_FILE']
+    name = AnsibleRunner(inventory).get_hosts('netboot_servers')[0]
+    return testinfra.get_host(f'docker://{name}')
+
+
+@pytest.fixture(scope='module')
+def ssh_key():
+    """The inventory's SSH key (ipxe_answer_ssh_keys) and the fingerprint cloud-init prints for it."""
+    inventory = os.environ['MOLECULE_INVENTORY_FILE']
+    runner = AnsibleRunner(inventory)
+    name = runner.get_hosts('netboot_servers')[0]
+    key = runner.get_variables(name)['ipxe_answer_ssh_keys'][0]
+    digest = hashlib.sha256(base64.b64decode(key.split()[1])).hexdigest()
+    return key, ':'.join(digest[index:index + 2] for index in range(0, len(digest), 2))
+
+
+def empty_disk(directory, name):
+    path = os.path.join(directory, f'{name}.qcow2')
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path, '8G'], check=True)
+    return path
+
+
+def key_of(mac):
+    return mac.replace(':', '-')
+
+
+def http_requests(server, address):
+    """(method, path, status) of every request from ``address`` in nginx's access log."""
+    log = server.check_output('cat /var/log/nginx/netboot.access.log')
+    return [(match.group(2), match.group(3), int(match.group(4)))
+            for match in re.finditer(r'^(\S+) .*?"([A-Z]+) (\S+) HTTP/[^"]*" ([0-9]{3}) ', log, re.MULTILINE)
+            if match.group(1) == address]
+
+
+def report_of(server, token):
+    """The agent's report of the build ``token``, as it sent it."""
+    return json.loads(server.file(f'{HTTP_ROOT}/reports/{token}.json').content_string)
+
+
+def test_a_corrupt_image_fails_the_deploy_and_the_machine_does_not_boot_its_disk(server, tmp_path):
+    _firmware, mac, address, hostname, image, file_name = DEPLOYS['image-bios']
+    served = f'{HTTP_ROOT}/images/{image}/{file_name}'
+    token = builds(server)[key_of(mac)]['token']
+    # One byte more: the file is no longer the one image.json names.
+    server.check_output(f'cp -p {served} {served}.good && printf x >> {served}')
+    try:
+        with Machine('corrupt', NETWORK, 'bios', mac, memory=1536, disk=empty_disk(str(tmp_path), 'corrupt')) as machine:
+            waiting = machine.wait_for('netboot-agent: waiting', timeout=600)
+            assert waiting is not None, f'the agent did not stop; serial log in {machine.serial_log}'
+            assert machine.first('checksum mismatch') is not None
+            assert machine.process.poll() is None, 'the machine rebooted after a failed deploy'
+            assert machine.first(f'{hostname} login:') is None
+    finally:
+        server.check_output(f'mv {served}.good {served}')
+    report = report_of(server, token)
+    assert (report['status'], report['step']) == ('failed', 'write image')
+    assert report['reason'].startswith(f'checksum mismatch for http://10.77.20.2/images/{image}/{file_name}')
+    # The build stays pending: its marker is there, no own-disk boot.
+    assert ('DELETE', '/builds/TOKEN', 204) not in http_requests(server, address)
+    assert builds(server)[key_of(mac)]['state'] == 'pending'
+    shown = run_report()
+    assert shown.returncode == 0, shown.stdout[-3000:]
+    assert re.search(rf'{re.escape(mac)}.*failed.*write image.*checksum mismatch', shown.stdout), shown.stdout[-3000:]
+    assert token not in shown.stdout
+
+
+def deploy(name, disk, results):
+    firmware, mac, _address, hostname, _image, _file = DEPLOYS[name]
+    with Machine(name, NETWORK, firmware, mac, memory=1536, disk=disk, reboot=True) as machine:
+        results[name] = {'login': machine.wait_for(f'{hostname} login:', timeout=900),
+                         'deployed': machine.first('netboot-agent: deployed'),
+                         'lines': [line for _seconds, line in machine.lines], 'serial_log': machine.serial_log}
+
+
+def test_both_machines_deploy_their_image_and_boot_their_own_disk(server, ssh_key):
+    tokens = {name: builds(server)[key_of(DEPLOYS[name][1])]['token'] for name in DEPLOYS}
+    results = {}
+    with tempfile.TemporaryDirectory(prefix='netboot-deploy-') as directory:
+        threads = [threading.Thread(target=deploy, args=(name, empty_disk(directory, name), results)) for name in DEPLOYS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, 'deploy-times.json'), 'w', encoding='utf-8') as handle:
+        json.dump({name: {'deployed': result['deployed'], 'login': result['login']} for name, result in results.items()},
+                  handle, indent=2, sort_keys=True)
+    for name, (_firmware, mac, address, hostname, image, file_name) in DEPLOYS.items():
+        result = results[name]
+        assert result['deployed'] is not None, f'{name} did not deploy; serial log in {result["serial_log"]}'
+        assert result['login'] is not None, f'{name} did not reach its login prompt; serial log in {result["serial_log"]}'
+        # cloud-init installed the inventory's key for the inventory's user.
+        text = '\n'.join(result['lines'])
+        assert ssh_key[1] in text, f'{name}: no fingerprint of the inventory key; serial log in {result["serial_log"]}'
+        report = report_of(server, tokens[name])
+        assert (report['status'], report['step'], report['reason']) == ('deployed', '', '')
+        requests = http_requests(server, address)
+        # The agent fetched its job and the image, deleted its marker; the next boot found it gone.
+        assert ('GET', '/answers/TOKEN/job.json', 200) in requests, requests
+        assert ('GET', f'/images/{image}/{file_name}', 200) in requests, requests
+        assert ('DELETE', '/builds/TOKEN', 204) in requests, requests
+        scripts = [index for index, request in enumerate(requests) if request[1] == f'/hosts/{key_of(mac)}.ipxe']
+        assert len(scripts) >= 2, requests
+        after_deploy = requests[scripts[-1]:]
+        assert not [path for _method, path, _status in after_deploy if path.startswith(('/agent/', '/images/'))], after_deploy
+
+
+def test_the_next_run_notes_the_machines_installed_and_changes_nothing_else(server):
+    result = run_site()
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    for _firmware, mac, *_rest in DEPLOYS.values():
+        assert builds(server)[key_of(mac)]['state'] == 'installed'
+        assert 'boots its own disk' in server.file(f'{HTTP_ROOT}/hosts/{key_of(mac)}.ipxe').content_string
+    again = run_site()
+    assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]

@@ -1,0 +1,415 @@
+"""The netboot.pxe agent's steps, on fake machines: inspect, choose the disk, write the image, report."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import io
+import json
+import lzma
+import os
+import pathlib
+
+import pytest
+
+AGENT = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'images' / 'files' / 'netboot-agent.py'
+SPEC = importlib.util.spec_from_file_location('netboot_agent', AGENT)
+agent = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(agent)
+
+GIB = 1024 ** 3
+
+
+def disk(path, size, model='', serial='', removable=False):
+    return {'path': path, 'size': size, 'model': model, 'serial': serial, 'rotational': False, 'removable': removable}
+
+
+DISKS = [disk('/dev/sda', 480 * GIB, 'SSD-480', 'S1'), disk('/dev/sdb', 4000 * GIB, 'HDD-4T', 'H1'),
+         disk('/dev/sdc', 32 * GIB, 'USB stick', 'U1', removable=True), disk('/dev/nvme0n1', 960 * GIB, 'NVMe', 'N1')]
+
+
+# --- the job ---
+
+def test_cmdline_args_take_the_netboot_words_and_bootif():
+    args = agent.cmdline_args('console=ttyS0 netboot.job=http://10.0.0.2/answers/x/job.json BOOTIF=01-52-54-00-aa-bb-cc quiet')
+    assert args == {'netboot.job': 'http://10.0.0.2/answers/x/job.json', 'BOOTIF': '01-52-54-00-aa-bb-cc'}
+
+
+@pytest.mark.parametrize('bootif, mac', [
+    ('01-52-54-00-AA-bb-cc', '52:54:00:aa:bb:cc'),
+    ('52-54-00-aa-bb-cc', ''),
+    ('01-52-54-00-aa-bb', ''),
+    (None, ''),
+])
+def test_boot_mac(bootif, mac):
+    assert agent.boot_mac(bootif) == mac
+
+
+def test_log_tail_is_what_the_server_reader_takes():
+    log = agent.Log()
+    for number in range(50):
+        log(f'line {number}')
+    log('x' * 1000 + '\nsecond\tline\x1b[0m')
+    tail = log.tail()
+    assert len(tail) == agent.LOG_TAIL
+    assert tail[0] == 'netboot-agent: line 11'
+    assert all(len(line) <= agent.LINE_MAX and line.isprintable() for line in tail)
+
+
+# --- inspect ---
+
+def write(root, path, text):
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+@pytest.fixture
+def machine_tree(tmp_path):
+    sys_root, proc_root = tmp_path / 'sys', tmp_path / 'proc'
+    write(sys_root, 'class/dmi/id/sys_vendor', 'Acme\n')
+    write(sys_root, 'class/dmi/id/product_name', 'Rack9\n')
+    write(sys_root, 'class/dmi/id/product_serial', 'SN42\n')
+    write(sys_root, 'class/dmi/id/product_uuid', '6e1c5b2a-0000-4000-8000-000000000001\n')
+    for name, mac, carrier, speed in (('eno1', '52:54:00:AA:00:01', '1', '1000'), ('eno2', '52:54:00:aa:00:02', '0', '-1')):
+        write(sys_root, f'class/net/{name}/address', mac + '\n')
+        write(sys_root, f'class/net/{name}/carrier', carrier + '\n')
+        write(sys_root, f'class/net/{name}/speed', speed + '\n')
+        driver = sys_root / 'bus/pci/drivers/e1000e'
+        driver.mkdir(parents=True, exist_ok=True)
+        (sys_root / f'class/net/{name}/device').mkdir()
+        os.symlink(driver, sys_root / f'class/net/{name}/device/driver')
+    write(sys_root, 'class/net/lo/address', '00:00:00:00:00:00\n')
+    write(sys_root, 'block/vda/size', str(8 * GIB // 512) + '\n')
+    write(sys_root, 'block/vda/serial', 'DISK123\n')
+    write(sys_root, 'block/vda/queue/rotational', '1\n')
+    write(sys_root, 'block/vda/removable', '0\n')
+    write(sys_root, 'block/sr0/size', '2097152\n')
+    write(sys_root, 'block/loop0/size', '0\n')
+    write(sys_root, 'block/nvme0n1/size', str(16 * GIB // 512) + '\n')
+    write(sys_root, 'block/nvme0n1/device/model', 'QEMU NVMe Ctrl\n')
+    write(sys_root, 'block/nvme0n1/device/serial', 'NV1\n')
+    write(sys_root, 'block/nvme0n1/queue/rotational', '0\n')
+    write(sys_root, 'block/nvme0n1/removable', '0\n')
+    write(proc_root, 'cpuinfo', 'processor\t: 0\nmodel name\t: QEMU Virtual CPU\n\nprocessor\t: 1\nmodel name\t: QEMU Virtual CPU\n')
+    write(proc_root, 'meminfo', 'MemTotal:        2035712 kB\nMemFree:          100 kB\n')
+    return sys_root, proc_root
+
+
+def test_inspect_reads_the_machine(machine_tree):
+    sys_root, proc_root = machine_tree
+    facts = agent.inspect(str(sys_root), str(proc_root), mac='52:54:00:aa:00:01')
+    assert facts == {
+        'mac': '52:54:00:aa:00:01',
+        'nics': [{'name': 'eno1', 'mac': '52:54:00:aa:00:01', 'driver': 'e1000e', 'link': 'up', 'speed': 1000},
+                 {'name': 'eno2', 'mac': '52:54:00:aa:00:02', 'driver': 'e1000e', 'link': 'down', 'speed': None}],
+        'system': {'vendor': 'Acme', 'product': 'Rack9', 'serial': 'SN42', 'uuid': '6e1c5b2a-0000-4000-8000-000000000001'},
+        'cpu': {'model': 'QEMU Virtual CPU', 'count': 2},
+        'memory': 2035712 * 1024,
+        'disks': [disk('/dev/nvme0n1', 16 * GIB, 'QEMU NVMe Ctrl', 'NV1'),
+                  dict(disk('/dev/vda', 8 * GIB, '', 'DISK123'), rotational=True)],
+        'firmware': {'mode': 'bios', 'secure_boot': False},
+    }
+
+
+@pytest.mark.parametrize('variable, secure_boot', [(None, False), (b'\x06\x00\x00\x00\x01', True), (b'\x06\x00\x00\x00\x00', False)])
+def test_firmware_mode_and_secure_boot(tmp_path, variable, secure_boot):
+    efivars = tmp_path / 'firmware/efi/efivars'
+    efivars.mkdir(parents=True)
+    if variable is not None:
+        (efivars / agent.SECURE_BOOT_VAR).write_bytes(variable)
+    assert agent.firmware(str(tmp_path)) == {'mode': 'uefi', 'secure_boot': secure_boot}
+
+
+# --- choose the disk ---
+
+@pytest.mark.parametrize('rule, size, chosen', [
+    ({}, 10 * GIB, '/dev/sda'),
+    ({}, 600 * GIB, '/dev/nvme0n1'),
+    # The removable stick is never chosen by default, even when it is the smallest.
+    ({}, 1 * GIB, '/dev/sda'),
+    ({'path': '/dev/sdc'}, 1 * GIB, '/dev/sdc'),
+    ({'serial': 'H1'}, 10 * GIB, '/dev/sdb'),
+    ({'model': 'NVMe'}, 10 * GIB, '/dev/nvme0n1'),
+    ({'min_size': 900 * GIB}, 10 * GIB, '/dev/nvme0n1'),
+    ({'min_size': 900 * GIB, 'max_size': 1000 * GIB}, 10 * GIB, '/dev/nvme0n1'),
+    ({'max_size': 500 * GIB}, 10 * GIB, '/dev/sda'),
+])
+def test_choose_disk(rule, size, chosen):
+    assert agent.choose_disk(DISKS, rule, size)['path'] == chosen
+
+
+@pytest.mark.parametrize('rule, size', [
+    ({'serial': 'nope'}, 1),
+    ({}, 5000 * GIB),
+    ({'model': 'SSD-480', 'min_size': 500 * GIB}, 1),
+])
+def test_no_disk_matched_names_the_rule_and_the_disks(rule, size):
+    with pytest.raises(agent.AgentError, match=r'no disk matched .* disks: /dev/sda \(515396075520 bytes, model SSD-480, serial S1\)'):
+        agent.choose_disk(DISKS, rule, size)
+
+
+@pytest.mark.parametrize('path, number, partition', [('/dev/vda', 3, '/dev/vda3'), ('/dev/nvme0n1', 2, '/dev/nvme0n1p2'),
+                                                     ('/dev/mmcblk0', 1, '/dev/mmcblk0p1')])
+def test_partition_path(path, number, partition):
+    assert agent.partition_path(path, number) == partition
+
+
+# --- the archive's disk ---
+
+def test_partition_table_is_bios_boot_esp_and_root():
+    assert agent.partition_table() == (
+        'label: gpt\n'
+        'size=1MiB, type=21686148-6449-6E6F-744E-656564454649, name="bios"\n'
+        'size=512MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="esp"\n'
+        'type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="root"\n')
+
+
+def test_fstab_names_the_file_systems_by_uuid():
+    assert agent.fstab('1111-root', 'AB12-CD34').splitlines() == [
+        'UUID=1111-root / ext4 errors=remount-ro 0 1', 'UUID=AB12-CD34 /boot/efi vfat umask=0077 0 2']
+
+
+# Recorded from `sfdisk --json /dev/vda` after a raw image was written.
+SFDISK_JSON = {'partitiontable': {'label': 'gpt', 'id': '0C2B3C5A-0000-4000-8000-000000000000', 'device': '/dev/vda',
+                                  'unit': 'sectors', 'firstlba': 2048, 'lastlba': 8388574, 'sectorsize': 512,
+                                  'partitions': [
+                                      {'node': '/dev/vda1', 'start': 2048, 'size': 131072,
+                                       'type': 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 'uuid': 'A', 'name': 'esp'},
+                                      {'node': '/dev/vda2', 'start': 133120, 'size': 4059136,
+                                       'type': '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709', 'uuid': 'B', 'name': 'root'}]}}
+
+
+def test_the_root_partition_of_a_raw_image():
+    assert agent.root_partition(SFDISK_JSON) == 2
+    data_only = json.loads(json.dumps(SFDISK_JSON).replace('4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
+                                                           '0fc63daf-8483-4772-8e79-3d69d8477de4'))
+    assert agent.root_partition(data_only) == 2
+    no_root = json.loads(json.dumps(SFDISK_JSON).replace('4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709', ESP_TYPE))
+    with pytest.raises(agent.AgentError, match='no Linux root partition'):
+        agent.root_partition(no_root)
+
+
+ESP_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B'
+
+
+@pytest.mark.parametrize('grubs, firmware, expected', [
+    (['i386-pc', 'x86_64-efi'], 'bios', [['grub-install', '--target=i386-pc', '/dev/vda'],
+                                         ['grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', '--removable',
+                                          '--no-nvram']]),
+    (['x86_64-efi'], 'uefi', [['grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', '--removable',
+                               '--no-nvram']]),
+    (['i386-pc'], 'bios', [['grub-install', '--target=i386-pc', '/dev/vda']]),
+])
+def test_the_boot_loaders_the_image_holds_are_installed(tmp_path, grubs, firmware, expected):
+    for grub in grubs:
+        (tmp_path / 'usr/lib/grub' / grub).mkdir(parents=True)
+    commands = agent.bootloader_commands(str(tmp_path), '/dev/vda', firmware)
+    assert commands == [['chroot', str(tmp_path)] + command
+                        for command in expected + [['grub-mkconfig', '-o', '/boot/grub/grub.cfg']]]
+
+
+def test_an_image_without_the_boot_loader_the_firmware_needs_fails(tmp_path):
+    with pytest.raises(agent.AgentError, match='holds no GRUB'):
+        agent.bootloader_commands(str(tmp_path), '/dev/vda', 'bios')
+    (tmp_path / 'usr/lib/grub/i386-pc').mkdir(parents=True)
+    with pytest.raises(agent.AgentError, match='boots UEFI but the image holds GRUB for BIOS only'):
+        agent.bootloader_commands(str(tmp_path), '/dev/vda', 'uefi')
+
+
+def test_the_seed_files_are_private():
+    files = agent.seed_files({'meta-data': 'instance-id: a\n', 'user-data': '#cloud-config\n{}\n', 'junk': 'x'})
+    assert files == [('var/lib/cloud/seed/nocloud/meta-data', 'instance-id: a\n', 0o600),
+                     ('var/lib/cloud/seed/nocloud/user-data', '#cloud-config\n{}\n', 0o600)]
+
+
+# --- streaming ---
+
+class Response(io.BytesIO):
+    status = 200
+
+
+def opener_of(files):
+    """An opener that serves ``files`` ({url: bytes}) and records the requests."""
+    requests = []
+
+    def opener(request, timeout=None):
+        url = request if isinstance(request, str) else request.full_url
+        requests.append((getattr(request, 'method', None) or 'GET', url, getattr(request, 'data', None)))
+        if url not in files:
+            raise OSError(f'404 {url}')
+        return Response(files[url])
+    opener.requests = requests
+    return opener
+
+
+def sha256(data):
+    return 'sha256:' + hashlib.sha256(data).hexdigest()
+
+
+RAW = bytes(range(256)) * 4096
+
+
+@pytest.mark.parametrize('compression, packed', [('none', RAW), ('gz', gzip.compress(RAW)), ('xz', lzma.compress(RAW))])
+def test_a_raw_image_is_streamed_to_the_disk(tmp_path, compression, packed):
+    target = tmp_path / 'disk'
+    target.write_bytes(b'\xff' * (len(RAW) + 4096))
+    size = agent.write_raw('http://s/images/a/disk', sha256(packed), compression, str(target), opener_of({'http://s/images/a/disk': packed}))
+    assert size == len(packed)
+    assert target.read_bytes()[:len(RAW)] == RAW
+
+
+def test_a_checksum_mismatch_fails_after_the_last_byte(tmp_path):
+    target = tmp_path / 'disk'
+    target.write_bytes(b'\0' * len(RAW))
+    with pytest.raises(agent.ChecksumError, match=r'checksum mismatch for http://s/x: got sha256:[0-9a-f]{64} \(1048576 bytes\), '
+                                                  r'expected sha256:0{64}'):
+        agent.write_raw('http://s/x', 'sha256:' + '0' * 64, 'none', str(target), opener_of({'http://s/x': RAW}))
+
+
+def test_a_broken_compressed_stream_fails_naming_the_tool(tmp_path):
+    target = tmp_path / 'disk'
+    target.write_bytes(b'\0' * 16)
+    with pytest.raises(agent.AgentError, match='^gzip failed on http://s/x'):
+        agent.write_raw('http://s/x', sha256(b'not gzip'), 'gz', str(target), opener_of({'http://s/x': b'not gzip'}))
+
+
+@pytest.mark.parametrize('checksum', ['md5:abc', 'sha256:XYZ', 'sha256'])
+def test_unsupported_checksums_are_refused(checksum):
+    with pytest.raises(agent.AgentError, match='unsupported checksum'):
+        agent.Digest(checksum)
+
+
+# --- a whole run, on a fake machine ---
+
+class FakeMachine:
+    def __init__(self, log, outputs=None, fail=None):
+        self.log = log
+        self.commands = []
+        self.files = {}
+        self.wiped = []
+        self.outputs = outputs or {}
+        self.fail = fail
+
+    def run(self, command, input_text=None):
+        self.commands.append(command)
+        if self.fail and command[0] == self.fail:
+            raise agent.AgentError(f'{command[0]} failed (exit status 1): no space left')
+        return self.outputs.get(command[0], '')
+
+    def write(self, path, content, mode):
+        self.files[path] = (content, mode)
+
+    def wipe(self, path):
+        self.wiped.append(path)
+
+
+FACTS = {'disks': [disk('/dev/vda', 8 * GIB, serial='DISK123')], 'firmware': {'mode': 'uefi', 'secure_boot': False}}
+SEED = {'meta-data': 'instance-id: netboot-1\n', 'user-data': '#cloud-config\n{"hostname": "web1"}\n'}
+
+
+def raw_job(tmp_path, data, checksum=None):
+    image = {'file': 'disk.raw', 'checksum': checksum or sha256(data), 'form': 'raw', 'compression': 'none', 'size': len(data)}
+    files = {'http://s/images/a/image.json': json.dumps(image).encode(), 'http://s/images/a/disk.raw': data}
+    job = {'version': 1, 'image': 'http://s/images/a/image.json', 'disk': {}, 'seed': SEED,
+           'report_url': 'http://s/reports/t.json', 'done_url': 'http://s/builds/t'}
+    return job, opener_of(files)
+
+
+def test_a_raw_deploy_writes_the_image_then_the_seed(tmp_path, monkeypatch):
+    target = tmp_path / 'vda'
+    target.write_bytes(b'\0' * len(RAW))
+    facts = {'disks': [disk(str(target), len(RAW))], 'firmware': {'mode': 'uefi', 'secure_boot': False}}
+    job, opener = raw_job(tmp_path, RAW)
+    log = agent.Log()
+    machine = FakeMachine(log, outputs={'sfdisk': json.dumps(SFDISK_JSON)})
+    monkeypatch.setattr(agent.os, 'makedirs', lambda *args, **kwargs: None)
+    assert agent.run(job, log, machine, facts, opener) == ('deployed', '', '')
+    assert target.read_bytes() == RAW
+    assert ['sfdisk', '--quiet', '--relocate', 'gpt-bak-std', str(target)] in machine.commands
+    assert ['mount', str(target) + '2', '/target'] in machine.commands
+    assert machine.files == {'/target/var/lib/cloud/seed/nocloud/meta-data': (SEED['meta-data'], 0o600),
+                             '/target/var/lib/cloud/seed/nocloud/user-data': (SEED['user-data'], 0o600)}
+    assert machine.commands[-2:] == [['umount', '--recursive', '/target'], ['sync']]
+    assert machine.wiped == []
+
+
+def test_a_checksum_mismatch_wipes_the_disk_and_fails(tmp_path):
+    target = tmp_path / 'vda'
+    target.write_bytes(b'\0' * len(RAW))
+    facts = {'disks': [disk(str(target), len(RAW))], 'firmware': {'mode': 'bios', 'secure_boot': False}}
+    job, opener = raw_job(tmp_path, RAW, checksum='sha256:' + 'ab' * 32)
+    log = agent.Log()
+    machine = FakeMachine(log)
+    status, step, reason = agent.run(job, log, machine, facts, opener)
+    assert (status, step) == ('failed', 'write image')
+    assert reason.startswith('checksum mismatch for http://s/images/a/disk.raw')
+    assert machine.wiped == [str(target)]
+    assert machine.files == {}
+
+
+def test_no_disk_fails_before_anything_is_written(tmp_path):
+    job, opener = raw_job(tmp_path, RAW)
+    log = agent.Log()
+    machine = FakeMachine(log)
+    facts = {'disks': [disk('/dev/vda', 1024)], 'firmware': {'mode': 'bios', 'secure_boot': False}}
+    status, step, reason = agent.run(job, log, machine, facts, opener)
+    assert (status, step) == ('failed', 'choose disk')
+    assert reason.startswith('no disk matched {} holding 1048576 bytes')
+    assert machine.commands == [] and machine.wiped == []
+
+
+def test_a_failed_boot_loader_install_wipes_the_disk(tmp_path):
+    archive = gzip.compress(b'not really a tar')
+    image = {'file': 'root.tar.gz', 'checksum': sha256(archive), 'form': 'archive', 'compression': 'gz', 'size': 1024}
+    job = {'image': 'http://s/i/image.json', 'report_url': 'http://s/r', 'done_url': 'http://s/b'}
+    opener = opener_of({'http://s/i/image.json': json.dumps(image).encode(), 'http://s/i/root.tar.gz': archive})
+    log = agent.Log()
+    machine = FakeMachine(log, fail='mkfs.ext4')
+    status, step, reason = agent.run(job, log, machine, FACTS, opener)
+    assert (status, step, reason) == ('failed', 'write image', 'mkfs.ext4 failed (exit status 1): no space left')
+    assert machine.wiped == ['/dev/vda']
+
+
+@pytest.mark.parametrize('image, message', [
+    ({'file': '../x', 'form': 'raw', 'compression': 'none'}, 'does not describe an image'),
+    ({'file': 'x', 'form': 'iso', 'compression': 'none'}, "unknown form 'iso'"),
+    ({'file': 'x', 'form': 'raw', 'compression': 'bz2'}, "compression 'bz2'"),
+    ([], 'does not describe an image'),
+])
+def test_a_bad_image_description_fails_first(image, message):
+    job = {'image': 'http://s/i/image.json'}
+    log = agent.Log()
+    status, step, reason = agent.run(job, log, FakeMachine(log), FACTS, opener_of({'http://s/i/image.json': json.dumps(image).encode()}))
+    assert (status, step) == ('failed', 'fetch image description')
+    assert message in reason
+
+
+def test_the_report_is_one_put_the_server_reader_takes():
+    log = agent.Log()
+    log('step write image failed: boom')
+    opener = opener_of({'http://s/reports/t.json': b''})
+    agent.report({'report_url': 'http://s/reports/t.json'}, 'failed', log, 'write image', 'gzip failed:\nline two\x00', opener=opener)
+    method, url, body = opener.requests[0]
+    assert (method, url) == ('PUT', 'http://s/reports/t.json')
+    assert json.loads(body) == {'status': 'failed', 'step': 'write image', 'reason': 'gzip failed: line two',
+                                'log': ['netboot-agent: step write image failed: boom']}
+
+
+def test_a_corrupt_compressed_image_is_reported_as_a_checksum_mismatch_not_a_tool_error(tmp_path):
+    packed = gzip.compress(RAW) + b'x'
+    target = tmp_path / 'disk'
+    target.write_bytes(b'\0' * len(RAW))
+    with pytest.raises(agent.ChecksumError, match='checksum mismatch for http://s/x'):
+        agent.write_raw('http://s/x', sha256(gzip.compress(RAW)), 'gz', str(target), opener_of({'http://s/x': packed}))
+
+
+def test_a_tool_that_stops_reading_early_still_lets_the_whole_download_be_checked(tmp_path):
+    garbage = os.urandom(3 * agent.CHUNK)
+    target = tmp_path / 'disk'
+    target.write_bytes(b'\0' * 16)
+    with pytest.raises(agent.ChecksumError):
+        agent.write_raw('http://s/x', 'sha256:' + '0' * 64, 'gz', str(target), opener_of({'http://s/x': garbage}))
+    with pytest.raises(agent.AgentError, match='^gzip failed on http://s/x'):
+        agent.write_raw('http://s/x', sha256(garbage), 'gz', str(target), opener_of({'http://s/x': garbage}))
