@@ -50,7 +50,7 @@ options:
   files:
     description:
       - The agent's files, one each of C(netboot-agent.py) (the agent), C(agent-init) (the initramfs's C(/init))
-        and C(udhcpc.script) (busybox udhcpc's hook), by those names, as the role M(netboot.pxe.images) ships them.
+        and C(udhcpc.script) (busybox udhcpc's hook), by those names, as the role P(netboot.pxe.images#role) ships them.
     type: list
     elements: path
     required: true

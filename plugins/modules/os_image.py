@@ -85,7 +85,7 @@ options:
 notes:
   - Builds run as root with C(mmdebstrap) (package mmdebstrap); a raw image also needs C(mkfs.ext4)
     (e2fsprogs), C(mkfs.vfat) (dosfstools), C(mmd) and C(mcopy) (mtools), C(sfdisk) (fdisk) and C(zstd); a
-    C(.qcow2) image needs C(qemu-img) (qemu-utils). The role M(netboot.pxe.images) installs them.
+    C(.qcow2) image needs C(qemu-img) (qemu-utils). The role P(netboot.pxe.images#role) installs them.
   - A build takes about a minute and some hundred megabytes in O(cache_dir); a raw image takes its full size there
     while it is made.
 extends_documentation_fragment:
