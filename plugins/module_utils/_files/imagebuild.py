@@ -24,9 +24,10 @@ AGENT_RECIPE = 1
 # --- OS images ----------------------------------------------------------------------------------
 
 OS_PACKAGES = ('linux-image-amd64', 'systemd-sysv', 'udev', 'cloud-init', 'openssh-server', 'netbase', 'grub-pc-bin',
-               'grub-efi-amd64-bin', 'grub2-common', 'initramfs-tools', 'zstd', 'iproute2', 'sudo', 'locales', 'tzdata')
+               'grub-efi-amd64-bin', 'grub2-common', 'initramfs-tools', 'zstd', 'iproute2', 'sudo', 'locales', 'tzdata',
+               'e2fsprogs', 'dosfstools')
 # A raw image's root partition grows to the disk at first boot (cloud-init's growpart, resize2fs).
-RAW_PACKAGES = ('cloud-guest-utils', 'e2fsprogs')
+RAW_PACKAGES = ('cloud-guest-utils',)
 DOC_EXCLUDES = ('/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*')
 SERIAL_ARGS = 'console=tty0 console=ttyS0,115200'
 GRUB_DEFAULTS = (f'GRUB_CMDLINE_LINUX="{SERIAL_ARGS}"', 'GRUB_TERMINAL="console serial"', 'GRUB_TIMEOUT=1')

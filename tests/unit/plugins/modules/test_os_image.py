@@ -129,7 +129,7 @@ def test_an_archive_is_built_once_and_published_with_its_description(capsys, tmp
     assert [call[0] for call in runner.calls] == ['mmdebstrap', 'measure the image']
     argv = runner.calls[0][1]
     assert argv[-3:] == ['trixie', str(tmp_path / 'cache/work/web/root.tar.zst'), 'https://deb.debian.org/debian']
-    assert argv[4].endswith(',zstd,iproute2,sudo,locales,tzdata,nginx')
+    assert argv[4].endswith(',zstd,iproute2,sudo,locales,tzdata,e2fsprogs,dosfstools,nginx')
     assert '--keyring=/usr/share/keyrings/debian-archive-keyring.gpg' in argv
     # mmdebstrap builds in the work directory, not in /tmp.
     assert runner.mmdebstrap_env == {'TMPDIR': str(tmp_path / 'cache/work/web')}

@@ -20,7 +20,7 @@ def test_os_build_command():
                                     ['nginx', 'zstd'], KEYRING)
     assert argv[:4] == ['mmdebstrap', '--variant=minbase', '--mode=root', f'--keyring={KEYRING}']
     assert argv[4] == ('--include=linux-image-amd64,systemd-sysv,udev,cloud-init,openssh-server,netbase,grub-pc-bin,'
-                       'grub-efi-amd64-bin,grub2-common,initramfs-tools,zstd,iproute2,sudo,locales,tzdata,nginx')
+                       'grub-efi-amd64-bin,grub2-common,initramfs-tools,zstd,iproute2,sudo,locales,tzdata,e2fsprogs,dosfstools,nginx')
     assert argv[5:8] == ['--dpkgopt=path-exclude=/usr/share/doc/*', '--dpkgopt=path-exclude=/usr/share/man/*',
                          '--dpkgopt=path-exclude=/usr/share/locale/*']
     assert argv[-3:] == ['trixie', '/cache/work/web/root.tar.zst', 'http://mirror.lab/debian']
@@ -29,7 +29,7 @@ def test_os_build_command():
 
 def test_a_raw_build_adds_what_grows_its_root():
     argv = imagebuild.mmdebstrap_os('bookworm', 'https://deb.debian.org/debian', '/w/root', 'raw', [], KEYRING)
-    assert argv[4].endswith(',zstd,iproute2,sudo,locales,tzdata,cloud-guest-utils,e2fsprogs')
+    assert argv[4].endswith(',zstd,iproute2,sudo,locales,tzdata,e2fsprogs,dosfstools,cloud-guest-utils')
 
 
 def test_the_grub_defaults_hook_writes_the_serial_console_settings(tmp_path):
