@@ -122,7 +122,7 @@ def http_goals(results):
     raw = _path(results, 'raw')
     peer = raw and raw['mb_per_second']
     rows = []
-    for key, what in (('http-kernel', 'kernel (8 MB)'), ('http', 'initrd (50 MB)')):
+    for key, what in (('http-kernel', 'kernel (8 MB)'), ('http', 'initrd (50 MB)'), ('http-image', 'OS image (256 MB)')):
         row = _path(results, key)
         rows.append(goal(f'3. HTTP, {what}', row and row['mb_per_second'], peer, unit='MB/s', target=0.8, op='>=',
                          target_text='>= 80 % of raw TCP', peer_text=f'raw TCP (iperf3) {figure(peer, "MB/s")}'))

@@ -43,6 +43,9 @@ BIG_FILE = 'bench/initrd-50M'
 BIG_MB = 50
 KERNEL = 'bench/kernel-8M'
 KERNEL_MB = 8
+# An OS image as the agent streams it (the size of a compressed Debian image the images role builds).
+IMAGE = 'bench/image-256M'
+IMAGE_MB = 256
 RESERVATION_COUNTS = (10000, 100000)  # bisected, beside none
 HOST_COUNTS = (1000, 10000)
 HOST_TIMEOUT = 600  # seconds of one converge with install hosts before that step stops
@@ -364,10 +367,12 @@ def curl_seconds(url, options='', repeat=1, size_mb=BIG_MB):
 
 
 def boot_path():
-    """Throughput of the raw link, HTTP (the 50 MB initrd and the 8 MB kernel) and TFTP; each row's share of the link."""
+    """Throughput of the raw link, HTTP (the 50 MB initrd, the 8 MB kernel, a 256 MB OS image) and TFTP; each
+    row's share of the link."""
     in_container(SERVER, f'mkdir -p /srv/netboot/bench /srv/tftp/bench && head -c {BIG_MB}M /dev/urandom > /srv/netboot/{BIG_FILE}'
                          f' && cp /srv/netboot/{BIG_FILE} /srv/tftp/{BIG_FILE}'
-                         f' && head -c {KERNEL_MB}M /dev/urandom > /srv/netboot/{KERNEL}')
+                         f' && head -c {KERNEL_MB}M /dev/urandom > /srv/netboot/{KERNEL}'
+                         f' && head -c {IMAGE_MB}M /dev/urandom > /srv/netboot/{IMAGE}')
     in_container(SERVER, 'pkill iperf3; iperf3 -s -D -B ' + SERVER_IP, check=False)
     time.sleep(1)
 
@@ -380,6 +385,7 @@ def boot_path():
     for key, label, url, options, repeat, size in [
             ('http', f'HTTP (nginx), {BIG_MB} MB initrd', f'http://{SERVER_IP}/{BIG_FILE}', '', 20, BIG_MB),
             ('http-kernel', f'HTTP (nginx), {KERNEL_MB} MB kernel', f'http://{SERVER_IP}/{KERNEL}', '', 50, KERNEL_MB),
+            ('http-image', f'HTTP (nginx), {IMAGE_MB} MB OS image', f'http://{SERVER_IP}/{IMAGE}', '', 4, IMAGE_MB),
             ('tftp-512', 'TFTP, block size 512 (RFC default)', f'tftp://{SERVER_IP}/{BIG_FILE}', '--tftp-blksize 512', 1, BIG_MB),
             ('tftp-1468', 'TFTP, block size 1468 (one Ethernet frame)', f'tftp://{SERVER_IP}/{BIG_FILE}', '--tftp-blksize 1468', 1,
              BIG_MB)]:

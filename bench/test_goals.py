@@ -20,7 +20,7 @@ RESULTS = {
         {'hosts': 1000, 'run': 'first', 'seconds': 50.0}, {'hosts': 1000, 'run': 'rerun', 'seconds': 30.0},
         {'hosts': 10000, 'run': 'first', 'seconds': 600.0, 'timed_out': True}]},
     'boot_path': [{'key': 'raw', 'mb_per_second': 1000.0}, {'key': 'http', 'mb_per_second': 850.0},
-                  {'key': 'http-kernel', 'mb_per_second': 700.0}],
+                  {'key': 'http-kernel', 'mb_per_second': 700.0}, {'key': 'http-image', 'mb_per_second': 900.0}],
     'dhcp_bisect': [{'reservations': 0, 'exchange': 'DORA', 'rate_per_second': 4000},
                     {'reservations': 10000, 'exchange': 'DORA', 'rate_per_second': 3000}],
     'boot': {'phases': PHASES},
@@ -39,6 +39,7 @@ def by_goal(rows):
     ('2. 10,000 install hosts, first converge', 30.0, 'no'),
     ('3. HTTP, initrd (50 MB)', 0.85, 'yes'),
     ('3. HTTP, kernel (8 MB)', 0.7, 'no'),
+    ('3. HTTP, OS image (256 MB)', 0.9, 'yes'),
     ('4. Kea DORA, no reservations', None, '-'),
     ('4. Kea DORA, 10,000 reservations', 0.75, '-'),
     ('4. Kea DORA, 100,000 reservations', None, 'not measured'),
@@ -55,7 +56,7 @@ def test_goal_rows(name, ratio, reached):
 
 def test_every_goal_has_a_row_even_without_results():
     rows = goals.all_goals({})
-    assert len(rows) == 1 + 4 + 2 + 6 + 3 + 4
+    assert len(rows) == 1 + 4 + 3 + 6 + 3 + 4
     assert {row['reached'] for row in rows} == {'not measured'}
     assert 'not measured' in goals.format_goals(rows)
 
