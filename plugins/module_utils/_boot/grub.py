@@ -30,8 +30,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
 )
 
 UNSUPPORTED = ('iso', 'chain', 'sanboot', 'shell')
-# Boot the machine's own disk: leave GRUB (and the shim); the firmware tries its next boot option.
-OWN_DISK_LINES = ['exit']
+# Boot the machine's own disk: leave GRUB (and the shim) with a failure status; the firmware tries
+# its next boot option (on success it stops at its boot menu).
+OWN_DISK_LINES = ['exit 1']
 
 
 class GrubMenuError(ValueError):
@@ -78,7 +79,7 @@ def _entry_lines(entry, where):
     title = _title(f'{where}: label', entry['label'])
     kind = entry['type']
     if kind == 'exit':
-        return [f"menuentry '{title}' {{", '    exit', '}']
+        return [f"menuentry '{title}' {{", '    exit 1', '}']
     if kind in UNSUPPORTED or (kind == 'boot' and not entry.get('signed')):
         reason = 'its kernel is not signed for Secure Boot' if kind == 'boot' else f'type {kind} needs iPXE'
         return [f"menuentry '{title} (left out: {reason})' {{",

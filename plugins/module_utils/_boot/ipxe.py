@@ -12,9 +12,9 @@ import collections
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.menu import MenuError, check_text, normalize_item, resolve_url
 
-# Boot the machine's own disk. UEFI: leave iPXE, the firmware tries its next boot option;
-# BIOS: boot the first disk.
-OWN_DISK_LINES = ['iseq ${platform} efi && exit ||', 'sanboot --no-describe --drive 0x80 || exit']
+# Boot the machine's own disk. UEFI: leave iPXE with a failure status, and the firmware tries its
+# next boot option (on success it stops at its boot menu); BIOS: boot the first disk.
+OWN_DISK_LINES = ['iseq ${platform} efi && exit 1 ||', 'sanboot --no-describe --drive 0x80 || exit 1']
 DEFAULT_MEMDISK = 'ipxe/memdisk'
 
 
@@ -56,7 +56,8 @@ def _boot_lines(entry, memdisk_url):
         return [f"sanboot --no-describe {entry['sanboot']} || goto failed"]
     if kind == 'shell':
         return ['shell', 'goto start']
-    return ['exit']
+    # The firmware's next boot option (see OWN_DISK_LINES).
+    return ['exit 1']
 
 
 def render_menu(items, title='Network boot', default=None, timeout=10, base_url=None, memdisk_url=None,

@@ -187,7 +187,7 @@ def qcow2_convert(source, output):
 # --- The agent boot image -----------------------------------------------------------------------
 
 AGENT_PACKAGES = ('python3', 'util-linux', 'fdisk', 'e2fsprogs', 'dosfstools', 'xz-utils', 'zstd', 'gzip', 'iproute2',
-                  'busybox', 'kmod', 'tar')
+                  'busybox', 'kmod', 'tar', 'efibootmgr')
 AGENT_EXCLUDES = DOC_EXCLUDES + ('/usr/share/info/*',)
 # The kernel package (Debian's signed kernel) is downloaded, not installed: its modules are chosen below.
 KERNEL_DOWNLOAD_HOOK = 'chroot "$1" apt-get install --download-only --no-install-recommends --yes -q linux-image-amd64'

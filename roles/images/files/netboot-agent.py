@@ -35,6 +35,9 @@ ESP = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B'
 ROOT_X86_64 = '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709'
 LINUX_DATA = '0FC63DAF-8483-4772-8E79-3D69D8477DE4'
 SECURE_BOOT_VAR = 'SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c'
+# The installed system's UEFI boot entry: the removable-media loader of its EFI system partition.
+BOOT_LABEL = 'netboot.pxe installed system'
+UEFI_LOADER = '\\EFI\\BOOT\\BOOTX64.EFI'
 # Block devices that are never a target: loop, RAM, optical, zram, device-mapper, md, floppy.
 NOT_DISKS = re.compile(r'(loop|ram|sr|zram|dm-|md|fd|nbd)[0-9]')
 DECOMPRESS = {'none': None, 'gz': ['gzip', '-dc'], 'xz': ['xz', '-dc'], 'zst': ['zstd', '-dcq']}
@@ -326,6 +329,47 @@ def root_partition(table):
     return int(match.group(1))
 
 
+def esp_partition(table):
+    """The number of the EFI system partition in ``sfdisk --json``'s table."""
+    for part in table.get('partitiontable', {}).get('partitions', []):
+        if part.get('type', '').upper() == ESP:
+            return int(re.search(r'([0-9]+)$', part['node']).group(1))
+    raise AgentError('the disk has no EFI system partition: a UEFI machine cannot boot it')
+
+
+def boot_entries(text):
+    """(BootCurrent, BootOrder, {entry: label}) from efibootmgr's listing."""
+    current = re.search(r'^BootCurrent: ([0-9A-Fa-f]{4})\s*$', text, re.MULTILINE)
+    order = re.search(r'^BootOrder: ([0-9A-Fa-f,]*)\s*$', text, re.MULTILINE)
+    labels = {match.group(1).upper(): match.group(2).split('\t')[0].strip()
+              for match in re.finditer(r'^Boot([0-9A-Fa-f]{4})\*? (.*)$', text, re.MULTILINE)}
+    return (current.group(1).upper() if current else '',
+            [entry.upper() for entry in order.group(1).split(',') if entry] if order else [], labels)
+
+
+def boot_order(current, order, new):
+    """The network entry that booted the agent first (a reinstall stays a network boot away), the
+    installed system next, then the rest."""
+    return ([current] if current else []) + [new] + [entry for entry in order if entry not in (current, new)]
+
+
+def register_uefi_boot(machine, disk, table, label=BOOT_LABEL):
+    """A UEFI boot entry for the installed system's removable-media loader, right after the network:
+    firmware does not always look for that loader on a fixed disk by itself."""
+    esp = esp_partition(table)
+    current, _order, labels = boot_entries(machine.run(['efibootmgr']))
+    for entry, name in labels.items():
+        if name == label:
+            machine.run(['efibootmgr', '--quiet', '--bootnum', entry, '--delete-bootnum'])
+    _current, order, labels = boot_entries(machine.run(['efibootmgr', '--create', '--disk', disk, '--part', str(esp),
+                                                        '--label', label, '--loader', UEFI_LOADER]))
+    new = [entry for entry, name in labels.items() if name == label]
+    if not new:
+        raise AgentError(f'efibootmgr made no entry {label!r}')
+    machine.run(['efibootmgr', '--quiet', '--bootorder', ','.join(boot_order(current, order, new[0]))])
+    return new[0]
+
+
 def bootloader_commands(root, disk, firmware_mode):
     """The boot loader installs the image's own packages make possible, in its chroot: GRUB for BIOS
     (into the disk) and for UEFI (the removable path, no firmware variables), then its menu."""
@@ -467,6 +511,13 @@ def run(job, log, machine, facts, opener=urllib.request.urlopen):
         else:
             target = deploy_raw(machine, image, disk, opener)
         log(f'step {step}: done')
+        if facts['firmware']['mode'] == 'uefi':
+            # Not fatal: the image's removable-media loader boots where the firmware looks for it.
+            try:
+                entry = register_uefi_boot(machine, disk, json.loads(machine.run(['sfdisk', '--json', disk])))
+                log(f'step register boot entry: Boot{entry}')
+            except (AgentError, ValueError) as exc:
+                log(f'step register boot entry: skipped ({exc})')
         step = 'write seed'
         for path, content, mode in seed_files(job.get('seed', {})):
             machine.write(os.path.join(target, path), content, mode)

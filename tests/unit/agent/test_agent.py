@@ -301,7 +301,8 @@ class FakeMachine:
         self.commands.append(command)
         if self.fail and command[0] == self.fail:
             raise agent.AgentError(f'{command[0]} failed (exit status 1): no space left')
-        return self.outputs.get(command[0], '')
+        output = self.outputs.get(command[0], '')
+        return output(command) if callable(output) else output
 
     def write(self, path, content, mode):
         self.files[path] = (content, mode)
@@ -328,9 +329,10 @@ def test_a_raw_deploy_writes_the_image_then_the_seed(tmp_path, monkeypatch):
     facts = {'disks': [disk(str(target), len(RAW))], 'firmware': {'mode': 'uefi', 'secure_boot': False}}
     job, opener = raw_job(tmp_path, RAW)
     log = agent.Log()
-    machine = FakeMachine(log, outputs={'sfdisk': json.dumps(SFDISK_JSON)})
+    machine = FakeMachine(log, outputs={'sfdisk': json.dumps(SFDISK_JSON), 'efibootmgr': Efibootmgr()})
     monkeypatch.setattr(agent.os, 'makedirs', lambda *args, **kwargs: None)
     assert agent.run(job, log, machine, facts, opener) == ('deployed', '', '')
+    assert ['efibootmgr', '--quiet', '--bootorder', '0002,0004,0000,0001,0003'] in machine.commands
     assert target.read_bytes() == RAW
     assert ['sfdisk', '--quiet', '--relocate', 'gpt-bak-std', str(target)] in machine.commands
     assert ['mount', str(target) + '2', '/target'] in machine.commands
@@ -418,3 +420,67 @@ def test_a_tool_that_stops_reading_early_still_lets_the_whole_download_be_checke
         agent.write_raw('http://s/x', 'sha256:' + '0' * 64, 'gz', str(target), opener_of({'http://s/x': garbage}))
     with pytest.raises(agent.AgentError, match='^gzip failed on http://s/x'):
         agent.write_raw('http://s/x', sha256(garbage), 'gz', str(target), opener_of({'http://s/x': garbage}))
+
+
+# Recorded from efibootmgr in the agent on OVMF, booted over PXE (Boot0002).
+EFIBOOTMGR = ('BootCurrent: 0002\nTimeout: 0 seconds\nBootOrder: 0002,0000,0001,0003\n'
+              'Boot0000* UiApp\tFvVol(7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1)/FvFile(462caa21-7614-4503-836e-8ab6f4662331)\n'
+              'Boot0001* UEFI Misc Device\tPciRoot(0x0)/Pci(0x4,0x0)\n'
+              'Boot0002* UEFI PXEv4 (MAC:525400772022)\tPciRoot(0x0)/Pci(0x3,0x0)/MAC(525400772022,1)/IPv4(0.0.0.0,0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)\n'
+              'Boot0003* EFI Internal Shell\tFvVol(7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1)/FvFile(7c04a583-9e3e-4f1c-ad65-e05268d0b4d1)\n')
+CREATED = EFIBOOTMGR.replace('BootOrder: 0002,0000,0001,0003', 'BootOrder: 0004,0002,0000,0001,0003') + (
+    'Boot0004* netboot.pxe installed system\tHD(1,GPT,a,0x800,0x20000)/\\EFI\\BOOT\\BOOTX64.EFI\n')
+
+
+class Efibootmgr:
+    """efibootmgr's answers: the listing, then the listing with the entry it created."""
+
+    def __call__(self, command):
+        return CREATED if '--create' in command else EFIBOOTMGR
+
+
+def test_boot_entries_read_efibootmgr():
+    assert agent.boot_entries(EFIBOOTMGR) == ('0002', ['0002', '0000', '0001', '0003'], {
+        '0000': 'UiApp', '0001': 'UEFI Misc Device', '0002': 'UEFI PXEv4 (MAC:525400772022)', '0003': 'EFI Internal Shell'})
+    assert agent.boot_entries('') == ('', [], {})
+
+
+@pytest.mark.parametrize('current, order, new, expected', [
+    ('0002', ['0004', '0002', '0000'], '0004', ['0002', '0004', '0000']),
+    ('', ['0004', '0000'], '0004', ['0004', '0000']),
+    ('0001', ['0001'], '0007', ['0001', '0007']),
+])
+def test_the_network_stays_first_and_the_installed_system_comes_next(current, order, new, expected):
+    assert agent.boot_order(current, order, new) == expected
+
+
+def test_a_uefi_boot_entry_replaces_the_previous_one_and_follows_the_network():
+    log = agent.Log()
+    listing = EFIBOOTMGR + 'Boot0005* netboot.pxe installed system\tHD(1,GPT,b,0x800,0x20000)/\\EFI\\BOOT\\BOOTX64.EFI\n'
+    machine = FakeMachine(log, outputs={'efibootmgr': lambda command: CREATED if '--create' in command else listing})
+    assert agent.register_uefi_boot(machine, '/dev/vda', SFDISK_JSON) == '0004'
+    assert machine.commands == [
+        ['efibootmgr'],
+        ['efibootmgr', '--quiet', '--bootnum', '0005', '--delete-bootnum'],
+        ['efibootmgr', '--create', '--disk', '/dev/vda', '--part', '1', '--label', 'netboot.pxe installed system',
+         '--loader', '\\EFI\\BOOT\\BOOTX64.EFI'],
+        ['efibootmgr', '--quiet', '--bootorder', '0002,0004,0000,0001,0003']]
+
+
+def test_a_disk_without_an_esp_cannot_boot_uefi():
+    no_esp = json.loads(json.dumps(SFDISK_JSON).replace(ESP_TYPE, agent.LINUX_DATA))
+    with pytest.raises(agent.AgentError, match='no EFI system partition'):
+        agent.esp_partition(no_esp)
+
+
+def test_a_boot_entry_the_firmware_refuses_does_not_fail_the_deploy(tmp_path, monkeypatch):
+    target = tmp_path / 'vda'
+    target.write_bytes(b'\0' * len(RAW))
+    facts = {'disks': [disk(str(target), len(RAW))], 'firmware': {'mode': 'uefi', 'secure_boot': False}}
+    job, opener = raw_job(tmp_path, RAW)
+    log = agent.Log()
+    machine = FakeMachine(log, outputs={'sfdisk': json.dumps(SFDISK_JSON)}, fail='efibootmgr')
+    monkeypatch.setattr(agent.os, 'makedirs', lambda *args, **kwargs: None)
+    assert agent.run(job, log, machine, facts, opener) == ('deployed', '', '')
+    assert 'netboot-agent: step register boot entry: skipped (efibootmgr failed (exit status 1): no space left)' in log.lines
+    assert machine.wiped == []

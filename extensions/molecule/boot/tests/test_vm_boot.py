@@ -298,7 +298,7 @@ def test_an_installed_secure_boot_machine_boots_its_own_disk(server):
     assert not [path for path in fetched if path.startswith(('/os/', '/answers/'))], fetched
     next_run_notes_installed(server, SECURE_KEY, token)
     config = server.file(f'/srv/netboot/grub/hosts/{SECURE_KEY}.cfg').content_string
-    assert 'installed; this machine boots its own disk' in config and config.splitlines()[-1] == 'exit'
+    assert 'installed; this machine boots its own disk' in config and config.splitlines()[-1] == 'exit 1'
 
 
 def test_router_advertisements_are_sent(server):

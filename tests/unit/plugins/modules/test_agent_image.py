@@ -146,7 +146,7 @@ def test_the_boot_image_is_built_trimmed_and_published(capsys, tmp_path, files, 
     assert [(step, argv[0]) for step, argv in runner.calls] == [
         ('mmdebstrap', 'mmdebstrap'), ('kernel package', 'dpkg-deb'), ('depmod', 'chroot'), ('initramfs', 'zstd')]
     assert runner.calls[0][1][-3:] == ['trixie', str(work / 'root'), 'https://deb.debian.org/debian']
-    assert runner.calls[0][1][4].endswith(',tar,lvm2')
+    assert runner.calls[0][1][4].endswith(',tar,efibootmgr,lvm2')
     assert runner.calls[1][1] == ['dpkg-deb', '-x', str(work / 'debs/archives/linux-image-6.12.117+deb13-amd64_6.12.117-1_amd64.deb'),
                                   str(work / 'kernel')]
     assert runner.calls[2][1] == ['chroot', str(work / 'root'), 'depmod', KERNEL]

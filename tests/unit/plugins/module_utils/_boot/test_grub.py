@@ -42,7 +42,7 @@ def test_signed_kernels_boot_the_others_are_notes():
         '}',
         '',
         "menuentry 'Boot from the local disk' {",
-        '    exit',
+        '    exit 1',
         '}',
         '',
         "menuentry 'iPXE shell (left out: type shell needs iPXE)' {",
@@ -132,10 +132,10 @@ def test_only_while_its_marker_is_there():
         '    }',
         '',
         "    menuentry 'Boot from the local disk' {",
-        '        exit',
+        '        exit 1',
         '    }',
         'else',
-        '    exit',
+        '    exit 1',
         'fi',
     ]
 
@@ -167,7 +167,7 @@ def test_own_configs_is_true_or_false(own_configs):
 
 
 def test_own_disk_config():
-    assert own_disk_config('52:54:00:12:34:56', 2) == '# 52:54:00:12:34:56: build 2 installed; this machine boots its own disk.\nexit\n'
+    assert own_disk_config('52:54:00:12:34:56', 2) == '# 52:54:00:12:34:56: build 2 installed; this machine boots its own disk.\nexit 1\n'
 
 
 # GRUB's own parser reads every kind of configuration this module writes.

@@ -104,7 +104,7 @@ def test_items_entry_renders_its_menu_exactly():
         'boot || goto failed',
         '',
         ':local',
-        'exit',
+        'exit 1',
         '',
         ':failed',
         'echo Boot failed: ${errno}. Press a key to return to the menu.',
@@ -465,7 +465,7 @@ def test_an_installed_build_boots_its_own_disk():
     script = result['scripts'][key]
     assert lint_script(script) == []
     assert 'build 3 installed' in script and 'sanboot --no-describe --drive 0x80' in script
-    assert 'iseq ${platform} efi && exit' in script and 'kernel' not in script
+    assert 'iseq ${platform} efi && exit 1' in script and 'kernel' not in script
 
 
 @pytest.mark.parametrize('host, builds, message', [

@@ -62,7 +62,7 @@ def test_full_menu_renders_every_item_type():
         'goto start',
         '',
         ':local',
-        'exit',
+        'exit 1',
         '',
         ':failed',
         'echo Boot failed: ${errno}. Press a key to return to the menu.',
@@ -224,6 +224,6 @@ def test_only_while_runs_the_menu_while_the_file_is_there_else_boots_the_own_dis
     script = render_menu([DEBIAN], only_while=only_while, base_url=base_url)
     lines = script.splitlines()
     assert lines[:5] == ['#!ipxe', '', f'imgfetch --name only-while {fetched} || goto own-disk', 'imgfree only-while', '']
-    assert lines[-3:] == [':own-disk', 'iseq ${platform} efi && exit ||', 'sanboot --no-describe --drive 0x80 || exit']
+    assert lines[-3:] == [':own-disk', 'iseq ${platform} efi && exit 1 ||', 'sanboot --no-describe --drive 0x80 || exit 1']
     assert lint_script(script) == []
     assert 'own-disk' not in render_menu([DEBIAN])

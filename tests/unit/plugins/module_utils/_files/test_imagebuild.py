@@ -128,7 +128,7 @@ def test_check_qcow2(info, message):
 
 def test_agent_build_command():
     argv = imagebuild.mmdebstrap_agent('trixie', 'http://deb.debian.org/debian', '/w/root', '/w/debs', ['lvm2'], KEYRING)
-    assert argv[4] == '--include=python3,util-linux,fdisk,e2fsprogs,dosfstools,xz-utils,zstd,gzip,iproute2,busybox,kmod,tar,lvm2'
+    assert argv[4] == '--include=python3,util-linux,fdisk,e2fsprogs,dosfstools,xz-utils,zstd,gzip,iproute2,busybox,kmod,tar,efibootmgr,lvm2'
     assert '--dpkgopt=path-exclude=/usr/share/info/*' in argv
     assert argv[-5:] == ['--customize-hook=chroot "$1" apt-get install --download-only --no-install-recommends --yes -q '
                          'linux-image-amd64', '--customize-hook=copy-out /var/cache/apt/archives /w/debs',
