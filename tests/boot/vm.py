@@ -94,10 +94,13 @@ class Machine:
             sercon = os.path.join(self.workdir, 'sercon-port')
             with open(sercon, 'wb') as handle:
                 handle.write(bytes([0xF8, 0x03, 0x00, 0x00]))  # SeaBIOS console on COM1
-            command += ['-machine', 'pc', '-fw_cfg', f'name=etc/sercon-port,file={sercon}',
-                        '-device', f'virtio-net-pci,netdev=net0,mac={self.mac},bootindex=0']
+            command += ['-machine', 'pc', '-fw_cfg', f'name=etc/sercon-port,file={sercon}']
             if self.firmware == 'bios-plain-pxe':
-                command += ['-kernel', IPXE_LKRN, '-append', PLAIN_PXE_SCRIPT]
+                # iPXE as the kernel, not the NIC's ROM: no boot order that would put the ROM first.
+                command += ['-device', f'virtio-net-pci,netdev=net0,mac={self.mac}',
+                            '-kernel', IPXE_LKRN, '-append', PLAIN_PXE_SCRIPT]
+            else:
+                command += ['-device', f'virtio-net-pci,netdev=net0,mac={self.mac},bootindex=0']
         if self.disk:
             # Tried after the network: the machine's own disk.
             command += ['-drive', f'if=none,id=disk0,format=qcow2,file={self.disk}',
