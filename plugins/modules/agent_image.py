@@ -267,7 +267,12 @@ def build(runner, work, params):
     install_agent_files(root, params['files'])
     kernel = os.path.join(kernel_root, 'boot', f'vmlinuz-{kernel_version}')
     initrd = os.path.join(work, INITRD)
-    runner.feed('initramfs', imagebuild.INITRD_ZSTD + [initrd], lambda out: write_newc(root, out))
+    archive = os.path.join(work, 'initrd.cpio')
+    with open(archive, 'wb') as out:
+        write_newc(root, out)
+    remove(root)
+    runner.run('initramfs', imagebuild.INITRD_ZSTD + [initrd, archive])
+    os.unlink(archive)
     return kernel, initrd, kernel_version
 
 

@@ -152,9 +152,10 @@ seconds:
   sample: 42.5
 """
 
+import gzip
+import lzma
 import os
 import stat
-import tarfile
 import time
 import uuid
 
@@ -215,12 +216,6 @@ def tree_entries(root):
             yield stat.S_ISREG(info.st_mode), info.st_size
 
 
-def tar_size(stream):
-    """What a tar archive read from ``stream`` takes unpacked (imagebuild.tree_size of its members)."""
-    with tarfile.open(fileobj=stream, mode='r|') as archive:
-        return imagebuild.tree_size((member.isreg(), member.size) for member in archive)
-
-
 def count_bytes(stream):
     total = 0
     for chunk in iter(lambda: stream.read(CHUNK), b''):
@@ -228,17 +223,27 @@ def count_bytes(stream):
     return total
 
 
-def unpacked_size(runner, path, kind, form):
+def raw_size(runner, path, kind, work):
+    """The bytes of the disk in the raw image at ``path``: gzip and xz read here, zstd unpacked beside it."""
+    if kind == 'none':
+        return os.path.getsize(path)
+    if kind in ('gz', 'xz'):
+        with (gzip.open if kind == 'gz' else lzma.open)(path, 'rb') as stream:
+            return count_bytes(stream)
+    unpacked = os.path.join(work, 'measure.raw')
+    try:
+        runner.run('measure the image', imagebuild.zstd_unpack(path, unpacked))
+        return os.path.getsize(unpacked)
+    finally:
+        discard(unpacked)
+
+
+def unpacked_size(runner, path, kind, form, work):
     """The bytes a disk needs for the image at ``path``: a raw image's size, an archive's files with room."""
-    command = imagebuild.decompress(kind, path)
-    if command is None:
-        if form == 'raw':
-            return os.path.getsize(path)
-        with open(path, 'rb') as stream:
-            return imagebuild.archive_disk_size(tar_size(stream))
     if form == 'raw':
-        return runner.drain('measure the image', command, count_bytes)
-    return imagebuild.archive_disk_size(runner.drain('measure the image', command, tar_size))
+        return raw_size(runner, path, kind, work)
+    listing = runner.run('measure the image', imagebuild.tar_listing(path)).decode('utf-8', 'replace')
+    return imagebuild.archive_disk_size(imagebuild.tree_size(imagebuild.listing_entries(listing)))
 
 
 def _inside(root, link):
@@ -258,7 +263,7 @@ def build_archive(runner, work, entry, keyring):
     output = os.path.join(work, BUILT_FILES['archive'])
     runner.run('mmdebstrap', imagebuild.mmdebstrap_os(build['suite'], build['mirror'], output, 'archive', build['packages'],
                                                       keyring), env={'TMPDIR': work})
-    return output, unpacked_size(runner, output, 'zst', 'archive')
+    return output, unpacked_size(runner, output, 'zst', 'archive', work)
 
 
 def build_raw(runner, work, entry, keyring, new_uuid=None):
@@ -310,7 +315,7 @@ def fetch_image(runner, work, downloads, entry, dest_file, max_size, fetch=fetch
         raise StepError('download', str(exc)) from exc
     kind = published_file(entry)[1]
     if not entry['url'].lower().endswith('.qcow2'):
-        return part, f'{algorithm}:{expected}', unpacked_size(runner, part, kind, entry['form'])
+        return part, f'{algorithm}:{expected}', unpacked_size(runner, part, kind, entry['form'], work)
     size = imagebuild.check_qcow2(runner.run('qemu-img info', imagebuild.qcow2_info(part)), entry['url'])
     disk = os.path.join(work, 'disk.raw')
     runner.run('convert', imagebuild.qcow2_convert(part, disk))

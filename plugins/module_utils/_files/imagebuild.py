@@ -151,12 +151,25 @@ def archive_disk_size(unpacked_bytes):
     return (ARCHIVE_PARTITIONS_MIB + _mib(unpacked_bytes * ROOT_SLACK) + ARCHIVE_ROOM_MIB) * MIB
 
 
-DECOMPRESS = {'zst': ['zstd', '-dcq'], 'xz': ['xz', '-dc'], 'gz': ['gzip', '-dc']}
+def tar_listing(path):
+    """GNU tar lists the archive at ``path`` (it recognises the compression itself), owners as numbers."""
+    return ['tar', '--numeric-owner', '-tvf', path]
 
 
-def decompress(kind, path):
-    """The command that writes the decompressed ``path`` to its output (None for ``none``)."""
-    return DECOMPRESS[kind] + [path] if kind in DECOMPRESS else None
+def listing_entries(text):
+    """(is a regular file, size) of each member in ``tar -tv`` output: its type is the first character of
+    the mode, its size the third field (a device's "major,minor" counts as 0)."""
+    for line in text.splitlines():
+        fields = line.split(None, 3)
+        if len(fields) < 3:
+            continue
+        regular = fields[0].startswith('-')
+        yield regular, int(fields[2]) if regular and fields[2].isdigit() else 0
+
+
+def zstd_unpack(path, output):
+    """Decompress to a file; runs of zeros stay holes, so a raw disk costs only its data."""
+    return ['zstd', '-dq', '--sparse', '-f', '-o', output, path]
 
 
 def qcow2_info(path):
@@ -225,7 +238,7 @@ PYTHON_UNUSED = ('test', 'idlelib', 'ensurepip', 'pydoc_data', 'tkinter', 'lib2t
                  'asyncio', 'sqlite3', 'multiprocessing', 'xml', '_pyrepl', 'config-*', 'doctest.py', 'pydoc.py',
                  'lib-dynload/_sqlite3*', 'lib-dynload/_tkinter*', 'lib-dynload/_test*', 'lib-dynload/_xxtest*',
                  'lib-dynload/_ctypes_test*')
-INITRD_ZSTD = ['zstd', '-q', '-T0', '-12', '-f', '-o']
+INITRD_ZSTD = ['zstd', '-q', '-T0', '-12', '-f', '-o']  # then the output, then the cpio archive
 
 
 def mmdebstrap_agent(suite, mirror, root, debs, extra, keyring):

@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import tempfile
 
 from ansible_collections.netboot.pxe.plugins.module_utils._files.atomic import read_nofollow, write_file
 
@@ -57,42 +55,6 @@ class Runner:
         if rc != 0:
             raise StepError(step, failure(argv, rc, err or out))
         return out
-
-    def _popen(self, step, argv, **kwargs):
-        try:
-            return subprocess.Popen(argv, env=dict(os.environ, **ENVIRONMENT), **kwargs)
-        except OSError as exc:
-            raise StepError(step, f'cannot run {argv[0]}: {exc}') from exc
-
-    def feed(self, step, argv, produce):
-        """Run the command with ``produce(its input)`` writing into it."""
-        with tempfile.TemporaryFile() as errors:
-            process = self._popen(step, argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
-            try:
-                produce(process.stdin)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass
-            finally:
-                returncode = process.wait()
-            errors.seek(0)
-            if returncode != 0:
-                raise StepError(step, failure(argv, returncode, errors.read()))
-
-    def drain(self, step, argv, consume):
-        """``consume(its output)`` of the command; its result."""
-        with tempfile.TemporaryFile() as errors:
-            process = self._popen(step, argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
-            try:
-                result = consume(process.stdout)
-                process.stdout.read()
-            finally:
-                process.stdout.close()
-                returncode = process.wait()
-            errors.seek(0)
-            if returncode != 0:
-                raise StepError(step, failure(argv, returncode, errors.read()))
-            return result
 
 
 def fresh_directory(path, mode=0o700):

@@ -100,10 +100,28 @@ def test_archive_disk_size():
     assert imagebuild.archive_disk_size(1000 * imagebuild.MIB) == (514 + 1150 + 1024) * imagebuild.MIB
 
 
-@pytest.mark.parametrize('kind, command', [('zst', ['zstd', '-dcq', '/f']), ('xz', ['xz', '-dc', '/f']),
-                                           ('gz', ['gzip', '-dc', '/f']), ('none', None)])
-def test_decompress(kind, command):
-    assert imagebuild.decompress(kind, '/f') == command
+@pytest.mark.parametrize('line, entry', [
+    ('-rw-r--r-- 0/0            5 2026-12-07 04:30 etc/hostname', (True, 5)),
+    ('-rw-r--r-- 0/0         1234 2026-12-07 04:30 usr/share/doc/a file with spaces', (True, 1234)),
+    ('drwxr-xr-x 0/0            0 2026-12-07 04:30 etc/', (False, 0)),
+    ('lrwxrwxrwx 0/0            0 2026-12-07 04:30 bin -> usr/bin', (False, 0)),
+    ('hrw-r--r-- 0/0            0 2026-12-07 04:30 usr/bin/b link to usr/bin/a', (False, 0)),
+    ('crw-rw-rw- 0/0          1,3 2026-12-07 04:30 dev/null', (False, 0)),
+])
+def test_listing_entries(line, entry):
+    assert list(imagebuild.listing_entries(line + '\n\n')) == [entry]
+
+
+def test_listing_entries_of_a_real_archive(tmp_path):
+    tree = tmp_path / 'tree'
+    (tree / 'etc').mkdir(parents=True)
+    (tree / 'etc/hostname').write_bytes(b'host\n')
+    (tree / 'etc/empty').write_bytes(b'')
+    (tree / 'link').symlink_to('etc/hostname')
+    archive = tmp_path / 'root.tar.gz'
+    subprocess.run(['tar', '-czf', str(archive), '-C', str(tree), 'etc', 'link'], check=True)
+    listing = subprocess.run(imagebuild.tar_listing(str(archive)), check=True, capture_output=True, text=True).stdout
+    assert sorted(imagebuild.listing_entries(listing)) == [(False, 0), (False, 0), (True, 0), (True, 5)]
 
 
 @pytest.mark.parametrize('info, message', [

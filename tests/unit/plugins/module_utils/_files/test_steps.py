@@ -51,20 +51,6 @@ def test_run_gives_the_output_and_names_the_step_with_the_last_error_lines():
     assert message.endswith('I: line 40\nE: mirror unreachable')
 
 
-def test_feed_and_drain(tmp_path):
-    runner = Runner(Module())
-    target = tmp_path / 'out'
-    runner.feed('pack', ['sh', '-c', f'cat > {target}'], lambda stream: stream.write(b'x' * 100000))
-    assert target.read_bytes() == b'x' * 100000
-    assert runner.drain('measure', ['cat', str(target)], lambda stream: len(stream.read(10))) == 10
-    with pytest.raises(StepError, match=r'^measure: sh failed \(exit status 3\): broken$'):
-        runner.drain('measure', ['sh', '-c', 'echo broken >&2; exit 3'], lambda stream: stream.read())
-    with pytest.raises(StepError, match=r'^pack: sh failed \(exit status 1\): no error output$'):
-        runner.feed('pack', ['sh', '-c', 'exit 1'], lambda stream: stream.write(b'x'))
-    with pytest.raises(StepError, match=r'^pack: cannot run /nonexistent'):
-        runner.feed('pack', ['/nonexistent'], lambda stream: None)
-
-
 def test_tail():
     assert tail(b'a\nb\nc\n', lines=2) == 'b\nc'
     assert tail('') == ''
