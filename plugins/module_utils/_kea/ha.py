@@ -23,7 +23,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._kea.variables import 
     only,
     plain,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import DNS_LABEL, FILE_PATH, PEER_URL
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import DNS_LABEL, FILE_PATH, PEER_URL, is_ipv4
 
 MODES = ('hot-standby', 'load-balancing')
 ROLES = ('primary', 'secondary', 'standby', 'backup')
@@ -180,8 +180,9 @@ def _address_order(host):
         return 1, 0, host
 
 
-def peer_addresses(peers):
-    """Sorted unique hosts (IPv4 addresses or DNS names) of the peers' URLs; ValueError if one is malformed."""
+def peer_addresses(peers, names_only=False):
+    """Sorted unique hosts (IPv4 addresses or DNS names) of the peers' URLs, or with ``names_only``
+    the DNS names alone (what a firewall rule by address cannot name); ValueError if one is malformed."""
     if not isinstance(peers, list):
         raise ValueError(f'peers must be a list of peers, got {peers!r}')
     hosts = set()
@@ -191,7 +192,7 @@ def peer_addresses(peers):
             hosts.add(parse_url(url)[1])
         except ValueError:
             raise ValueError(f'peers[{index}].url must look like {_URL_HINT}, got {url!r}') from None
-    return sorted(hosts, key=_address_order)
+    return sorted((host for host in hosts if not (names_only and is_ipv4(host))), key=_address_order)
 
 
 def ha_tls(variables):

@@ -225,6 +225,15 @@ def test_peer_addresses(peers, expected):
     assert peer_addresses(peers) == expected
 
 
+@pytest.mark.parametrize('peers, expected', [
+    (GOOD, ['kea3.lab.example']),
+    ([{'url': 'http://10.0.0.10:8000/'}, {'url': 'http://10.0.0.9:8000/'}], []),
+    ([{'url': 'https://B.lab:8000'}, {'url': 'http://10.0.0.9:8000/'}, {'url': 'http://a.lab:8000/'}], ['a.lab', 'b.lab']),
+])
+def test_the_firewall_cannot_name_the_dns_names(peers, expected):
+    assert peer_addresses(peers, names_only=True) == expected
+
+
 @pytest.mark.parametrize('peers, message', [
     (with_change((1, 'url'), 'http://10.0.0.3/'),
      "peers[1].url must look like http://10.0.0.2:8000/ (IPv4 address or DNS name, port required, no path), "
