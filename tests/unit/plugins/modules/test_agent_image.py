@@ -88,7 +88,6 @@ class FakeRunner:
         return ''
 
 
-
 @pytest.fixture
 def runner(monkeypatch):
     FakeRunner.calls = []

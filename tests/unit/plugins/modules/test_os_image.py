@@ -89,7 +89,6 @@ class FakeRunner:
         return ''
 
 
-
 @pytest.fixture
 def runner(monkeypatch):
     FakeRunner.calls = []
