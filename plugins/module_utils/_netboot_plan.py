@@ -63,6 +63,9 @@ ROLE_VARS = (
     'images_agent',
     'images_http_root',
     'ipxe_images',
+    'ipxe_discovery',
+    'ipxe_discovery_networks',
+    'ipxe_discovery_known_macs',
 )
 # The DHCP roles' boot settings, the second step (netboot_dhcp_vars): each the key of the ipxe
 # role's ipxe_staged fact it comes from, unless the host's variables set it.
@@ -388,6 +391,12 @@ def netboot_plan(variables, facts):
         image_names = [entry['name'] for entry in check_entries(images, name='netboot_images')]
     except ImageError as exc:
         problems.append(str(exc))
+    # Discovery where it is safe: on the network this server answers, with the agent it builds for images.
+    discovery = False
+    try:
+        discovery = _flag(variables.get('netboot_discovery', dhcp_mode == 'server' and bool(image_names)), 'netboot_discovery')
+    except PlanError as exc:
+        problems.append(str(exc))
     if problems:
         raise PlanError('; '.join(problems))
 
@@ -430,9 +439,15 @@ def netboot_plan(variables, facts):
         # The images of netboot_images, built or fetched beside the ipxe role's files; the agent boot
         # image while a machine deploys one.
         'images_entries': images,
-        'images_agent': any(isinstance(host, Mapping) and 'image' in host for host in variables.get('ipxe_hosts') or []),
+        'images_agent': discovery or any(isinstance(host, Mapping) and 'image' in host
+                                         for host in variables.get('ipxe_hosts') or []),
         'images_http_root': variables.get('ipxe_http_root', DEFAULT_HTTP_ROOT),
         'ipxe_images': image_names,
+        # Machines the inventory does not name boot the agent, which reports what they are.
+        'ipxe_discovery': discovery,
+        'ipxe_discovery_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
+        'ipxe_discovery_known_macs': sorted({normalize_mac(host['hw-address']) for host in reservations
+                                             if isinstance(host, Mapping) and normalize_mac(host.get('hw-address'))}),
     }
     return {
         'lab': lab,

@@ -14,6 +14,11 @@ The netboot.pxe agent of an image deploy PUTs its report to ``reports/<token>.js
 machine may, only that file, at most ``REPORT_MAX_BODY``, and nobody may read it over HTTP (boot_info
 reads it on the server). Every other path under ``/reports/`` is refused.
 
+Discovery: the agent on a machine the inventory does not name PUTs its facts to ``/discovery/report``,
+from the served and relayed networks only, at most ``REPORT_MAX_BODY``; nginx stores them as
+``discovered/<the sender's address>.json`` (each address its own record, never another's), which
+nobody reads over HTTP.
+
 Private module: its API may change without notice.
 """
 
@@ -29,6 +34,9 @@ GRUB_MENU = '/grub/menu.cfg'
 REPORTS = '/reports/'
 # The largest report nginx takes (the reader takes no more either).
 REPORT_MAX_BODY = '64k'
+# Discovery: where the agent PUTs its facts, and where nginx keeps them by the sender's address.
+DISCOVERY_REPORT = '/discovery/report'
+DISCOVERED = '/discovered/'
 _HEX = '([0-9a-f]{2})'
 _GRUB_BY_COLONS = ':'.join([_HEX] * 6)
 
@@ -64,8 +72,18 @@ def _block(head, body):
     return [f'location {head} {{'] + [f'    {line}' for line in body] + ['}']
 
 
-def render_nginx_access(machines):
-    """The nginx locations (server context) of ``machines`` (each from ``machine_locations``)."""
+def discovery_locations(networks):
+    """The location that takes discovery records from ``networks`` (CIDR, checked by the caller)."""
+    lines = ['# Discovery: each address writes its own record, from the served and relayed networks only.']
+    lines += _block(f'= {DISCOVERY_REPORT}', [f'allow {network};' for network in networks]
+                    + ['deny all;', 'dav_methods PUT;', f'client_max_body_size {REPORT_MAX_BODY};',
+                       'limit_except PUT {', '    deny all;', '}', f'rewrite ^ {DISCOVERED}$remote_addr.json break;'])
+    return lines + _block(DISCOVERED, ['deny all;'])
+
+
+def render_nginx_access(machines, discovery_networks=()):
+    """The nginx locations (server context) of ``machines`` (each from ``machine_locations``), and of
+    discovery when ``discovery_networks`` are given."""
     lines = ['# Per-host files: never listed, only read; a machine with a reserved address gets its own',
              '# files there and nowhere else.']
     for directory in PRIVATE_DIRECTORIES[:2]:
@@ -77,6 +95,8 @@ def render_nginx_access(machines):
                                      f'try_files $uri {GRUB_MENU};'])
     lines += ['# Reports: each written by its machine, under its build token; none read over HTTP.']
     lines += _block(REPORTS, ['deny all;'])
+    if discovery_networks:
+        lines += discovery_locations(discovery_networks)
     seen = set()
     for machine in sorted(machines, key=lambda each: each['address']):
         address = machine['address']

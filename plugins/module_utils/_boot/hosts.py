@@ -28,6 +28,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.catalog import (
     CatalogError,
     host_items,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.discovery_files import DiscoveryPlanError, discovery_plan
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.grub import (
     GrubMenuError,
     own_disk_config,
@@ -341,7 +342,7 @@ def _image_install(entry, where, key, mac, index, build, base, agent, answers):
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
               answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
               require_address=False, images=None, agent_kernel='agent/vmlinuz', agent_initrd='agent/initrd.img',
-              agent_args='console=tty0 console=ttyS0,115200', deploy_on_failure='wait'):
+              agent_args='console=tty0 console=ttyS0,115200', deploy_on_failure='wait', discovery=None):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -382,6 +383,10 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     known. The agent PUTs its report to ``reports/<token>.json`` (served to the machine's ``ip`` only,
     which an image entry needs) and, after ``deploy_on_failure`` ``wait`` or ``poweroff``, a failed
     deploy stays failed until the machine is started again.
+
+    ``discovery`` (``discovery_files.discovery_plan``'s settings, or None for off) adds ``discovery``:
+    the files that boot a machine the inventory does not name into the agent's inspection
+    (``files``), and nginx's location for its record (in ``nginx_access``).
     """
     problems = answer_problems(answers or {})
     if problems:
@@ -501,10 +506,15 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         except HostAccessError as exc:
             raise IpxeHostsError(f'{name}[{index}]: {exc}') from exc
     try:
-        nginx_access = render_nginx_access(machines)
+        found = discovery_plan(discovery, macs, base_url, agent, menu_title)
+    except DiscoveryPlanError as exc:
+        raise IpxeHostsError(str(exc)) from exc
+    try:
+        nginx_access = render_nginx_access(machines, found['networks'])
     except HostAccessError as exc:
         raise IpxeHostsError(f'{name}: {exc}') from exc
-    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access}
+    return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access,
+            'discovery': found['files']}
 
 
 def _source_of(item):

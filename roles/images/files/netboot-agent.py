@@ -9,6 +9,8 @@ makes), install the boot loader from the image's own packages, write the cloud-i
 reports to the server under the build's token and, on success, deletes the build's marker and
 reboots into the installed system. On failure it reports the step and the reason with the last
 lines of its log, wipes what it wrote and waits (or powers off): a half-written disk never boots.
+Its other job (discovery, ``"mode": "inspect"``) sends the facts only, then waits until the server
+names the machine and reboots into what it has for it, or powers the machine off.
 
 The agent trusts the server; the server trusts nothing the agent sends.
 """
@@ -22,6 +24,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -534,6 +537,51 @@ def run(job, log, machine, facts, opener=urllib.request.urlopen):
         return 'failed', step, reason
 
 
+def status_of(url, opener=urllib.request.urlopen):
+    """The HTTP status of a GET of ``url``, or None when the server cannot be reached."""
+    try:
+        with opener(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def enrolled(job, mac, opener=urllib.request.urlopen):
+    """Whether the server names the machine now: its script or marker is there (served to it, or
+    to the reserved address it gets at its next boot)."""
+    key = mac.replace(':', '-')
+    return any(status_of(url.replace('{key}', key), opener) in (200, 403) for url in job['enrolled_urls'])
+
+
+def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, polls=None):
+    """The inspect job: send the facts, then wait until the machine is enrolled (0: reboot into it),
+    or power it off (2). ``polls`` bounds the wait (tests); None waits as long as it takes."""
+    body = json.dumps(facts, sort_keys=True).encode()
+    for attempt in range(5):
+        try:
+            http('PUT', job['report_url'], body, opener)
+            log('inspected; the facts were sent to the server')
+            break
+        except OSError as exc:
+            log(f'cannot send the facts (attempt {attempt + 1}): {exc}')
+            sleep(5)
+    else:
+        return 1
+    if job.get('after') == 'poweroff':
+        return 2
+    log('waiting to be enrolled (one line in ipxe_hosts with this MAC, then site.yml)')
+    count = 0
+    while polls is None or count < polls:
+        count += 1
+        if enrolled(job, facts['mac'], opener):
+            log('enrolled; rebooting into what the server has for this machine')
+            return 0
+        sleep(int(job.get('poll_seconds', 10)))
+    return 1
+
+
 def main():
     log = Log(sys.stdout)
     args = cmdline_args(_read('/proc/cmdline'))
@@ -546,6 +594,8 @@ def main():
         return 1
     facts = inspect(mac=boot_mac(args.get('BOOTIF')))
     log(f'inspected: {json.dumps(facts, sort_keys=True)}')
+    if job.get('mode') == 'inspect':
+        return discover(job, log, facts)
     status, step, reason = run(job, log, Machine(log), facts)
     try:
         report(job, status, log, step, reason, facts)

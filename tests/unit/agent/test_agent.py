@@ -484,3 +484,67 @@ def test_a_boot_entry_the_firmware_refuses_does_not_fail_the_deploy(tmp_path, mo
     assert agent.run(job, log, machine, facts, opener) == ('deployed', '', '')
     assert 'netboot-agent: step register boot entry: skipped (efibootmgr failed (exit status 1): no space left)' in log.lines
     assert machine.wiped == []
+
+
+# --- discovery: the inspect job ---
+
+DISCOVERY_JOB = {'version': 1, 'mode': 'inspect', 'report_url': 'http://s/discovery/report',
+                 'enrolled_urls': ['http://s/hosts/{key}.ipxe', 'http://s/known/{key}'], 'poll_seconds': 10, 'after': 'wait'}
+INSPECTED = {'mac': '52:54:00:aa:00:01', 'nics': [], 'system': {}, 'cpu': {}, 'memory': 0, 'disks': [], 'firmware': {}}
+
+
+def status_opener(statuses, enrol_after=None):
+    """An opener answering each URL with its status in ``statuses`` (404 if absent); the report PUT
+    takes 201. With ``enrol_after``, the host script appears after that many polls."""
+    import urllib.error
+    requests = []
+
+    def opener(request, timeout=None):
+        url = request if isinstance(request, str) else request.full_url
+        method = getattr(request, 'method', None) or 'GET'
+        requests.append((method, url, getattr(request, 'data', None)))
+        if method == 'PUT':
+            return Response(b'')
+        polls = sum(1 for each in requests if each[1].endswith('.ipxe'))
+        status = statuses.get(url, 404)
+        if enrol_after is not None and url.endswith('.ipxe') and polls > enrol_after:
+            status = 200
+        if status == 200:
+            return Response(b'#!ipxe\n')
+        raise urllib.error.HTTPError(url, status, 'status', {}, None)
+    opener.requests = requests
+    return opener
+
+
+def test_discovery_sends_the_facts_then_waits_to_be_enrolled():
+    log, sleeps = agent.Log(), []
+    opener = status_opener({}, enrol_after=2)
+    assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=sleeps.append, opener=opener, polls=10) == 0
+    method, url, body = opener.requests[0]
+    assert (method, url, json.loads(body)) == ('PUT', 'http://s/discovery/report', INSPECTED)
+    assert ('GET', 'http://s/known/52-54-00-aa-00-01', None) in opener.requests
+    assert sleeps == [10, 10]
+    assert log.lines[-1] == 'netboot-agent: enrolled; rebooting into what the server has for this machine'
+
+
+@pytest.mark.parametrize('statuses, enrolled', [
+    ({}, False),
+    ({'http://s/hosts/52-54-00-aa-00-01.ipxe': 403}, True),   # served to its reserved address only
+    ({'http://s/known/52-54-00-aa-00-01': 200}, True),       # a reservation: the menu
+    ({'http://s/hosts/52-54-00-aa-00-01.ipxe': 500}, False),
+])
+def test_enrolled_means_the_server_has_a_file_for_the_machine(statuses, enrolled):
+    assert agent.enrolled(DISCOVERY_JOB, INSPECTED['mac'], status_opener(statuses)) is enrolled
+
+
+def test_discovery_powers_off_when_asked_and_gives_up_when_the_server_is_gone():
+    opener = status_opener({})
+    assert agent.discover(dict(DISCOVERY_JOB, after='poweroff'), agent.Log(), INSPECTED, sleep=lambda _s: None,
+                          opener=opener) == 2
+    assert [request[0] for request in opener.requests] == ['PUT']
+
+    def unreachable(request, timeout=None):
+        raise OSError('no route to host')
+    log = agent.Log()
+    assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=lambda _s: None, opener=unreachable) == 1
+    assert log.lines[-1] == 'netboot-agent: cannot send the facts (attempt 5): no route to host'

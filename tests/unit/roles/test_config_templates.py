@@ -78,7 +78,7 @@ NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_port': 80, 'nginx_ser
          'nginx_allowed_networks': ['10.0.0.0/24'], 'nginx_delete_locations': ['/builds/'],
          'nginx_include_dir': '/etc/nginx/netboot.d'}
 TFTPD = {'__tftpd_user': 'tftp', 'tftpd_root': '/srv/tftp', 'tftpd_address': '10.0.0.2', 'tftpd_port': 69,
-         'tftpd_blocksize': 1468, 'tftpd_extra_options': ['--verbose']}
+         'tftpd_blocksize': 1468, 'tftpd_log_reads': True, 'tftpd_extra_options': ['--verbose']}
 RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0}
 # (role, template, good values, variable): every string variable that reaches the file.
 CASES = [

@@ -61,6 +61,8 @@ def test_tftpd_is_read_only_and_chrooted(server):
     options = server.check_output('. /etc/default/tftpd-hpa && echo "$TFTP_OPTIONS"').split()
     assert '--secure' in options
     assert '--create' not in options and '-c' not in options
+    # Its reads are logged by default: the boot report shows them.
+    assert options.count('--verbose') == 1
 
 
 def test_nginx_config_passes_nginx_checker(server):

@@ -102,6 +102,9 @@ ONE_INTERFACE_PLAN = {
         'images_agent': False,
         'images_http_root': '/srv/netboot',
         'ipxe_images': [],
+        'ipxe_discovery': False,
+        'ipxe_discovery_networks': ['10.0.0.0/24'],
+        'ipxe_discovery_known_macs': [],
     },
     'boot_vars_set': {},
     'overridden': [],
@@ -172,6 +175,9 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
         'images_agent': False,
         'images_http_root': '/srv/netboot',
         'ipxe_images': [],
+        'ipxe_discovery': False,
+        'ipxe_discovery_networks': [expected['subnet']],
+        'ipxe_discovery_known_macs': [],
     }
     assert netboot_dhcp_vars(result, STAGED) == FROM_STAGED
     subnet = result['role_vars']['kea_dhcp4_subnets'][0]
@@ -340,8 +346,9 @@ def test_every_role_variable_can_be_overridden_and_the_list_is_sorted():
 
 def test_the_two_steps_give_the_role_variables_the_play_passed_before():
     assert not set(ROLE_VARS) & set(BOOT_VARS)
-    # The 30 the play passed before, and the images': the images role's and the names the ipxe role takes.
-    assert len(ROLE_VARS) + len(BOOT_VARS) == 34
+    # The 30 the play passed before, the images' (the images role's and the names the ipxe role takes)
+    # and discovery's.
+    assert len(ROLE_VARS) + len(BOOT_VARS) == 37
     assert set(BOOT_VARS) == set(FROM_IPXE_ROLE)
 
 
@@ -720,6 +727,9 @@ NOT_AS_IN_JINJA = {
     'images_agent': False,
     'images_http_root': '/srv/netboot',
     'ipxe_images': [],
+    'ipxe_discovery': False,
+    'ipxe_discovery_networks': ['10.77.50.0/24', '10.77.51.0/24'],
+    'ipxe_discovery_known_macs': ['52:54:00:50:00:11', '52:54:00:50:00:14', '52:54:00:51:00:60', '52:54:00:51:00:61'],
 }
 NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'boot_vars_set': {}}
 # What the ipxe role stages on the typical server: the second step gives Kea what the old play did.
@@ -943,7 +953,8 @@ def test_the_images_go_to_the_images_role_and_their_names_to_the_ipxe_role():
     result = role_vars({'netboot_interface': 'eth1', 'netboot_images': IMAGES, 'ipxe_http_root': '/srv/boot'})
     assert (result['images_entries'], result['ipxe_images'], result['images_http_root']) == (
         IMAGES, ['debian-13', 'vendor'], '/srv/boot')
-    assert result['images_agent'] is False
+    # With images, in server mode, discovery is on: the agent is built for it.
+    assert (result['images_agent'], result['ipxe_discovery']) == (True, True)
 
 
 @pytest.mark.parametrize('hosts, agent', [
@@ -952,7 +963,38 @@ def test_the_images_go_to_the_images_role_and_their_names_to_the_ipxe_role():
     ([{'mac': MAC1, 'ip': '10.0.0.20', 'image': 'debian-13'}], True),
 ])
 def test_the_agent_is_built_while_a_machine_deploys_an_image(hosts, agent):
-    assert role_vars({'netboot_interface': 'eth1', 'netboot_images': IMAGES, 'ipxe_hosts': hosts})['images_agent'] is agent
+    variables = {'netboot_interface': 'eth1', 'netboot_images': IMAGES, 'ipxe_hosts': hosts, 'netboot_discovery': False}
+    assert role_vars(variables)['images_agent'] is agent
+
+
+@pytest.mark.parametrize('variables, discovery', [
+    ({}, False),                                                  # no images: no agent
+    ({'netboot_images': IMAGES}, True),                           # where it is safe: this server answers DHCP
+    ({'netboot_images': IMAGES, 'netboot_discovery': 'no'}, False),
+    ({'netboot_discovery': True}, True),                          # asked for: the agent is built for it
+])
+def test_discovery_is_on_where_it_is_safe(variables, discovery):
+    result = role_vars(dict({'netboot_interface': 'eth1'}, **variables))
+    assert (result['ipxe_discovery'], result['images_agent'] or not discovery) == (discovery, True)
+
+
+def test_beside_a_foreign_dhcp_server_discovery_stays_off_unless_asked():
+    variables = {'netboot_interface': 'eth1', 'netboot_dhcp_mode': 'proxy', 'netboot_images': IMAGES}
+    assert role_vars(variables)['ipxe_discovery'] is False
+    assert role_vars(dict(variables, netboot_discovery=True))['ipxe_discovery'] is True
+
+
+def test_discovery_takes_records_from_the_served_and_relayed_networks_and_knows_the_reserved_machines():
+    result = role_vars({'netboot_interface': 'eth1', 'netboot_images': IMAGES,
+                        'netboot_reservations': [{'hw-address': '52-54-00-00-00-0A', 'ip-address': '10.0.0.30'}],
+                        'ipxe_hosts': [{'mac': MAC2, 'ip': '10.0.0.31', 'items': [{'key': 'local', 'type': 'exit'}]}]})
+    assert result['ipxe_discovery_networks'] == ['10.0.0.0/24']
+    assert result['ipxe_discovery_known_macs'] == sorted(['52:54:00:00:00:0a', MAC2])
+
+
+def test_a_discovery_flag_that_is_not_a_boolean_is_refused():
+    with pytest.raises(PlanError, match="netboot_discovery must be a boolean .*got 'sometimes'"):
+        plan({'netboot_interface': 'eth1', 'netboot_discovery': 'sometimes'})
 
 
 @pytest.mark.parametrize('images, message', [

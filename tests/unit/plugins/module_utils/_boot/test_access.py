@@ -192,3 +192,50 @@ def test_nginx_refuses_a_report_larger_than_64_kib(reporting):
     assert send(f'{base}/reports/{TOKEN}.json', 'PUT', b' ' * (64 * 1024)) == 201
     assert send(f'{base}/reports/{TOKEN}.json', 'PUT', b'x' * (64 * 1024 + 1)) == 413
     assert (reports / f'{TOKEN}.json').read_bytes() == b' ' * (64 * 1024)
+
+
+# --- Discovery: each address writes its own record, from the served and relayed networks only
+
+def test_discovery_takes_records_from_its_networks_only():
+    text = render_nginx_access([], ['10.0.0.0/24', '10.1.0.0/24'])
+    block = text.split('location = /discovery/report {\n', 1)[1].split('\n}\n', 1)[0]
+    assert block.split('\n') == ['    allow 10.0.0.0/24;', '    allow 10.1.0.0/24;', '    deny all;', '    dav_methods PUT;',
+                                 '    client_max_body_size 64k;', '    limit_except PUT {', '        deny all;', '    }',
+                                 '    rewrite ^ /discovered/$remote_addr.json break;']
+    assert 'location /discovered/ {\n    deny all;\n}\n' in text
+    assert 'discovery' not in render_nginx_access([])
+
+
+@pytest.fixture(params=[['127.0.0.0/8'], ['10.0.0.0/24']], ids=['served', 'elsewhere'])
+def discovering(tmp_path, request):
+    """nginx on loopback taking discovery records from ``request.param`` (this test's address or not)."""
+    port = free_port()
+    root = tmp_path / 'root'
+    (root / 'discovered').mkdir(parents=True)
+    (tmp_path / 'access.conf').write_text(render_nginx_access([], request.param))
+    command = nginx_command(tmp_path, f'server {{\nlisten 127.0.0.1:{port};\nroot {root};\nautoindex on;\n'
+                                      f'include {tmp_path}/access.conf;\n}}')
+    subprocess.run(command, check=True)
+    try:
+        yield f'http://127.0.0.1:{port}', root / 'discovered', request.param == ['127.0.0.0/8']
+    finally:
+        subprocess.run(command + ['-s', 'stop'], check=False)
+
+
+def test_nginx_keeps_a_record_under_its_sender_s_address(discovering):
+    base, records, served = discovering
+    record = b'{"mac": "52:54:00:12:34:56"}'
+    if not served:
+        assert send(f'{base}/discovery/report', 'PUT', record) == 403
+        assert list(records.iterdir()) == []
+        return
+    assert send(f'{base}/discovery/report', 'PUT', record) == 201
+    # Whatever the request names, the record is the sender's own.
+    assert send(f'{base}/discovery/report?../../hosts/x', 'PUT', b'{}') == 204
+    assert sorted(path.name for path in records.iterdir()) == ['127.0.0.1.json']
+    assert (records / '127.0.0.1.json').read_bytes() == b'{}'
+    for method in ('GET', 'DELETE', 'POST'):
+        assert send(f'{base}/discovery/report', method, b'' if method == 'POST' else None) == 403, method
+    assert send(f'{base}/discovered/127.0.0.1.json', 'GET') == 403
+    assert send(f'{base}/discovered/127.0.0.2.json', 'PUT', record) == 403
+    assert send(f'{base}/discovery/report', 'PUT', b'x' * (64 * 1024 + 1)) == 413

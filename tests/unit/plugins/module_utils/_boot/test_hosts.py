@@ -79,7 +79,7 @@ def install(key, index, os_name, **fields):
 # --- good entries --------------------------------------------------------------------------------
 
 def test_no_hosts():
-    nothing = {'installs': [], 'scripts': {}, 'grub_configs': {}, 'nginx_access': render_nginx_access([])}
+    nothing = {'installs': [], 'scripts': {}, 'grub_configs': {}, 'nginx_access': render_nginx_access([]), 'discovery': {}}
     assert plan([]) == nothing
     assert plan(None) == nothing
 
@@ -513,7 +513,7 @@ def test_an_installed_secure_boot_machine_boots_its_own_disk():
     builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'installed'}}
     result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13', 'build': 3}], builds=builds)
     assert result == {'installs': [], 'scripts': {}, 'grub_configs': {'52-54-00-12-34-56': own_disk_config(MAC, 3)},
-                      'nginx_access': render_nginx_access([])}
+                      'nginx_access': render_nginx_access([]), 'discovery': {}}
 
 
 @pytest.mark.parametrize('host, message', [
