@@ -20,6 +20,11 @@ description:
     line), C(log) (at most 40 such lines of at most 300) and C(facts) (the machine's NICs, disks, firmware, CPU,
     memory and system, each field of its kind). Anything else is refused whole, C(report refused: <why>), and
     nothing of it is used."
+  - "Machines found by discovery (O(discovered_dir)): the facts each agent sent (NICs, DMI, CPU, memory, disks,
+    firmware), read as hostile input - a record is used only if it is a regular file C(<IPv4 address>.json) of at
+    most 64 KiB holding exactly the agent's fields, each within its bounds and pattern, whose boot MAC is among its
+    NICs, not a MAC the inventory names (O(known_dir)) and claimed by no other record. Anything else is listed in
+    RV(discovered_refused) with the reason, and nothing of it is used."
   - Files are matched to a machine by the address of its lease.
   - Kea logs the classes of a packet at debug level 40 only (C(kea_dhcp4_log_severity=DEBUG),
     C(kea_dhcp4_log_debuglevel=40)); otherwise C(classes) is empty, and the file a machine fetched over TFTP
@@ -53,6 +58,18 @@ options:
       - V("") reads none.
     type: path
     default: /srv/netboot/reports
+  discovered_dir:
+    description:
+      - Where nginx keeps the discovery records, C(<address>.json) per machine (C(discovered) under the ipxe role's
+        C(ipxe_http_root)). V("") or a missing directory reads none.
+    type: path
+    default: /srv/netboot/discovered
+  known_dir:
+    description:
+      - The ipxe role's markers of the machines the inventory names, C(known/<MAC with ->) under its C(ipxe_http_root).
+        A discovery record that claims one of these MACs is refused.
+    type: path
+    default: /srv/netboot/known
   journal:
     description: Read tftpd's and Kea's messages from the systemd journal (C(journalctl)).
     type: bool
@@ -75,6 +92,10 @@ EXAMPLES = r"""
 - name: Print it as a table
   ansible.builtin.debug:
     msg: "{{ report.table }}"
+
+- name: Print the machines discovery found, and the records refused
+  ansible.builtin.debug:
+    msg: "{{ report.discovered_table }}"
 """
 
 RETURN = r"""
@@ -123,11 +144,43 @@ table:
   returned: always
   type: list
   elements: str
+discovered:
+  description:
+    - The machines discovery found, by MAC - the sender's address, when it sent the record, and its facts as the
+      record holds them (checked field by field).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - mac: "52:54:00:77:20:30"
+      address: 10.77.20.150
+      time: "2026-11-30T10:05:10+00:00"
+      facts:
+        mac: "52:54:00:77:20:30"
+        nics: [{name: ens3, mac: "52:54:00:77:20:30", driver: e1000, link: up, speed: 1000}]
+        system: {vendor: Lab Vendor, product: Rack Server 9, serial: SN-0042, uuid: ""}
+        cpu: {model: QEMU Virtual CPU version 2.5+, count: 1}
+        memory: 1610612736
+        disks: [{path: /dev/sda, size: 8589934592, model: QEMU HARDDISK, serial: "", rotational: true, removable: false}]
+        firmware: {mode: bios, secure_boot: false}
+discovered_refused:
+  description: The records not used, each its file and the reason (the value it names bounded and escaped).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {file: 10.77.20.151.json, reason: "system.vendor: '$(reboot)' is not a text of at most 128 letters, digits, ..."}
+discovered_table:
+  description: The discovered machines as lines of text, one row each, then a line per refused record.
+  returned: always
+  type: list
+  elements: str
 """
 
 import json
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.discovery import discovery_table, known_macs_in, read_records
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import (
     agent_results,
     assigned_classes,
@@ -164,6 +217,8 @@ def main():
             'nginx_log': {'type': 'path', 'default': '/var/log/nginx/netboot.access.log'},
             'builds_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
             'reports_dir': {'type': 'path', 'default': '/srv/netboot/reports'},
+            'discovered_dir': {'type': 'path', 'default': '/srv/netboot/discovered'},
+            'known_dir': {'type': 'path', 'default': '/srv/netboot/known'},
             'journal': {'type': 'bool', 'default': True},
             'since': {'type': 'str', 'default': ''},
         },
@@ -191,7 +246,10 @@ def main():
         classes = assigned_classes(_journal(module, ['-u', 'kea-dhcp4-server'], params['since']))
     agents = agent_results(builds, params['reports_dir']) if params['reports_dir'] else {}
     machines = report(leases, builds, nginx_requests(_read(params['nginx_log'])), tftp, classes or {}, agents)
-    module.exit_json(changed=False, machines=machines, table=table(machines))
+    discovered, refused = read_records(params['discovered_dir'], known_macs_in(params["known_dir"])) if params['discovered_dir'] \
+        else ([], [])
+    module.exit_json(changed=False, machines=machines, table=table(machines), discovered=discovered,
+                     discovered_refused=refused, discovered_table=discovery_table(discovered, refused))
 
 
 if __name__ == '__main__':

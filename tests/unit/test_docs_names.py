@@ -16,7 +16,7 @@ NAME = re.compile(r'netboot\.pxe\.([A-Za-z0-9_]+)')
 
 
 def collection_names():
-    names = {path.stem for pattern in ('plugins/modules/*.py', 'plugins/lookup/*.py', 'plugins/filter/*.yml',
+    names = {path.stem for pattern in ('plugins/modules/*.py', 'plugins/lookup/*.py', 'plugins/inventory/*.py', 'plugins/filter/*.yml',
                                        'plugins/doc_fragments/*.py', 'playbooks/*.yml') for path in ROOT.glob(pattern)}
     names |= {path.name for path in (ROOT / 'roles').iterdir() if path.is_dir()}
     return names | {'plugins'}  # Python imports: ansible_collections.netboot.pxe.plugins...

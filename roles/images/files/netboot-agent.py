@@ -113,17 +113,30 @@ def _int(text, default=None):
         return default
 
 
+# The server takes firmware texts of these characters only; others become "_".
+TEXT_REFUSED = re.compile(r'[^A-Za-z0-9 ._,:/()+#@=-]')
+ETHERNET_MAC = re.compile(r'[0-9a-f]{2}(?::[0-9a-f]{2}){5}')
+
+
+def firmware_text(value, limit):
+    """``value`` as the server takes a firmware text: its characters, single spaces, at most ``limit`` long."""
+    return TEXT_REFUSED.sub('_', ' '.join(value.split()))[:limit].strip()
+
+
 def nics(sys_root='/sys'):
-    """Every physical network interface: name, mac, driver, link (up or down), speed (Mb/s or None)."""
+    """Every physical Ethernet interface: name, mac, driver, link (up or down), speed (Mb/s or None)."""
     base = os.path.join(sys_root, 'class/net')
     found = []
     for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
         path = os.path.join(base, name)
         if not os.path.exists(os.path.join(path, 'device')):
             continue
+        mac = _read(os.path.join(path, 'address')).lower()
+        if not ETHERNET_MAC.fullmatch(mac):
+            continue
         driver = os.path.basename(os.path.realpath(os.path.join(path, 'device/driver')))
         speed = _int(_read(os.path.join(path, 'speed')))
-        found.append({'name': name, 'mac': _read(os.path.join(path, 'address')).lower(), 'driver': driver,
+        found.append({'name': name, 'mac': mac, 'driver': driver,
                       'link': 'up' if _read(os.path.join(path, 'carrier')) == '1' else 'down',
                       'speed': speed if speed is not None and speed > 0 else None})
     return found
@@ -132,7 +145,7 @@ def nics(sys_root='/sys'):
 def dmi(sys_root='/sys'):
     """The system's vendor, product, serial and UUID from the firmware's DMI tables."""
     base = os.path.join(sys_root, 'class/dmi/id')
-    return {key: _read(os.path.join(base, name)) for key, name in
+    return {key: firmware_text(_read(os.path.join(base, name)), 128) for key, name in
             (('vendor', 'sys_vendor'), ('product', 'product_name'), ('serial', 'product_serial'), ('uuid', 'product_uuid'))}
 
 
@@ -140,7 +153,7 @@ def cpu(proc_root='/proc'):
     """The CPU model and the number of logical CPUs."""
     text = _read(os.path.join(proc_root, 'cpuinfo'))
     models = re.findall(r'^model name\s*:\s*(.*)$', text, re.MULTILINE)
-    return {'model': models[0].strip() if models else '', 'count': len(re.findall(r'^processor\s*:', text, re.MULTILINE))}
+    return {'model': firmware_text(models[0], 128) if models else '', 'count': len(re.findall(r'^processor\s*:', text, re.MULTILINE))}
 
 
 def memory(proc_root='/proc'):
@@ -159,7 +172,7 @@ def disks(sys_root='/sys'):
         path = os.path.join(base, name)
         serial = _read(os.path.join(path, 'serial')) or _read(os.path.join(path, 'device/serial'))
         found.append({'path': f'/dev/{name}', 'size': (_int(_read(os.path.join(path, 'size'))) or 0) * 512,
-                      'model': _read(os.path.join(path, 'device/model')), 'serial': serial,
+                      'model': firmware_text(_read(os.path.join(path, 'device/model')), 64), 'serial': firmware_text(serial, 64),
                       'rotational': _read(os.path.join(path, 'queue/rotational')) == '1',
                       'removable': _read(os.path.join(path, 'removable')) == '1'})
     return found

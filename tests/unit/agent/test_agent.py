@@ -548,3 +548,25 @@ def test_discovery_powers_off_when_asked_and_gives_up_when_the_server_is_gone():
     log = agent.Log()
     assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=lambda _s: None, opener=unreachable) == 1
     assert log.lines[-1] == 'netboot-agent: cannot send the facts (attempt 5): no route to host'
+
+
+@pytest.mark.parametrize('value, limit, sent', [
+    ('Dell Inc.', 128, 'Dell Inc.'),
+    ('Standard PC (i440FX + PIIX, 1996)', 128, 'Standard PC (i440FX + PIIX, 1996)'),
+    ('  To Be  Filled\tBy O.E.M.  ', 128, 'To Be Filled By O.E.M.'),
+    ("Vendor & Sons' $(reboot)", 128, 'Vendor _ Sons_ _(reboot)'),
+    ('\ufffd\ufffd\ufffd', 128, '___'),
+    ('x' * 70, 64, 'x' * 64),
+    ('abc def', 4, 'abc'),
+])
+def test_firmware_texts_are_sent_as_the_server_takes_them(value, limit, sent):
+    assert agent.firmware_text(value, limit) == sent
+
+
+def test_an_interface_without_an_ethernet_address_is_left_out(machine_tree):
+    sys_root, _proc_root = machine_tree
+    infiniband = sys_root / 'class/net/ib0'
+    (infiniband / 'device').mkdir(parents=True)
+    (infiniband / 'address').write_text('80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0a:0b:0c\n')
+    assert 'ib0' not in [nic['name'] for nic in agent.nics(str(sys_root))]
+    assert agent.nics(str(sys_root))
