@@ -47,7 +47,7 @@ extends_documentation_fragment:
 notes:
   - The configuration file's name ends in C(discovered.netboot.yml) or C(discovered.netboot.yaml).
   - Enable the plugin in C(ansible.cfg) (C(enable_plugins) in the C([inventory]) section) or with
-    E(ANSIBLE_INVENTORY_ENABLED), next to the inventory plugins already in use.
+    C(ANSIBLE_INVENTORY_ENABLED), next to the inventory plugins already in use.
 """
 
 EXAMPLES = r"""

@@ -201,6 +201,10 @@ def test_a_discovered_machine_is_enrolled_and_both_machines_deploy_and_boot_thei
         json.dump({name: {key: result.get(key) for key in ('discovered', 'deployed', 'login')} for name, result in results.items()},
                   handle, indent=2, sort_keys=True)
 
+    # What README shows: the report's discovery table and the inventory plugin's host.
+    with open(os.path.join(RESULTS, 'discovery.json'), 'w', encoding='utf-8') as handle:
+        json.dump({'report': checks.get('report').stdout if checks.get('report') else None, 'inventory': checks.get('inventory')},
+                  handle, indent=2, sort_keys=True)
     # Discovered: the record holds what the machine is, the report and the inventory plugin show it.
     mac = DEPLOYS['discovered'][1]
     assert results['discovered'].get('discovered') is not None, f'no discovery; serial log in {results["discovered"]["serial_log"]}'
