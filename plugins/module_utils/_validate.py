@@ -93,6 +93,14 @@ PEER_URL = re.compile(r'(https?)://([^/:@?#\s]+):([0-9]{1,5})/?')
 # A URL that may stand in a dnsmasq option value: no separator, quote, comment or line break.
 DNSMASQ_URL = re.compile(r'https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+=-]*)?')
 
+# --- BMCs
+# A BMC's address: a DNS name or an IPv4 address, and an optional port.
+BMC_ADDRESS = re.compile(rf'({_DNS_LABEL}(?:\.{_DNS_LABEL})*)(?::({_URL_PORT}))?')
+# A BMC user's name: 1 to 64 printable ASCII characters, no space.
+BMC_USER = re.compile(r'[!-~]{1,64}')
+# A Redfish resource's Id (a system's): letters, digits and ._:-, at most 128.
+REDFISH_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9._:-]{0,127}')
+
 # --- GRUB's configuration language
 # Words of a kernel command line that GRUB reads as they are: no quote, "$", ";", "|", "&",
 # "<", ">", braces, backslash or "#".

@@ -45,6 +45,14 @@ options:
     description: The web server's group.
     type: str
     default: www-data
+  renew:
+    description:
+      - Machines of O(hosts) (the MAC with hyphens) whose build starts again under a new token, its number kept, as a
+        raised build number does - V(pending), with a new marker; the old token's marker and answer files are gone.
+      - The playbook C(netboot.pxe.provision) gives the machines it provisions. A run with this option always changes.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - netboot.pxe.attributes
   - netboot.pxe.attributes.full
@@ -62,6 +70,16 @@ EXAMPLES = r"""
     hosts:
       52-54-00-12-34-56: 1
   register: builds
+  no_log: true
+
+- name: Install one machine again (a new token, the same build number)
+  netboot.pxe.build_state:
+    path: /srv/netboot
+    hosts:
+      52-54-00-12-34-56: 1
+    renew: [52-54-00-12-34-56]
+  register: builds
+  no_log: true
 """
 
 RETURN = r"""
@@ -94,6 +112,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import (
     ENV_BLOCK_SIZE,
     BuildError,
     check_hosts,
+    check_renew,
     check_state,
     marker_content,
     mask_tokens,
@@ -152,6 +171,7 @@ def main():
             'hosts': {'type': 'dict', 'required': True},
             'state_file': {'type': 'path', 'default': '/var/lib/netboot-pxe/builds.json'},
             'group': {'type': 'str', 'default': 'www-data'},
+            'renew': {'type': 'list', 'elements': 'str', 'default': []},
         },
         supports_check_mode=True,
     )
@@ -172,11 +192,12 @@ def main():
     try:
         check_relative('directory', params['directory'])
         builds = check_hosts(params['hosts'])
+        renew = check_renew(params['renew'], builds)
         previous = _load(params['state_file'])
         directory = os.path.join(params['path'], params['directory'])
         markers, strays = _markers(directory)
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
-        records, create, remove, events = next_state(previous, builds, markers, now, lambda: secrets.token_hex(16))
+        records, create, remove, events = next_state(previous, builds, markers, now, lambda: secrets.token_hex(16), renew)
         # Markers written before they were GRUB environment blocks (or changed by hand) get their content.
         rewrite = sorted(token for token in markers - set(remove) if _read(os.path.join(directory, token)) != marker_content(token))
     except (BuildError, OSError) as exc:

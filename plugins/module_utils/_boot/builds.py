@@ -70,13 +70,26 @@ def check_state(state, where):
     return state
 
 
-def next_state(previous, builds, markers, now, new_token):
+def check_renew(renew, builds):
+    """``renew`` (MAC keys whose build starts again under a new token), checked against ``builds``."""
+    if not isinstance(renew, (list, tuple)):
+        raise BuildError(f'renew must be a list of MACs with hyphens, got {renew!r}')
+    for key in renew:
+        if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
+            raise BuildError(f'renew: {key!r} is not a MAC with hyphens like 52-54-00-12-34-56')
+        if key not in builds:
+            raise BuildError(f'renew: {key} is not among the machines that install (hosts)')
+    return sorted(set(renew))
+
+
+def next_state(previous, builds, markers, now, new_token, renew=()):
     """The builds after this run, and what changed.
 
     ``previous`` is the state file's records, ``builds`` {key: build number} of the inventory,
     ``markers`` the tokens whose marker file exists, ``now`` an ISO time and ``new_token()``
-    makes a token. Returns ``(records, create, remove, events)``: the new records, the marker
-    tokens to create and to remove, and one line per change.
+    makes a token; the keys of ``renew`` start their build again under a new token (what a new
+    build number does, the number kept). Returns ``(records, create, remove, events)``: the new
+    records, the marker tokens to create and to remove, and one line per change.
     """
     records = {}
     events = []
@@ -85,6 +98,9 @@ def next_state(previous, builds, markers, now, new_token):
         if record is None or record['build'] != build:
             records[key] = {'build': build, 'token': new_token(), 'state': PENDING, 'since': now}
             events.append(f'{key}: build {build} pending' + ('' if record is None else f' (was build {record["build"]})'))
+        elif key in renew:
+            records[key] = {'build': build, 'token': new_token(), 'state': PENDING, 'since': now}
+            events.append(f'{key}: build {build} pending again under a new token (was {record["state"]})')
         elif record['state'] == PENDING and record['token'] not in markers:
             records[key] = dict(record, state=INSTALLED, since=now)
             events.append(f'{key}: build {build} installed')

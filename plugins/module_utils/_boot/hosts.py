@@ -342,7 +342,7 @@ def _image_install(entry, where, key, mac, index, build, base, agent, answers):
 def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None, answer_templates=None,
               answer_url_files=None, menu_title='Network boot', name='ipxe_hosts', answers=None, builds=None,
               require_address=False, images=None, agent_kernel='agent/vmlinuz', agent_initrd='agent/initrd.img',
-              agent_args='console=tty0 console=ttyS0,115200', deploy_on_failure='wait', discovery=None):
+              agent_args='console=tty0 console=ttyS0,115200', deploy_on_failure='wait', discovery=None, renew=None):
     """The unattended installs and the per-host scripts of ``hosts`` (the entries of ipxe_hosts).
 
     ``catalog`` is the merged OS catalog; ``mirrors`` the mirror URLs its {mirror}
@@ -387,6 +387,9 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     ``discovery`` (``discovery_files.discovery_plan``'s settings, or None for off) adds ``discovery``:
     the files that boot a machine the inventory does not name into the agent's inspection
     (``files``), and nginx's location for its record (in ``nginx_access``).
+
+    ``renew`` (ipxe_renew_builds: MACs of entries with ``os`` or ``image``) gives ``renew``, their keys:
+    the builds that start again under a new token (build_state's ``renew``).
     """
     problems = answer_problems(answers or {})
     if problems:
@@ -514,7 +517,26 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
     except HostAccessError as exc:
         raise IpxeHostsError(f'{name}: {exc}') from exc
     return {'installs': installs, 'scripts': ipxe_scripts, 'grub_configs': grub_configs, 'nginx_access': nginx_access,
-            'discovery': found['files']}
+            'discovery': found['files'], 'renew': _renew_keys(renew, hosts, macs)}
+
+
+def _renew_keys(renew, hosts, macs):
+    """The keys of ``renew`` (ipxe_renew_builds), each the MAC of an entry that installs."""
+    if renew is None:
+        return []
+    if not isinstance(renew, list):
+        raise IpxeHostsError(f'ipxe_renew_builds: must be a list of MACs of ipxe_hosts entries with "os" or "image", got {renew!r}')
+    installs = {mac for entry, mac in zip(hosts, macs) if 'os' in entry or 'image' in entry}
+    keys = []
+    for index, value in enumerate(renew):
+        mac = normalize_mac(value)
+        if mac is None:
+            raise IpxeHostsError(f'ipxe_renew_builds[{index}]: {value!r} is not a MAC address like 52:54:00:12:34:56')
+        if mac not in installs:
+            raise IpxeHostsError(f'ipxe_renew_builds[{index}]: {value!r} is not the MAC of an ipxe_hosts entry with "os" or '
+                                 '"image" (nothing to install again)')
+        keys.append(mac.replace(':', '-'))
+    return sorted(set(keys))
 
 
 def _source_of(item):

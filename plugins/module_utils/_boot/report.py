@@ -282,6 +282,30 @@ def agent_summary(result):
     return result['reason']
 
 
+def build_progress(records, keys, markers, agents, now):
+    """Where the builds of ``keys`` are: {key: {'build', 'state', 'since', 'result'}}, no token.
+
+    ``records`` are build_state's, ``markers`` the tokens whose marker is there, ``agents``
+    {key: (agent_result, ISO time of the report)} (agent_results with the report's time) and ``now`` an
+    ISO time. ``state`` is ``installed`` (so recorded, or its marker is gone: since ``now``),
+    ``failed`` (its agent reported so: since the report, with ``result``, agent_summary's line),
+    ``pending``, or ``missing`` (no record: no build was made)."""
+    progress = {}
+    for key in keys:
+        record = records.get(key)
+        if record is None:
+            progress[key] = {'build': 0, 'state': 'missing', 'since': '', 'result': 'no build'}
+            continue
+        entry = {'build': record['build'], 'state': record['state'], 'since': record['since'], 'result': ''}
+        agent, reported = agents.get(key, (None, ''))
+        if record['state'] == 'pending' and agent is not None and agent['status'] == 'failed':
+            entry.update(state='failed', since=reported or now, result=agent_summary(agent))
+        elif record['state'] == 'pending' and record['token'] not in markers:
+            entry.update(state='installed', since=now)
+        progress[key] = entry
+    return progress
+
+
 def report(leases, builds, http, tftp, classes, agents=None):
     """{mac: machine} from Kea's leases (lease4-get-all), the builds (build_state), the requests
     of nginx_requests and tftp_requests, assigned_classes and the agents' results (agent_results).

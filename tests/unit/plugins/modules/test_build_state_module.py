@@ -20,9 +20,9 @@ GROUP = grp.getgrgid(os.getgid()).gr_name
 KEY = '52-54-00-00-00-0a'
 
 
-def run(capsys, tmp_path, hosts, check=False, group=GROUP):
+def run(capsys, tmp_path, hosts, check=False, group=GROUP, renew=None):
     module_args = {'path': str(tmp_path / 'http'), 'hosts': hosts, 'state_file': str(tmp_path / 'state/builds.json'),
-                   'group': group, '_ansible_check_mode': check, '_ansible_diff': True,
+                   'group': group, 'renew': renew or [], '_ansible_check_mode': check, '_ansible_diff': True,
                    '_ansible_remote_tmp': str(tmp_path), '_ansible_tmpdir': str(tmp_path)}
     with patch_module_args(module_args), pytest.raises(SystemExit):
         build_state.main()
@@ -108,3 +108,21 @@ def test_a_marker_with_other_content_is_rewritten(capsys, root):
     assert result['changed'] and result['builds'][KEY] == {**result['builds'][KEY], 'token': token, 'state': 'pending'}
     assert marker.read_bytes() == marker_content(token)
     assert not run(capsys, root, {KEY: 1})['changed']
+
+
+def test_renew_gives_a_new_token_and_keeps_the_number(capsys, root):
+    token = run(capsys, root, {KEY: 1})['builds'][KEY]['token']
+    (root / 'http/builds' / token).unlink()
+    assert run(capsys, root, {KEY: 1})['builds'][KEY]['state'] == 'installed'
+
+    renewed = run(capsys, root, {KEY: 1}, renew=[KEY])
+    new = renewed['builds'][KEY]
+    assert renewed['changed'] and new['state'] == 'pending' and new['build'] == 1 and new['token'] != token
+    assert renewed['events'] == [f'{KEY}: build 1 pending again under a new token (was installed)']
+    assert os.listdir(root / 'http/builds') == [new['token']]
+    assert not run(capsys, root, {KEY: 1})['changed']
+
+
+def test_renew_of_a_machine_not_listed_fails(capsys, root):
+    result = run(capsys, root, {KEY: 1}, renew=['52-54-00-00-00-0b'])
+    assert result['failed'] and result['msg'] == 'renew: 52-54-00-00-00-0b is not among the machines that install (hosts)'

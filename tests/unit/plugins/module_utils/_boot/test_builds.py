@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import (
     BuildError,
     check_hosts,
+    check_renew,
     check_state,
     marker_content,
     mask_tokens,
@@ -50,6 +51,41 @@ def tokens():
 ])
 def test_next_state(previous, builds, markers, records, create, remove, events):
     assert next_state(previous, builds, markers, NOW, tokens()) == (records, create, remove, events)
+
+
+@pytest.mark.parametrize('previous, markers, create, remove, event', [
+    pytest.param({A: record(1, T1, 'installed')}, set(), [f'{1:032x}'], [],
+                 f'{A}: build 1 pending again under a new token (was installed)', id='installed'),
+    pytest.param({A: record(1, T1, 'pending')}, {T1}, [f'{1:032x}'], [T1],
+                 f'{A}: build 1 pending again under a new token (was pending)', id='pending'),
+])
+def test_renew_starts_the_build_again_under_a_new_token(previous, markers, create, remove, event):
+    previous = dict(previous, **{B: record(1, T2, 'pending')})
+    records, created, removed, events = next_state(previous, {A: 1, B: 1}, markers | {T2}, NOW, tokens(), renew=[A])
+    assert records == {A: record(1, f'{1:032x}', 'pending', NOW), B: record(1, T2, 'pending')}
+    assert created == create and removed == remove and events == [event]
+
+
+def test_renew_of_a_new_build_makes_one_token():
+    records, create, _remove, events = next_state({}, {A: 2}, set(), NOW, tokens(), renew=[A])
+    assert records == {A: record(2, f'{1:032x}', 'pending', NOW)} and create == [f'{1:032x}']
+    assert events == [f'{A}: build 2 pending']
+
+
+@pytest.mark.parametrize('renew, message', [
+    ('52-54-00-00-00-0a', "renew must be a list of MACs with hyphens, got '52-54-00-00-00-0a'"),
+    (['52:54:00:00:00:0a'], "renew: '52:54:00:00:00:0a' is not a MAC with hyphens like 52-54-00-12-34-56"),
+    ([B], f'renew: {B} is not among the machines that install (hosts)'),
+])
+def test_check_renew_refuses(renew, message):
+    with pytest.raises(BuildError) as error:
+        check_renew(renew, {A: 1})
+    assert str(error.value) == message
+
+
+def test_check_renew_takes_listed_machines_once():
+    assert check_renew([A, A], {A: 1}) == [A]
+    assert check_renew([], {}) == []
 
 
 @pytest.mark.parametrize('hosts, message', [

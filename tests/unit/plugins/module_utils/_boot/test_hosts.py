@@ -79,7 +79,8 @@ def install(key, index, os_name, **fields):
 # --- good entries --------------------------------------------------------------------------------
 
 def test_no_hosts():
-    nothing = {'installs': [], 'scripts': {}, 'grub_configs': {}, 'nginx_access': render_nginx_access([]), 'discovery': {}}
+    nothing = {'installs': [], 'scripts': {}, 'grub_configs': {}, 'nginx_access': render_nginx_access([]), 'discovery': {},
+               'renew': []}
     assert plan([]) == nothing
     assert plan(None) == nothing
 
@@ -513,7 +514,7 @@ def test_an_installed_secure_boot_machine_boots_its_own_disk():
     builds = {'52-54-00-12-34-56': {'token': 'T0k3n', 'state': 'installed'}}
     result = plan([{'mac': MAC, 'secure_boot': True, 'os': 'debian-13', 'build': 3}], builds=builds)
     assert result == {'installs': [], 'scripts': {}, 'grub_configs': {'52-54-00-12-34-56': own_disk_config(MAC, 3)},
-                      'nginx_access': render_nginx_access([]), 'discovery': {}}
+                      'nginx_access': render_nginx_access([]), 'discovery': {}, 'renew': []}
 
 
 @pytest.mark.parametrize('host, message', [
@@ -781,3 +782,29 @@ def test_answer_file_sources_skip_the_files_given_whole_and_never_show_them():
 ])
 def test_the_seed_makes_debian_generate_the_locale(locale, line):
     assert locale_gen(locale) == line
+
+
+@pytest.mark.parametrize('renew, keys', [
+    (None, []),
+    ([], []),
+    (['52-54-00-12-34-56', '5254.0012.3456', '52:54:00:12:34:56'], ['52-54-00-12-34-56']),
+    (['52:54:00:12:34:56', '52:54:00:12:34:57'], ['52-54-00-12-34-56', '52-54-00-12-34-57']),
+])
+def test_renew_names_the_installs_by_key(renew, keys):
+    hosts = [OS_HOST, {'mac': '52:54:00:12:34:57', 'ip': '10.0.0.51', 'image': 'trixie'}]
+    assert plan(hosts, renew=renew, images=['trixie'])['renew'] == keys
+
+
+@pytest.mark.parametrize('renew, message', [
+    ('52:54:00:12:34:56', "ipxe_renew_builds: must be a list of MACs of ipxe_hosts entries with \"os\" or \"image\", "
+                          "got '52:54:00:12:34:56'"),
+    (['node1'], "ipxe_renew_builds[0]: 'node1' is not a MAC address like 52:54:00:12:34:56"),
+    ([MAC, '52:54:00:12:34:58'], "ipxe_renew_builds[1]: '52:54:00:12:34:58' is not the MAC of an ipxe_hosts entry with "
+                                 "\"os\" or \"image\" (nothing to install again)"),
+    (['52:54:00:12:34:59'], "ipxe_renew_builds[0]: '52:54:00:12:34:59' is not the MAC of an ipxe_hosts entry"),
+])
+def test_renew_refuses_what_is_no_install(renew, message):
+    hosts = [OS_HOST, {'mac': '52:54:00:12:34:59', 'items': [LOCAL_ITEM]}]
+    with pytest.raises(IpxeHostsError) as error:
+        plan(hosts, renew=renew)
+    assert str(error.value).startswith(message)
