@@ -20,7 +20,7 @@ PLAYBOOK = pathlib.Path(sys.executable).parent / 'ansible-playbook'
 
 
 # README's lab commands rely on the ansible package for these; ansible-core alone lacks them.
-NEEDED = ('community.crypto', 'community.postgresql')
+NEEDED = ('community.crypto', 'community.general', 'community.postgresql')
 
 
 def collection_installed(name):
@@ -63,7 +63,7 @@ def syntax_check(tree, playbook, home):
                           capture_output=True, text=True, check=False)
 
 
-@pytest.mark.parametrize('playbook', ['playbooks/site.yml', 'playbooks/report.yml'])
+@pytest.mark.parametrize('playbook', ['playbooks/site.yml', 'playbooks/report.yml', 'playbooks/provision.yml'])
 def test_lab_commands_from_a_fresh_clone(clone, playbook, tmp_path):
     result = syntax_check(clone, playbook, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,219 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What playbooks/provision.yml costs per machine in its BMC part, against emulated Redfish BMCs.
+
+A benchmark, not a test: it checks nothing and prints a table (with --json, writes the figures).
+sushy-tools' Redfish emulator runs with its fake driver (systems that exist only in its memory) on
+127.0.0.1 over HTTPS with a self-signed certificate (the machines' bmc names it as ca_path, so
+the certificate is verified) and a bcrypt password file. For each count N of machines it starts
+fresh and runs provision.yml with the action discover, which is the BMC part of a provision:
+the credentials check (redfish_info GetSystemInventory), the one-time network boot
+(SetOneTimeBoot Pxe) and power on (PowerOn), with Ansible's default forks and no netboot server.
+
+Two layouts:
+  shared  one emulator holds the N systems: each machine's bmc names its system_id. The check
+          (GetSystemInventory) reads every system of the BMC, so the requests per machine grow
+          with N: an emulator's cost, not a real rack's, where each machine has its own BMC.
+  own     N emulators of one system each, as in a rack (--own: the counts; each is a process).
+
+Printed per run: the seconds in all, per machine, the emulator's HTTPS requests per machine, and
+how many machines the table shows as sent to discovery. A run that takes longer than --limit
+seconds is stopped and shown as such (the 1000-machine run, on a small machine).
+
+sushy-tools is installed, if missing, into its own virtual environment (.cache/sushy-venv).
+Run from anywhere:  .cache/venv/bin/python bench/provision_overhead.py [--counts 1,10,100,1000] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUSHY_VENV = os.path.join(REPO, '.cache', 'sushy-venv')
+SUSHY_VERSION = '2.2.0'
+USER, PASSWORD = 'admin', 'bench-secret'
+FIRST_PORT = 18443
+# Each run's emulators get ports of their own: a stopped run's workers may still knock on the old ones.
+PORT_STRIDE = 1000
+STARTUP_SECONDS = 30
+
+
+def sushy_python():
+    """The sushy-tools venv's Python, made the first time."""
+    python = os.path.join(SUSHY_VENV, 'bin', 'python')
+    if not os.path.exists(os.path.join(SUSHY_VENV, 'bin', 'sushy-emulator')):
+        subprocess.run([sys.executable, '-m', 'venv', SUSHY_VENV], check=True)
+        subprocess.run([python, '-m', 'pip', 'install', '-q', f'sushy-tools=={SUSHY_VERSION}'], check=True)
+    return python
+
+
+def certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (its own CA)."""
+    cert, key = os.path.join(directory, 'cert.pem'), os.path.join(directory, 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+                    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def auth_file(directory, python):
+    """sushy's password file: bcrypt hashes only."""
+    hashed = subprocess.run([python, '-c', 'import bcrypt, sys; print(bcrypt.hashpw(sys.argv[1].encode(), '
+                             'bcrypt.gensalt(rounds=4)).decode())', PASSWORD],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    path = os.path.join(directory, 'auth')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(f'{USER}:{hashed}\n')
+    return path
+
+
+def system_id(index):
+    return f'00000000-0000-4000-8000-{index:012d}'
+
+
+def emulator(stack, directory, python, name, indexes, port, cert, key, auth):
+    """A sushy-emulator with the fake driver holding the systems ``indexes``, listening on ``port``,
+    stopped when ``stack`` closes."""
+    systems = [{'uuid': system_id(index), 'name': f'machine{index}', 'power_state': 'Off', 'external_notifier': False,
+                'nics': [{'mac': f'52:54:00:{index >> 16 & 255:02x}:{index >> 8 & 255:02x}:{index & 255:02x}',
+                          'ip': f'10.77.{index >> 8 & 255}.{index & 255}'}]} for index in indexes]
+    config = os.path.join(directory, f'{name}.conf')
+    # Its own state (else every emulator shares the systems of $TMPDIR/sushy-emulator/fakedriver.sqlite).
+    state = os.path.join(directory, f'{name}-state')
+    with open(config, 'w', encoding='utf-8') as handle:
+        handle.write(f'SUSHY_EMULATOR_FAKE_DRIVER = True\nSUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n'
+                     f'SUSHY_EMULATOR_AUTH_FILE = {auth!r}\nSUSHY_EMULATOR_STATE_DIR = {state!r}\n')
+    log = stack.enter_context(open(os.path.join(directory, f'{name}.log'), 'w', encoding='utf-8'))
+    process = stack.enter_context(subprocess.Popen([os.path.join(os.path.dirname(python), 'sushy-emulator'), '--config',
+                                                    config, '--interface', '127.0.0.1', '--port', str(port),
+                                                    '--ssl-certificate', cert, '--ssl-key', key],
+                                                   stdout=log, stderr=subprocess.STDOUT))
+    stack.callback(process.terminate)
+    return process
+
+
+def wait_listening(port, process):
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'the emulator on port {port} ended with {process.returncode}')
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f'the emulator on port {port} did not listen within {STARTUP_SECONDS} s')
+
+
+def inventory(directory, count, ports, cert):
+    """The machines, each with its bmc (the system's id on a shared emulator, or its own emulator)."""
+    hosts = {}
+    for index in range(count):
+        port = ports[0] if len(ports) == 1 else ports[index]
+        bmc = {'type': 'redfish', 'address': f'127.0.0.1:{port}', 'user': USER, 'password': PASSWORD, 'ca_path': cert}
+        if len(ports) == 1:
+            bmc['system_id'] = system_id(index)
+        hosts[f'machine{index:04d}'] = {'bmc': bmc}
+    path = os.path.join(directory, 'machines.json')
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump({'machines': {'hosts': hosts}}, handle)
+    return path
+
+
+REQUEST = re.compile(r'"(GET|POST|PATCH) /redfish/')
+
+
+def playbook(command, environment, limit):
+    """(seconds, finished, output) of ``command``; past ``limit`` seconds its whole process group is stopped."""
+    began = time.monotonic()
+    with subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as process:
+        try:
+            output, _ = process.communicate(timeout=limit)
+            return time.monotonic() - began, True, output
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            output, _ = process.communicate()
+            return time.monotonic() - began, False, output
+
+
+def run(number, count, layout, limit, python, workdir):
+    """One run (the ``number``th) of provision.yml's BMC part over ``count`` machines; its figures."""
+    directory = tempfile.mkdtemp(prefix=f'provision-{layout}-{count}-', dir=workdir)
+    cert, key = certificate(directory)
+    auth = auth_file(directory, python)
+    if layout == 'shared':
+        groups = [list(range(count))]
+    else:
+        groups = [[index] for index in range(count)]
+    ports = [FIRST_PORT + number * PORT_STRIDE + index for index in range(len(groups))]
+    with contextlib.ExitStack() as stack:
+        emulators = [emulator(stack, directory, python, f'bmc{index}', indexes, port, cert, key, auth)
+                     for index, (indexes, port) in enumerate(zip(groups, ports))]
+        for process, port in zip(emulators, ports):
+            wait_listening(port, process)
+        path = inventory(directory, count, ports, cert)
+        environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections'),
+                           ANSIBLE_HOST_KEY_CHECKING='False')
+        environment.pop('ANSIBLE_FORKS', None)
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'playbooks/provision.yml', '-i', path,
+                   '-l', 'machines', '-e', 'netboot_provision_action=discover']
+        seconds, finished, output = playbook(command, environment, limit)
+        with open(os.path.join(directory, 'ansible.log'), 'w', encoding='utf-8') as handle:
+            handle.write(output)
+    requests = 0
+    for index in range(len(groups)):
+        with open(os.path.join(directory, f'bmc{index}.log'), encoding='utf-8') as handle:
+            requests += sum(1 for line in handle if REQUEST.search(line))
+    discovered = output.count('sent to discovery')
+    leaked = PASSWORD in output
+    if finished and discovered == count and not leaked:
+        shutil.rmtree(directory)
+    else:
+        print(f'  kept {directory} (its ansible.log and the emulators\' logs)', flush=True)
+    return {'layout': layout, 'machines': count, 'finished': finished, 'seconds': round(seconds, 2),
+            'seconds_per_machine': round(seconds / count, 3), 'requests_per_machine': round(requests / count, 1),
+            'sent_to_discovery': discovered, 'password_in_output': leaked}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--counts', default='1,10,100,1000', help='machine counts of the shared layout')
+    parser.add_argument('--own', default='1,10,100', help='machine counts of the own layout (one emulator each)')
+    parser.add_argument('--limit', type=float, default=300, help='seconds a run may take')
+    parser.add_argument('--json', help='write the figures there')
+    arguments = parser.parse_args()
+    python = sushy_python()
+    workdir = os.path.join(REPO, '.cache', 'bench')
+    os.makedirs(workdir, exist_ok=True)
+    cases = [('shared', int(count)) for count in arguments.counts.split(',') if count]
+    cases += [('own', int(count)) for count in arguments.own.split(',') if count]
+    rows = []
+    print(f'{"layout":<8}{"machines":>9}{"seconds":>10}{"s/machine":>11}{"requests/machine":>18}{"discovery":>11}')
+    for number, (layout, count) in enumerate(cases):
+        row = run(number, count, layout, arguments.limit, python, workdir)
+        rows.append(row)
+        seconds = f'{row["seconds"]:.1f}' + ('' if row['finished'] else '+')
+        per_machine = f'{row["seconds_per_machine"]:.3f}' if row['finished'] else 'stopped'
+        print(f'{layout:<8}{count:>9}{seconds:>10}{per_machine:>11}{row["requests_per_machine"]:>18}'
+              f'{row["sent_to_discovery"]:>11}' + ('  PASSWORD IN OUTPUT' if row['password_in_output'] else ''),
+              flush=True)
+    if arguments.json:
+        with open(arguments.json, 'w', encoding='utf-8') as handle:
+            json.dump({'provision_overhead': rows}, handle, indent=1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,116 @@
+# Copyright (c) netboot.pxe developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import build_progress
+from ansible_collections.netboot.pxe.plugins.modules import build_info
+
+A, B, C = '52-54-00-00-00-0a', '52-54-00-00-00-0b', '52-54-00-00-00-0c'
+TA, TB = 'a' * 32, 'b' * 32
+THEN, NOW = '2026-12-07T05:00:00+00:00', '2026-12-07T05:10:00+00:00'
+FAILED = {'status': 'failed', 'step': 'choose disk', 'reason': 'no disk matched', 'log': [], 'facts': None}
+
+
+def record(token, state='pending', build=1):
+    return {'build': build, 'token': token, 'state': state, 'since': THEN}
+
+
+@pytest.mark.parametrize('records, markers, agents, expected', [
+    pytest.param({A: record(TA)}, {TA}, {}, {'build': 1, 'state': 'pending', 'since': THEN, 'result': ''}, id='pending'),
+    pytest.param({A: record(TA)}, set(), {}, {'build': 1, 'state': 'installed', 'since': NOW, 'result': ''},
+                 id='marker-gone'),
+    pytest.param({A: record(TA, 'installed', 2)}, set(), {}, {'build': 2, 'state': 'installed', 'since': THEN, 'result': ''},
+                 id='recorded'),
+    pytest.param({A: record(TA)}, {TA}, {A: (FAILED, '2026-12-07T05:04:00+00:00')},
+                 {'build': 1, 'state': 'failed', 'since': '2026-12-07T05:04:00+00:00',
+                  'result': 'failed at choose disk: no disk matched'}, id='agent-failed'),
+    pytest.param({A: record(TA)}, {TA}, {A: (dict(FAILED, status='deployed'), THEN)},
+                 {'build': 1, 'state': 'pending', 'since': THEN, 'result': ''}, id='deployed-marker-still-there'),
+    pytest.param({A: record(TA)}, {TA}, {A: ({'status': 'refused', 'step': '', 'reason': 'report refused: it is not JSON',
+                                              'log': [], 'facts': None}, THEN)},
+                 {'build': 1, 'state': 'pending', 'since': THEN, 'result': ''}, id='refused-report-ignored'),
+    pytest.param({}, set(), {}, {'build': 0, 'state': 'missing', 'since': '', 'result': 'no build'}, id='missing'),
+])
+def test_build_progress(records, markers, agents, expected):
+    assert build_progress(records, [A], markers, agents, NOW) == {A: expected}
+
+
+def run(capsys, root, machines, **options):
+    module_args = {'path': str(root / 'http'), 'state_file': str(root / 'builds.json'), 'machines': machines,
+                   '_ansible_remote_tmp': str(root), '_ansible_tmpdir': str(root)}
+    module_args.update(options)
+    with patch_module_args(module_args), pytest.raises(SystemExit):
+        build_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def root(tmp_path):
+    (tmp_path / 'http/builds').mkdir(parents=True)
+    (tmp_path / 'http/reports').mkdir()
+    (tmp_path / 'builds.json').write_text(json.dumps({A: record(TA), B: record(TB)}))
+    for token in (TA, TB):
+        (tmp_path / 'http/builds' / token).write_text('marker')
+    return tmp_path
+
+
+def test_reads_the_builds_without_tokens(capsys, root):
+    (root / 'http/builds' / TA).unlink()
+    (root / 'http/reports' / f'{TB}.json').write_text(json.dumps(FAILED))
+    result = run(capsys, root, [A, B, C])
+    assert not result['changed']
+    assert {key: build['state'] for key, build in result['builds'].items()} == {A: 'installed', B: 'failed', C: 'missing'}
+    assert result['builds'][B]['result'] == 'failed at choose disk: no disk matched'
+    assert result['new'] == [A, B, C]
+    assert TA not in json.dumps(result) and TB not in json.dumps(result)
+
+
+def test_known_machines_are_not_new(capsys, root):
+    (root / 'http/builds' / TA).unlink()
+    result = run(capsys, root, [A, B], known=[A])
+    assert result['new'] == [] and result['builds'][B]['state'] == 'pending'
+
+
+def test_waits_until_another_machine_finishes(capsys, root):
+    (root / 'http/builds' / TA).unlink()
+    timer = threading.Timer(1.5, os.unlink, [root / 'http/builds' / TB])
+    timer.start()
+    began = time.monotonic()
+    try:
+        result = run(capsys, root, [A, B], known=[A], wait=30, interval=1)
+    finally:
+        timer.cancel()
+    assert 1 <= time.monotonic() - began < 10
+    assert result['new'] == [B] and result['builds'][B]['state'] == 'installed'
+
+
+def test_a_wait_ends_at_its_time(capsys, root):
+    began = time.monotonic()
+    result = run(capsys, root, [A], wait=1, interval=1)
+    assert time.monotonic() - began < 5 and result['new'] == [] and result['builds'][A]['state'] == 'pending'
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'machines': ['52:54:00:00:00:0a']}, "machines: '52:54:00:00:00:0a' is not a MAC with hyphens like 52-54-00-12-34-56"),
+    ({'machines': [A], 'known': ['x' * 80]}, "known: '" + 'x' * 40 + "' is not a MAC with hyphens"),
+    ({'machines': [A], 'wait': -1}, 'wait must be >= 0 and interval >= 1, got -1 and 5'),
+])
+def test_refuses(capsys, root, options, message):
+    machines = options.pop('machines')
+    result = run(capsys, root, machines, **options)
+    assert result['failed'] and result['msg'].startswith(message)
+
+
+def test_a_broken_state_file_names_no_token(capsys, root):
+    (root / 'builds.json').write_text(json.dumps({A: {'token': TA}}))
+    result = run(capsys, root, [A])
+    assert result['failed'] and TA not in result['msg'] and 'aaaa\u2026' in result['msg']
