@@ -303,7 +303,7 @@ def provision_outcome(plan, waits, timeout):
         return dict(plan, completed=build['since'], outcome=f'installed (build {build["build"]})')
     if build['state'] == 'failed':
         return dict(_failed(plan, f'agent: {build["result"]}'), completed=build['since'])
-    return _failed(plan, f'timeout: build {build["build"]} not finished within {timeout} minutes')
+    return _failed(plan, f'timeout: build {build["build"]} not finished after {timeout} min')
 
 
 def provision_report(plans, waits, timeout):

@@ -99,8 +99,9 @@ def next_state(previous, builds, markers, now, new_token, renew=()):
             records[key] = {'build': build, 'token': new_token(), 'state': PENDING, 'since': now}
             events.append(f'{key}: build {build} pending' + ('' if record is None else f' (was build {record["build"]})'))
         elif key in renew:
+            was = INSTALLED if record['state'] == PENDING and record['token'] not in markers else record['state']
             records[key] = {'build': build, 'token': new_token(), 'state': PENDING, 'since': now}
-            events.append(f'{key}: build {build} pending again under a new token (was {record["state"]})')
+            events.append(f'{key}: build {build} pending again under a new token (was {was})')
         elif record['state'] == PENDING and record['token'] not in markers:
             records[key] = dict(record, state=INSTALLED, since=now)
             events.append(f'{key}: build {build} installed')

@@ -265,7 +265,7 @@ def wait_of(builds):
     pytest.param({KEY: build('installed')}, '2026-12-07 05:12:30', '12.5', 'installed (build 3)', id='installed'),
     pytest.param({KEY: build('failed', result='failed at choose disk: no disk matched')}, '2026-12-07 05:12:30', '12.5',
                  'failed: agent: failed at choose disk: no disk matched', id='agent-failed'),
-    pytest.param({KEY: build('pending')}, '-', '-', 'failed: timeout: build 3 not finished within 45 minutes',
+    pytest.param({KEY: build('pending')}, '-', '-', 'failed: timeout: build 3 not finished after 45 min',
                  id='timeout'),
     pytest.param({}, '-', '-', 'failed: no build of 52-54-00-12-34-56 on pxe1 (site.yml failed there?)', id='no-build'),
 ])

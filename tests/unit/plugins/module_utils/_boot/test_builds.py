@@ -58,6 +58,8 @@ def test_next_state(previous, builds, markers, records, create, remove, events):
                  f'{A}: build 1 pending again under a new token (was installed)', id='installed'),
     pytest.param({A: record(1, T1, 'pending')}, {T1}, [f'{1:032x}'], [T1],
                  f'{A}: build 1 pending again under a new token (was pending)', id='pending'),
+    pytest.param({A: record(1, T1, 'pending')}, set(), [f'{1:032x}'], [],
+                 f'{A}: build 1 pending again under a new token (was installed)', id='installed-not-yet-recorded'),
 ])
 def test_renew_starts_the_build_again_under_a_new_token(previous, markers, create, remove, event):
     previous = dict(previous, **{B: record(1, T2, 'pending')})
