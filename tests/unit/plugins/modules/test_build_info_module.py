@@ -14,9 +14,13 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import build_progress
 from ansible_collections.netboot.pxe.plugins.modules import build_info
 
-A, B, C = '52-54-00-00-00-0a', '52-54-00-00-00-0b', '52-54-00-00-00-0c'
-TA, TB = 'a' * 32, 'b' * 32
-THEN, NOW = '2026-12-07T05:00:00+00:00', '2026-12-07T05:10:00+00:00'
+A = '52-54-00-00-00-0a'
+B = '52-54-00-00-00-0b'
+C = '52-54-00-00-00-0c'
+TA = 'a' * 32
+TB = 'b' * 32
+THEN = '2026-12-07T05:00:00+00:00'
+NOW = '2026-12-07T05:10:00+00:00'
 FAILED = {'status': 'failed', 'step': 'choose disk', 'reason': 'no disk matched', 'log': [], 'facts': None}
 
 
