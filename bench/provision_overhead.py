@@ -141,11 +141,11 @@ def playbook(command, environment, limit):
     with subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           start_new_session=True) as process:
         try:
-            output, _ = process.communicate(timeout=limit)
+            output = process.communicate(timeout=limit)[0]
             return time.monotonic() - began, True, output
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGTERM)
-            output, _ = process.communicate()
+            output = process.communicate()[0]
             return time.monotonic() - began, False, output
 
 

@@ -41,7 +41,7 @@ _FAILURES = (
     ('no answer in time', re.compile(r'timed? ?out', re.IGNORECASE)),
     ('BMC unreachable', re.compile(r'connection refused|no route to host|name or service not known|'
                                    r'temporary failure in name resolution|network is unreachable|'
-                                   r'unable to (?:transmit|establish)|urlopen error|url error|errno', re.IGNORECASE)),
+                                   r'unable to (?:transmit|establish)|url\w* error|errno', re.IGNORECASE)),
     ('certificate refused', re.compile(r'certificate|ssl', re.IGNORECASE)),
     ('library missing on the controller', re.compile(r'failed to import the required python library', re.IGNORECASE)),
 )

@@ -169,7 +169,8 @@ def test_check_stops_a_machine(bmc, result, reason):
     assert not plan['ok'] and plan['reason'] == reason
 
 
-def powered(action='provision', bmc=IPMI, check=None, boot=None, power=None, renewed=True):
+def powered(action='provision', bmc=None, check=None, boot=None, power=None, renewed=True):
+    bmc = bmc or IPMI
     if action == 'discover':
         plan = plan_of(host='new1', mac='52:54:00:99:00:01', bmc=bmc, action=action)
     else:

@@ -25,8 +25,8 @@ IPMI = {'type': 'ipmi', 'address': '10.0.9.21', 'user': 'ADMIN', 'password': SEC
                   'system_id': '', 'validate_certs': True, 'ca_path': '/etc/ssl/lab-ca.pem', 'boot_device': 'Pxe'},
                  id='redfish-ca'),
     pytest.param(IPMI, {'type': 'ipmi', 'host': '10.0.9.21', 'user': 'ADMIN', 'port': 623}, id='ipmi-defaults'),
-    pytest.param(dict(IPMI, port='6230', user='DOMAIN\\ops'), {'type': 'ipmi', 'host': '10.0.9.21', 'user': 'DOMAIN\\ops',
-                                                              'port': 6230}, id='ipmi-port-as-text'),
+    pytest.param(dict(IPMI, port='6230', user='DOMAIN\\ops'),
+                 {'type': 'ipmi', 'host': '10.0.9.21', 'user': 'DOMAIN\\ops', 'port': 6230}, id='ipmi-port-as-text'),
 ])
 def test_check_bmc_takes(bmc, checked):
     assert check_bmc(bmc) == checked
