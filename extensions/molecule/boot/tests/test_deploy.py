@@ -213,10 +213,10 @@ def test_a_discovered_machine_is_enrolled_and_both_machines_deploy_and_boot_thei
     assert record is not None, 'no discovery record names the machine'
     assert record['system'] | {'uuid': ''} == {'vendor': 'Lab Vendor', 'product': 'Rack Server 9', 'serial': 'SN-0042', 'uuid': ''}
     assert [nic['mac'] for nic in record['nics']] == [mac] and record['firmware'] == {'mode': 'bios', 'secure_boot': False}
-    assert [disk['size'] for disk in record['disks']] == [DISK_BYTES]
+    assert [(disk['path'], disk['size'], disk['serial']) for disk in record['disks']] == [('/dev/vda', DISK_BYTES, 'NETBOOT-DISCOVER')]
     report = checks['report']
     assert report.returncode == 0, report.stdout[-3000:]
-    assert re.search(rf'{re.escape(mac)} +{re.escape(sender)} +Lab Vendor +Rack Server 9 +SN-0042 +1 +1\.[0-9] GiB +sda 8\.6 GB +bios',
+    assert re.search(rf'{re.escape(mac)} +{re.escape(sender)} +Lab Vendor +Rack Server 9 +SN-0042 +1 +1\.[0-9] GiB +vda 8\.6 GB +bios',
                      report.stdout), report.stdout[-3000:]
     listed = checks['inventory']
     assert listed is not None, report.stdout[-3000:]
