@@ -78,7 +78,8 @@ class FakeRunner:
         elif command == 'sfdisk':
             FakeRunner.calls[-1] = (step, argv, data)
         elif command in ('tar', 'zstd') and '-o' not in argv[:2] and argv[1] in ('--numeric-owner', '-dq'):
-            return subprocess.run(argv, check=True, capture_output=True).stdout
+            # Text, as AnsibleModule.run_command gives it.
+            return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
         elif command == 'zstd':
             with open(argv[argv.index('-o') + 1], 'w', encoding='utf-8') as handle:
                 handle.write(f'zstd of {os.path.getsize(argv[-1])} bytes')
