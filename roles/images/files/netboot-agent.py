@@ -590,7 +590,9 @@ def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, p
     """The inspect job: send the facts, then wait until the machine is enrolled (0: reboot into it),
     or power it off (2). ``polls`` bounds the wait (tests); None waits as long as it takes. A script
     served to another address means a new reservation: the lease is renewed (``renew``) until the
-    script is served to this machine, so that it boots with the address its script is for."""
+    script is served to this machine, so that it boots with the address its script is for. It
+    reboots on the same answer twice in a row (site.yml writes a new script before the locations
+    that keep it to its machine)."""
     body = json.dumps(facts, sort_keys=True).encode()
     for attempt in range(5):
         try:
@@ -606,15 +608,17 @@ def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, p
         return 2
     log('waiting to be enrolled (one line in ipxe_hosts with this MAC, then site.yml)')
     renew = renew or (lambda: renew_lease(facts, log))
-    count = 0
+    count, previous = 0, None
     while polls is None or count < polls:
         count += 1
         found = enrolment(job, facts['mac'], opener)
-        if found in ('script', 'known'):
+        # Twice the same answer: the server's files and locations are in place, not half written.
+        if found in ('script', 'known') and found == previous:
             log('enrolled; rebooting into what the server has for this machine')
             return 0
         if found == 'elsewhere':
             renew()
+        previous = found
         sleep(int(job.get('poll_seconds', 10)))
     return 1
 

@@ -524,7 +524,8 @@ def test_discovery_sends_the_facts_then_waits_to_be_enrolled():
     method, url, body = opener.requests[0]
     assert (method, url, json.loads(body)) == ('PUT', 'http://s/discovery/report', INSPECTED)
     assert ('GET', 'http://s/known/52-54-00-aa-00-01', None) in opener.requests
-    assert sleeps == [10, 10]
+    # Not yet, not yet, the script, the script again: then it reboots.
+    assert sleeps == [10, 10, 10]
     assert log.lines[-1] == 'netboot-agent: enrolled; rebooting into what the server has for this machine'
 
 
@@ -543,9 +544,9 @@ def test_enrolment_tells_how_the_server_names_the_machine(statuses, found):
 
 
 def test_a_script_for_a_new_reservation_waits_for_the_lease_of_that_address():
-    """The script appears before DHCP has the reservation (site.yml writes files first): the agent renews
-    its lease until the script is served to it, and reboots only then."""
-    answers = iter([403, 403, 200])
+    """The script appears before its location keeps it to its reserved address, and before DHCP has the
+    reservation: the agent renews its lease until the script is served to it twice, and reboots only then."""
+    answers = iter([200, 403, 403, 200, 200])
     renewals = []
 
     def opener(request, timeout=None):
@@ -558,7 +559,7 @@ def test_a_script_for_a_new_reservation_waits_for_the_lease_of_that_address():
             return Response(b'#!ipxe\n')
         raise urllib.error.HTTPError(url, status, 'status', {}, None)
     log = agent.Log()
-    assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=lambda _s: None, opener=opener, polls=5,
+    assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=lambda _s: None, opener=opener, polls=6,
                           renew=lambda: renewals.append(1)) == 0
     assert len(renewals) == 2 and log.lines[-1].endswith('rebooting into what the server has for this machine')
 

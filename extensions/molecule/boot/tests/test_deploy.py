@@ -153,7 +153,18 @@ def inventory_hosts(records_file, directory):
     listed = subprocess.run(['ansible-inventory', '-i', config, '--list'], capture_output=True, text=True, check=False,
                             env=dict(os.environ, ANSIBLE_INVENTORY_ENABLED='netboot.pxe.discovered'))
     assert listed.returncode == 0, listed.stderr[-3000:]
-    return json.loads(listed.stdout)
+    return plain(json.loads(listed.stdout))
+
+
+def plain(value):
+    """``value`` without the marks ansible-inventory puts on what a plugin did not trust ({"__ansible_unsafe": ...})."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
 
 
 def discovered_record(server, mac):
