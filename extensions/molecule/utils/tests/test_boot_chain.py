@@ -65,7 +65,7 @@ def test_boot_script_chains_host_script_then_menu(client, lab):
     # The machine's own script runs as an image of its own, so that its failure status (its own disk, on
     # UEFI) makes iPXE leave; every other machine gets the menu (no discovery without images).
     assert f'\nimgfetch --name host {base}/hosts/${{mac:hexhyp}}.ipxe || chain --autofree {base}/menu.ipxe\n' \
-           'imgexec --autofree host || exit 1\n' in script
+           'imgexec --autofree host || exit 1' in script
     assert 'discovery' not in script
 
 
