@@ -242,7 +242,7 @@ def unpacked_size(runner, path, kind, form, work):
     """The bytes a disk needs for the image at ``path``: a raw image's size, an archive's files with room."""
     if form == 'raw':
         return raw_size(runner, path, kind, work)
-    listing = runner.run('measure the image', imagebuild.tar_listing(path)).decode('utf-8', 'replace')
+    listing = runner.run('measure the image', imagebuild.tar_listing(path))
     return imagebuild.archive_disk_size(imagebuild.tree_size(imagebuild.listing_entries(listing)))
 
 

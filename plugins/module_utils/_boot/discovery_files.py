@@ -88,7 +88,7 @@ def discovery_plan(settings, host_macs, base_url, agent, menu_title='Network boo
         raise DiscoveryPlanError(f'ipxe_discovery_after: must be one of {", ".join(AFTER)}, got {settings["after"]!r}')
     base = base_url.rstrip('/')
     job = {'version': 1, 'mode': 'inspect', 'report_url': f'{base}{DISCOVERY_REPORT}',
-           'enrolled_urls': [f'{base}/hosts/{{key}}.ipxe', f'{base}/{KNOWN}/{{key}}'],
+           'script_url': f'{base}/hosts/{{key}}.ipxe', 'known_url': f'{base}/{KNOWN}/{{key}}',
            'poll_seconds': POLL_SECONDS, 'after': settings['after']}
     words = [agent['args'], 'BOOTIF=01-${mac:hexhyp}', f'netboot.job={base}/{JOB}']
     item = {'key': INSPECT_KEY, 'label': 'Inspect this machine (netboot.pxe discovery)', 'kernel': agent['kernel'],

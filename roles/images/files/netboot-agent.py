@@ -561,16 +561,38 @@ def status_of(url, opener=urllib.request.urlopen):
         return None
 
 
-def enrolled(job, mac, opener=urllib.request.urlopen):
-    """Whether the server names the machine now: its script or marker is there (served to it, or
-    to the reserved address it gets at its next boot)."""
+def enrolment(job, mac, opener=urllib.request.urlopen):
+    """How the server names the machine now: ``script`` (its script is served to it), ``elsewhere``
+    (its script is served to another address: the reservation it gets from its next lease),
+    ``known`` (a reservation without a script: the menu), or None (not yet)."""
     key = mac.replace(':', '-')
-    return any(status_of(url.replace('{key}', key), opener) in (200, 403) for url in job['enrolled_urls'])
+    script = status_of(job['script_url'].replace('{key}', key), opener)
+    if script == 200:
+        return 'script'
+    if script == 403:
+        return 'elsewhere'
+    if script == 404 and status_of(job['known_url'].replace('{key}', key), opener) == 200:
+        return 'known'
+    return None
 
 
-def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, polls=None):
+def renew_lease(facts, log):
+    """Ask DHCP again on the boot interface (the address of a new reservation)."""
+    names = [nic['name'] for nic in facts['nics'] if nic['mac'] == facts['mac']]
+    if not names:
+        return
+    result = subprocess.run(['busybox', 'udhcpc', '-i', names[0], '-n', '-q', '-t', '5', '-T', '2',
+                             '-s', '/usr/lib/netboot-agent/udhcpc.script'], capture_output=True, text=True, check=False)
+    log(f'renewed the lease on {names[0]} (exit status {result.returncode})')
+
+
+def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, polls=None, renew=None):
     """The inspect job: send the facts, then wait until the machine is enrolled (0: reboot into it),
-    or power it off (2). ``polls`` bounds the wait (tests); None waits as long as it takes."""
+    or power it off (2). ``polls`` bounds the wait (tests); None waits as long as it takes. A script
+    served to another address means a new reservation: the lease is renewed (``renew``) until the
+    script is served to this machine, so that it boots with the address its script is for. It
+    reboots on the same answer twice in a row (site.yml writes a new script before the locations
+    that keep it to its machine)."""
     body = json.dumps(facts, sort_keys=True).encode()
     for attempt in range(5):
         try:
@@ -585,12 +607,18 @@ def discover(job, log, facts, sleep=time.sleep, opener=urllib.request.urlopen, p
     if job.get('after') == 'poweroff':
         return 2
     log('waiting to be enrolled (one line in ipxe_hosts with this MAC, then site.yml)')
-    count = 0
+    renew = renew or (lambda: renew_lease(facts, log))
+    count, previous = 0, None
     while polls is None or count < polls:
         count += 1
-        if enrolled(job, facts['mac'], opener):
+        found = enrolment(job, facts['mac'], opener)
+        # Twice the same answer: the server's files and locations are in place, not half written.
+        if found in ('script', 'known') and found == previous:
             log('enrolled; rebooting into what the server has for this machine')
             return 0
+        if found == 'elsewhere':
+            renew()
+        previous = found
         sleep(int(job.get('poll_seconds', 10)))
     return 1
 

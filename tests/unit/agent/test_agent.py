@@ -489,7 +489,8 @@ def test_a_boot_entry_the_firmware_refuses_does_not_fail_the_deploy(tmp_path, mo
 # --- discovery: the inspect job ---
 
 DISCOVERY_JOB = {'version': 1, 'mode': 'inspect', 'report_url': 'http://s/discovery/report',
-                 'enrolled_urls': ['http://s/hosts/{key}.ipxe', 'http://s/known/{key}'], 'poll_seconds': 10, 'after': 'wait'}
+                 'script_url': 'http://s/hosts/{key}.ipxe', 'known_url': 'http://s/known/{key}', 'poll_seconds': 10,
+                 'after': 'wait'}
 INSPECTED = {'mac': '52:54:00:aa:00:01', 'nics': [], 'system': {}, 'cpu': {}, 'memory': 0, 'disks': [], 'firmware': {}}
 
 
@@ -523,18 +524,44 @@ def test_discovery_sends_the_facts_then_waits_to_be_enrolled():
     method, url, body = opener.requests[0]
     assert (method, url, json.loads(body)) == ('PUT', 'http://s/discovery/report', INSPECTED)
     assert ('GET', 'http://s/known/52-54-00-aa-00-01', None) in opener.requests
-    assert sleeps == [10, 10]
+    # Not yet, not yet, the script, the script again: then it reboots.
+    assert sleeps == [10, 10, 10]
     assert log.lines[-1] == 'netboot-agent: enrolled; rebooting into what the server has for this machine'
 
 
-@pytest.mark.parametrize('statuses, enrolled', [
-    ({}, False),
-    ({'http://s/hosts/52-54-00-aa-00-01.ipxe': 403}, True),   # served to its reserved address only
-    ({'http://s/known/52-54-00-aa-00-01': 200}, True),       # a reservation: the menu
-    ({'http://s/hosts/52-54-00-aa-00-01.ipxe': 500}, False),
+SCRIPT, KNOWN = 'http://s/hosts/52-54-00-aa-00-01.ipxe', 'http://s/known/52-54-00-aa-00-01'
+
+
+@pytest.mark.parametrize('statuses, found', [
+    ({}, None),
+    ({SCRIPT: 200, KNOWN: 200}, 'script'),       # its script, served to it
+    ({SCRIPT: 403, KNOWN: 200}, 'elsewhere'),    # served to its reserved address, which it has yet to lease
+    ({KNOWN: 200}, 'known'),                     # a reservation without a script: the menu
+    ({SCRIPT: 500, KNOWN: 200}, None),           # the server is not sure: ask again
 ])
-def test_enrolled_means_the_server_has_a_file_for_the_machine(statuses, enrolled):
-    assert agent.enrolled(DISCOVERY_JOB, INSPECTED['mac'], status_opener(statuses)) is enrolled
+def test_enrolment_tells_how_the_server_names_the_machine(statuses, found):
+    assert agent.enrolment(DISCOVERY_JOB, INSPECTED['mac'], status_opener(statuses)) == found
+
+
+def test_a_script_for_a_new_reservation_waits_for_the_lease_of_that_address():
+    """The script appears before its location keeps it to its reserved address, and before DHCP has the
+    reservation: the agent renews its lease until the script is served to it twice, and reboots only then."""
+    answers = iter([200, 403, 403, 200, 200])
+    renewals = []
+
+    def opener(request, timeout=None):
+        import urllib.error
+        url = request if isinstance(request, str) else request.full_url
+        if getattr(request, 'method', None) == 'PUT':
+            return Response(b'')
+        status = next(answers) if url == SCRIPT else 200
+        if status == 200:
+            return Response(b'#!ipxe\n')
+        raise urllib.error.HTTPError(url, status, 'status', {}, None)
+    log = agent.Log()
+    assert agent.discover(DISCOVERY_JOB, log, INSPECTED, sleep=lambda _s: None, opener=opener, polls=6,
+                          renew=lambda: renewals.append(1)) == 0
+    assert len(renewals) == 2 and log.lines[-1].endswith('rebooting into what the server has for this machine')
 
 
 def test_discovery_powers_off_when_asked_and_gives_up_when_the_server_is_gone():

@@ -33,7 +33,7 @@ def test_the_script_boots_the_agent_with_the_inspect_job():
             'netboot.job=http://10.0.0.2/discovery/job.json || goto failed') in script.splitlines()
     assert json.loads(found['files']['discovery/job.json']) == {
         'version': 1, 'mode': 'inspect', 'report_url': 'http://10.0.0.2/discovery/report',
-        'enrolled_urls': ['http://10.0.0.2/hosts/{key}.ipxe', 'http://10.0.0.2/known/{key}'], 'poll_seconds': 10,
+        'script_url': 'http://10.0.0.2/hosts/{key}.ipxe', 'known_url': 'http://10.0.0.2/known/{key}', 'poll_seconds': 10,
         'after': 'wait'}
     assert found['networks'] == ['10.0.0.0/24'] and found['known'] == ['52:54:00:00:00:0a', '52:54:00:12:34:56']
 
