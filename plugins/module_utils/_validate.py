@@ -12,6 +12,7 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 
 _OCTET = r'(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])'
@@ -222,3 +223,19 @@ def parse_pool(value):
 def single_line(value):
     """Whether the string ``value`` stays on one line of any generated file (no CR, LF, NUL or other control)."""
     return isinstance(value, str) and _LINE_BREAKING.search(value) is None
+
+
+def load_json(data, error, **hooks):
+    """The JSON value of the bytes ``data`` a machine sent (``hooks`` for json.loads); ``error`` (an
+    exception class, a ValueError) saying why there is none: not UTF-8, nested too deeply, not JSON.
+    An ``error`` a hook raised passes through."""
+    try:
+        return json.loads(data.decode('utf-8'), **hooks)
+    except UnicodeDecodeError:
+        raise error('it is not UTF-8 text') from None
+    except RecursionError:
+        raise error('it is nested too deeply') from None
+    except ValueError as exc:  # JSONDecodeError; an integer of too many digits
+        if isinstance(exc, error):
+            raise
+        raise error('it is not JSON') from None

@@ -16,13 +16,12 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import posixpath
 import re
 import stat
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import DISK_PATH, INTERFACE, MAC_KEY, is_ipv4, normalize_mac
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import DISK_PATH, INTERFACE, MAC_KEY, is_ipv4, load_json, normalize_mac
 
 # What nginx takes (access.REPORT_MAX_BODY), and what is read of a record.
 RECORD_MAX_BYTES = 65536
@@ -196,16 +195,7 @@ def _parse(data):
     """The JSON value of the bytes ``data``, or DiscoveryError saying why there is none."""
     if len(data) > RECORD_MAX_BYTES:
         raise DiscoveryError(f'it is larger than {RECORD_MAX_BYTES} bytes')
-    try:
-        return json.loads(data.decode('utf-8'), object_pairs_hook=_no_duplicate_keys)
-    except UnicodeDecodeError:
-        raise DiscoveryError('it is not UTF-8 text') from None
-    except RecursionError:
-        raise DiscoveryError('it is nested too deeply') from None
-    except ValueError as exc:  # JSONDecodeError; an integer of too many digits
-        if isinstance(exc, DiscoveryError):
-            raise
-        raise DiscoveryError('it is not JSON') from None
+    return load_json(data, DiscoveryError, object_pairs_hook=_no_duplicate_keys)
 
 
 def _read(path):

@@ -18,13 +18,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import json
 import os
 import re
 import stat
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import mask_tokens
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, load_json
 
 # nginx's "combined" log format.
 _NGINX = re.compile(r'(?P<address>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" '
@@ -199,17 +198,8 @@ def check_report(data):
         raise ReportRefused('it is not a file')
     if len(data) > REPORT_MAX_BYTES:
         raise ReportRefused(f'it is larger than {REPORT_MAX_BYTES} bytes')
-    try:
-        text = data.decode('utf-8')
-        value = json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant, parse_float=_refuse_float)
-    except UnicodeDecodeError:
-        raise ReportRefused('it is not UTF-8 text') from None
-    except RecursionError:
-        raise ReportRefused('it is nested too deeply') from None
-    except ValueError as exc:  # JSONDecodeError; an integer of too many digits
-        if isinstance(exc, ReportRefused):
-            raise
-        raise ReportRefused('it is not JSON') from None
+    value = load_json(data, ReportRefused, object_pairs_hook=_object, parse_constant=_refuse_constant,
+                      parse_float=_refuse_float)
     if not isinstance(value, dict):
         raise ReportRefused('it is not a JSON object')
     if set(value) - set(REPORT_KEYS):
