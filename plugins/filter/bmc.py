@@ -12,6 +12,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._bmc.provision import 
     provision_progress,
     provision_report,
     provision_update,
+    provision_wait,
 )
 from ansible_collections.netboot.pxe.plugins.plugin_utils._filters import filter_errors
 
@@ -24,4 +25,5 @@ class FilterModule:
             'provision_keys': filter_errors('provision_keys', ProvisionError)(provision_keys),
             'provision_progress': filter_errors('provision_progress', ProvisionError)(provision_progress),
             'provision_report': filter_errors('provision_report', ProvisionError)(provision_report),
+            'provision_wait': filter_errors('provision_wait', ProvisionError)(provision_wait),
         }

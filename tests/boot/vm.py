@@ -33,7 +33,63 @@ def bridge_of(network):
     return 'br-' + network_id.strip()[:12]
 
 
-class Machine:
+class Console:
+    """Serial console lines of a machine, timestamped as they arrive (seconds since its start)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lines = []  # (seconds since start, text)
+        self.partial = (0.0, '')  # the line being written
+        self.started = None
+        self._pending = ''
+        self._echo = False
+
+    def _feed(self, text):
+        """Take a chunk of console output (iPXE draws its menu without ending the line)."""
+        self._pending += text
+        *complete, self._pending = self._pending.split('\n')
+        for line in complete:
+            self._add(line.rstrip('\r'))
+        self.partial = (time.monotonic() - self.started, self._pending)
+
+    def _add(self, line):
+        self.lines.append((time.monotonic() - self.started, line))
+        if self._echo:
+            print(f'[{self.name} {self.lines[-1][0]:6.1f}s] {line}', flush=True)
+
+    def echo(self, on=True):
+        """Print serial lines live as they arrive."""
+        self._echo = on
+
+    def running(self):
+        """Whether the machine still runs."""
+        raise NotImplementedError
+
+    def _drain(self):
+        """Take the last console output of a machine that stopped."""
+        raise NotImplementedError
+
+    def wait_for(self, text, timeout):
+        """Seconds after start at which ``text`` first appeared on the serial console, or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.first(text)
+            if found is not None:
+                return found
+            if not self.running():
+                self._drain()
+                return self.first(text)
+            time.sleep(0.2)
+        return None
+
+    def first(self, text):
+        for seconds, line in list(self.lines) + [self.partial]:
+            if text in line:
+                return seconds
+        return None
+
+
+class Machine(Console):
     """One QEMU machine; use as a context manager."""
 
     def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1,
@@ -47,12 +103,12 @@ class Machine:
             raise ValueError('HTTP boot goes with the uefi firmware only')
         if disk is not None and firmware == 'bios-plain-pxe':
             raise ValueError('the plain PXE machine boots iPXE as its kernel: it has no disk')
+        super().__init__(name)
         self.smbios = smbios or {}
         self.http_boot = http_boot
         self.disk = disk
         self.reboot = reboot
         self.cpus = cpus
-        self.name = name
         self.firmware = firmware
         self.mac = mac
         self.memory = memory
@@ -61,12 +117,8 @@ class Machine:
         self.workdir = workdir or tempfile.mkdtemp(prefix=f'netboot-vm-{name}-')
         self.serial_log = os.path.join(self.workdir, 'serial.log')
         self.qmp_path = os.path.join(self.workdir, 'qmp.sock')
-        self.lines = []  # (seconds since start, text)
-        self.partial = (0.0, '')  # the line being written
-        self.started = None
         self.process = None
         self._reader = None
-        self._echo = False
 
     def _command(self):
         command = ['qemu-system-x86_64', '-accel', 'tcg', '-m', str(self.memory), '-smp', str(self.cpus),
@@ -122,8 +174,6 @@ class Machine:
         return self
 
     def _read(self):
-        # Read in chunks, not lines: iPXE draws its menu without ending the line.
-        pending = ''
         with open(self.serial_log, 'w', encoding='utf-8', errors='replace') as log:
             while True:
                 chunk = os.read(self.process.stdout.fileno(), 4096)
@@ -132,41 +182,15 @@ class Machine:
                 text = chunk.decode(errors='replace')
                 log.write(text)
                 log.flush()
-                pending += text
-                *complete, pending = pending.split('\n')
-                for line in complete:
-                    self._add(line.rstrip('\r'))
-                self.partial = (time.monotonic() - self.started, pending)
-            if pending:
-                self._add(pending)
+                self._feed(text)
+            if self._pending:
+                self._add(self._pending)
 
-    def _add(self, line):
-        self.lines.append((time.monotonic() - self.started, line))
-        if self._echo:
-            print(f'[{self.name} {self.lines[-1][0]:6.1f}s] {line}', flush=True)
+    def running(self):
+        return self.process.poll() is None
 
-    def echo(self, on=True):
-        """Print serial lines live as they arrive."""
-        self._echo = on
-
-    def wait_for(self, text, timeout):
-        """Seconds after start at which ``text`` first appeared on the serial console, or None."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.first(text)
-            if found is not None:
-                return found
-            if self.process.poll() is not None:
-                self._reader.join(2)
-                return self.first(text)
-            time.sleep(0.2)
-        return None
-
-    def first(self, text):
-        for seconds, line in list(self.lines) + [self.partial]:
-            if text in line:
-                return seconds
-        return None
+    def _drain(self):
+        self._reader.join(2)
 
     def screendump(self, path):
         """Save the screen as PNG through QMP."""

@@ -22,6 +22,7 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils._bmc.settings import BmcError, check_bmc, shown
@@ -46,6 +47,8 @@ _FAILURES = (
     ('library missing on the controller', re.compile(r'failed to import the required python library', re.IGNORECASE)),
 )
 MESSAGE_MAX = 200
+# netboot_provision_timeout: the minutes a machine's build may take, at most a day.
+TIMEOUT_DEFAULT, TIMEOUT_MAX = 60, 1440
 _LINE_BREAKS = re.compile(r'\s+')
 
 
@@ -68,17 +71,23 @@ def _failed(plan, reason):
     return dict(plan, ok=False, reason=reason)
 
 
-def provision_plan(host, bmc, mac, action, servers, limited):
+def provision_plan(host, bmc, mac, action, servers, limited, timeout=TIMEOUT_DEFAULT):
     """The plan of the machine ``host`` for ``action``: its checked ``bmc``, its netboot ``server``
     (among ``servers``, {name: ipxe_hosts}) and ``key`` (its MAC with ``-``), the ``steps``, and
     ``ok`` with a ``reason`` when it cannot go on. ``mac`` is its ``netboot_mac`` ('' for none);
-    ``limited`` the servers the play is limited to (the one that makes a new build must be)."""
+    ``limited`` the servers the play is limited to (the one that makes a new build must be);
+    ``timeout`` the minutes its build may take (its ``netboot_provision_timeout``)."""
     if action not in ACTIONS:
         raise ProvisionError(f'netboot_provision_action: {shown(action)} is not one of {", ".join(ACTIONS)}')
     if not isinstance(servers, dict) or not isinstance(limited, list):
         raise ProvisionError('servers must be a mapping of netboot server to its ipxe_hosts, limited a list of names')
     plan = {'host': host, 'action': action, 'ok': True, 'reason': '', 'steps': list(STEPS[action]), 'bmc': {},
-            'server': '', 'key': '', 'build': 0, 'started': '', 'completed': '', 'outcome': ''}
+            'server': '', 'key': '', 'build': 0, 'started': '', 'completed': '', 'outcome': '', 'timeout': TIMEOUT_DEFAULT}
+    if isinstance(timeout, str) and re.fullmatch(r'[0-9]{1,4}', timeout):
+        timeout = int(timeout)  # from the command line (-e)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= TIMEOUT_MAX:
+        return _failed(plan, f'netboot_provision_timeout: {shown(timeout)} is not a whole number of minutes from 1 to {TIMEOUT_MAX}')
+    plan['timeout'] = timeout
     if bmc is None:
         return _failed(plan, 'bmc: not set; the machine needs its BMC (type, address, user, password)')
     try:
@@ -289,9 +298,25 @@ def _minutes(started, completed):
     return f'{max((last - first).total_seconds(), 0) / 60:.1f}' if first and last else '-'
 
 
-def provision_outcome(plan, waits, timeout):
+def provision_wait(plans, server, builds, now):
+    """Seconds ``server`` still waits at ``now`` (a POSIX time): until the last deadline (started and
+    the machine's timeout) of the machines of ``plans`` whose ``builds`` (build_info's, so far) are
+    still pending; 0 when none is."""
+    if not isinstance(plans, list) or not isinstance(builds, dict):
+        raise ProvisionError('plans must be a list of the machines\' plans, builds a mapping of key to build')
+    if isinstance(now, bool) or not isinstance(now, (int, float)):
+        raise ProvisionError(f'now must be a POSIX time, got {shown(now)}')
+    deadlines = [_time(plan['started']).timestamp() + plan['timeout'] * 60
+                 for plan in plans
+                 if isinstance(plan, dict) and plan.get('ok') and plan.get('action') == 'provision'
+                 and plan.get('server') == server and _time(plan.get('started'))
+                 and builds.get(plan['key'], {}).get('state', 'pending') == 'pending']
+    return max([0] + [math.ceil(deadline - now) for deadline in deadlines if deadline > now])
+
+
+def provision_outcome(plan, waits):
     """``plan`` with its ``outcome``, ``completed`` and ``ok`` once its server's wait ended: ``waits``
-    is {server: the registered wait}, ``timeout`` the minutes it waited at most."""
+    is {server: the registered wait}."""
     if not plan['ok'] or plan['action'] != 'provision':
         return plan
     if not plan['started']:
@@ -303,13 +328,13 @@ def provision_outcome(plan, waits, timeout):
         return dict(plan, completed=build['since'], outcome=f'installed (build {build["build"]})')
     if build['state'] == 'failed':
         return dict(_failed(plan, f'agent: {build["result"]}'), completed=build['since'])
-    return _failed(plan, f'timeout: build {build["build"]} not finished after {timeout} min')
+    return _failed(plan, f'timeout: build {build["build"]} not finished after {plan["timeout"]} min')
 
 
-def provision_report(plans, waits, timeout):
+def provision_report(plans, waits):
     """What provision.yml ends with: ``table``, lines of host, action, started, completed, minutes and
     result (the outcome, or failed with the reason), and ``failed``, the hosts that failed. ``waits`` is
-    {server: its registered wait}, ``timeout`` the minutes it waited at most."""
+    {server: its registered wait}."""
     if not isinstance(plans, list) or not all(isinstance(plan, dict) and 'host' in plan for plan in plans):
         raise ProvisionError(f'plans must be a list of the machines\' plans, got {_kind_of(plans)}')
     if not isinstance(waits, dict):
@@ -317,7 +342,7 @@ def provision_report(plans, waits, timeout):
     rows = [('HOST', 'ACTION', 'STARTED (UTC)', 'COMPLETED (UTC)', 'MINUTES', 'RESULT')]
     failed = []
     for plan in sorted(plans, key=lambda plan: plan['host']):
-        plan = provision_outcome(plan, waits, timeout)
+        plan = provision_outcome(plan, waits)
         result = plan['outcome'] if plan['ok'] else f'failed: {plan["reason"]}'
         if not plan['ok']:
             failed.append(plan['host'])

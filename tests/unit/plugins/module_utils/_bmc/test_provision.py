@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from ansible_collections.netboot.pxe.plugins.module_utils._bmc.provision import (
@@ -13,6 +15,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._bmc.provision import 
     provision_progress,
     provision_report,
     provision_update,
+    provision_wait,
 )
 
 SECRET = 'Pa55-w0rd$ecret'
@@ -29,9 +32,9 @@ SERVERS = {
 STARTED, DONE = '2026-12-07T05:00:00+00:00', '2026-12-07T05:12:30+00:00'
 
 
-def plan_of(host='node1', bmc=None, mac=MAC, action='provision', servers=None, limited=('pxe1', 'pxe2')):
+def plan_of(host='node1', bmc=None, mac=MAC, action='provision', servers=None, limited=('pxe1', 'pxe2'), timeout=60):
     return provision_plan(host, IPMI if bmc is None else bmc, mac, action, SERVERS if servers is None else servers,
-                          list(limited))
+                          list(limited), timeout)
 
 
 @pytest.mark.parametrize('arguments, expected', [
@@ -44,6 +47,8 @@ def plan_of(host='node1', bmc=None, mac=MAC, action='provision', servers=None, l
                  {'server': '', 'key': '', 'steps': ['check', 'one-time boot', 'power']}, id='discover'),
     pytest.param({'action': 'on', 'limited': ()}, {'server': '', 'steps': ['check', 'power']}, id='on-needs-no-server'),
     pytest.param({'action': 'off', 'bmc': REDFISH}, {'server': '', 'steps': ['check', 'power']}, id='off'),
+    pytest.param({'timeout': 1}, {'timeout': 1}, id='timeout-own'),
+    pytest.param({'timeout': '1440'}, {'timeout': 1440}, id='timeout-from-the-command-line'),
 ])
 def test_plan(arguments, expected):
     plan = plan_of(**arguments)
@@ -56,6 +61,11 @@ def test_plan(arguments, expected):
     pytest.param({'bmc': False}, 'bmc: must be a mapping', id='bmc-not-mapping'),
     pytest.param({'bmc': dict(IPMI, type='amt')}, "bmc.type: 'amt' is not one of redfish, ipmi", id='bmc-type'),
     pytest.param({'mac': 'node1'}, "netboot_mac: 'node1' is not a MAC address like 52:54:00:12:34:56", id='netboot-mac'),
+    pytest.param({'timeout': 0}, 'netboot_provision_timeout: 0 is not a whole number of minutes from 1 to 1440', id='timeout-0'),
+    pytest.param({'timeout': 1441}, 'netboot_provision_timeout: 1441 is not', id='timeout-over-a-day'),
+    pytest.param({'timeout': True}, 'netboot_provision_timeout: True is not', id='timeout-bool'),
+    pytest.param({'timeout': '1.5'}, "netboot_provision_timeout: '1.5' is not", id='timeout-fraction'),
+    pytest.param({'timeout': '10\n'}, "netboot_provision_timeout: '10\\n' is not", id='timeout-newline'),
     pytest.param({'mac': '52:54:00:99:00:01'}, 'no ipxe_hosts entry with its MAC 52:54:00:99:00:01 on the netboot '
                  'servers; add one, or send it to discovery (netboot_provision_action=discover)', id='no-entry'),
     pytest.param({'host': 'nodeX', 'mac': ''}, 'no ipxe_hosts entry with hostname nodeX (or set netboot_mac)', id='no-name'),
@@ -266,12 +276,12 @@ def wait_of(builds):
     pytest.param({KEY: build('installed')}, '2026-12-07 05:12:30', '12.5', 'installed (build 3)', id='installed'),
     pytest.param({KEY: build('failed', result='failed at choose disk: no disk matched')}, '2026-12-07 05:12:30', '12.5',
                  'failed: agent: failed at choose disk: no disk matched', id='agent-failed'),
-    pytest.param({KEY: build('pending')}, '-', '-', 'failed: timeout: build 3 not finished after 45 min',
+    pytest.param({KEY: build('pending')}, '-', '-', 'failed: timeout: build 3 not finished after 60 min',
                  id='timeout'),
     pytest.param({}, '-', '-', 'failed: no build of 52-54-00-12-34-56 on pxe1 (site.yml failed there?)', id='no-build'),
 ])
 def test_report_of_a_provisioned_machine(builds, completed, minutes, result):
-    report = provision_report([powered()], {'pxe1': wait_of(builds)}, 45)
+    report = provision_report([powered()], {'pxe1': wait_of(builds)})
     header, row = report['table']
     assert header.split() == ['HOST', 'ACTION', 'STARTED', '(UTC)', 'COMPLETED', '(UTC)', 'MINUTES', 'RESULT']
     cells = [cell.strip() for cell in row.split('  ') if cell.strip()]
@@ -282,7 +292,7 @@ def test_report_of_a_provisioned_machine(builds, completed, minutes, result):
 def test_report_lists_every_machine_by_name_with_the_reason():
     plans = [powered(action='on'), plan_of(host='node9', bmc=dict(IPMI, pasword=SECRET)), powered(renewed=False)]
     plans[2] = dict(plans[2], host='node2')
-    report = provision_report(plans, {}, 60)
+    report = provision_report(plans, {})
     assert [line.split()[0] for line in report['table']] == ['HOST', 'node1', 'node2', 'node9']
     assert report['table'][1].endswith('  powered on')
     assert report['table'][2].endswith('  failed: new build: pxe1 did not make it (site.yml failed there); nothing was powered')
@@ -295,7 +305,7 @@ def test_report_lists_every_machine_by_name_with_the_reason():
 
 def test_a_provision_never_powered_is_failed():
     plan = provision_update(plan_of(), 'check', {'changed': True})
-    assert provision_report([plan], {}, 60)['table'][1].endswith(
+    assert provision_report([plan], {})['table'][1].endswith(
         'failed: not powered: its netboot server did not make the new build')
 
 
@@ -306,4 +316,36 @@ def test_a_provision_never_powered_is_failed():
 ])
 def test_report_refuses(plans, waits, message):
     with pytest.raises(ProvisionError, match=message):
-        provision_report(plans, waits, 60)
+        provision_report(plans, waits)
+
+
+NOW = datetime.datetime.fromisoformat(STARTED).timestamp()
+
+
+@pytest.mark.parametrize('timeouts, builds, seconds_later, expected', [
+    pytest.param((60,), {}, 0, 3600, id='before-the-first-round'),
+    pytest.param((60, 10), {}, 0, 3600, id='the-last-deadline'),
+    pytest.param((60, 10), {KEY: build('installed')}, 0, 600, id='only-the-pending-count'),
+    pytest.param((60, 10), {KEY: build('failed')}, 599.5, 1, id='rounded-up'),
+    pytest.param((60, 10), {KEY: build('installed')}, 600, 0, id='pending-past-its-own-timeout'),
+    pytest.param((60, 10), {KEY: build('installed'), '52-54-00-12-34-57': build('installed')}, 0, 0, id='all-done'),
+])
+def test_wait_lasts_until_the_last_pending_deadline(timeouts, builds, seconds_later, expected):
+    plans = [dict(powered(), timeout=timeouts[0])]
+    if len(timeouts) > 1:
+        plans.append(dict(powered(), key='52-54-00-12-34-57', host='node2', timeout=timeouts[1]))
+    # Machines of another server, not powered or failed do not count.
+    plans += [dict(powered(), server='pxe2', timeout=1440), dict(plan_of(), timeout=1440),
+              dict(powered(), ok=False, timeout=1440)]
+    assert provision_wait(plans, 'pxe1', builds, NOW + seconds_later) == expected
+
+
+@pytest.mark.parametrize('plans, builds, now, message', [
+    ({}, {}, NOW, 'plans must be a list'),
+    ([], [], NOW, 'builds a mapping'),
+    ([], {}, '1', "now must be a POSIX time, got '1'"),
+    ([], {}, True, 'now must be a POSIX time, got True'),
+])
+def test_wait_refuses(plans, builds, now, message):
+    with pytest.raises(ProvisionError, match=message):
+        provision_wait(plans, 'pxe1', builds, now)
