@@ -21,7 +21,7 @@ Printed per run: the seconds in all, per machine, the emulator's HTTPS requests 
 how many machines the table shows as sent to discovery. A run that takes longer than --limit
 seconds is stopped and shown as such (the 1000-machine run, on a small machine).
 
-sushy-tools is installed, if missing, into its own virtual environment (.cache/sushy-venv).
+The emulators come from the BMC tests' environment (tests/harness/bmc.sh makes it: .cache/bmc-venv).
 Run from anywhere:  .cache/venv/bin/python bench/provision_overhead.py [--counts 1,10,100,1000] [--json PATH]
 """
 
@@ -34,87 +34,31 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUSHY_VENV = os.path.join(REPO, '.cache', 'sushy-venv')
-SUSHY_VERSION = '2.2.0'
+sys.path.insert(0, os.path.join(REPO, 'tests', 'boot'))
+
+import bmc  # noqa: E402  pylint: disable=wrong-import-position
+
 USER, PASSWORD = 'admin', 'bench-secret'
 FIRST_PORT = 18443
 # Each run's emulators get ports of their own: a stopped run's workers may still knock on the old ones.
 PORT_STRIDE = 1000
-STARTUP_SECONDS = 30
-
-
-def sushy_python():
-    """The sushy-tools venv's Python, made the first time."""
-    python = os.path.join(SUSHY_VENV, 'bin', 'python')
-    if not os.path.exists(os.path.join(SUSHY_VENV, 'bin', 'sushy-emulator')):
-        subprocess.run([sys.executable, '-m', 'venv', SUSHY_VENV], check=True)
-        subprocess.run([python, '-m', 'pip', 'install', '-q', f'sushy-tools=={SUSHY_VERSION}'], check=True)
-    return python
-
-
-def certificate(directory):
-    """A self-signed certificate for 127.0.0.1 (its own CA)."""
-    cert, key = os.path.join(directory, 'cert.pem'), os.path.join(directory, 'key.pem')
-    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
-                    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-                   check=True, capture_output=True)
-    return cert, key
-
-
-def auth_file(directory, python):
-    """sushy's password file: bcrypt hashes only."""
-    hashed = subprocess.run([python, '-c', 'import bcrypt, sys; print(bcrypt.hashpw(sys.argv[1].encode(), '
-                             'bcrypt.gensalt(rounds=4)).decode())', PASSWORD],
-                            check=True, capture_output=True, text=True).stdout.strip()
-    path = os.path.join(directory, 'auth')
-    with open(path, 'w', encoding='utf-8') as handle:
-        handle.write(f'{USER}:{hashed}\n')
-    return path
 
 
 def system_id(index):
     return f'00000000-0000-4000-8000-{index:012d}'
 
 
-def emulator(stack, directory, python, name, indexes, port, cert, key, auth):
-    """A sushy-emulator with the fake driver holding the systems ``indexes``, listening on ``port``,
-    stopped when ``stack`` closes."""
-    systems = [{'uuid': system_id(index), 'name': f'machine{index}', 'power_state': 'Off', 'external_notifier': False,
-                'nics': [{'mac': f'52:54:00:{index >> 16 & 255:02x}:{index >> 8 & 255:02x}:{index & 255:02x}',
-                          'ip': f'10.77.{index >> 8 & 255}.{index & 255}'}]} for index in indexes]
-    config = os.path.join(directory, f'{name}.conf')
-    # Its own state (else every emulator shares the systems of $TMPDIR/sushy-emulator/fakedriver.sqlite).
-    state = os.path.join(directory, f'{name}-state')
-    with open(config, 'w', encoding='utf-8') as handle:
-        handle.write(f'SUSHY_EMULATOR_FAKE_DRIVER = True\nSUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n'
-                     f'SUSHY_EMULATOR_AUTH_FILE = {auth!r}\nSUSHY_EMULATOR_STATE_DIR = {state!r}\n')
-    log = stack.enter_context(open(os.path.join(directory, f'{name}.log'), 'w', encoding='utf-8'))
-    process = stack.enter_context(subprocess.Popen([os.path.join(os.path.dirname(python), 'sushy-emulator'), '--config',
-                                                    config, '--interface', '127.0.0.1', '--port', str(port),
-                                                    '--ssl-certificate', cert, '--ssl-key', key],
-                                                   stdout=log, stderr=subprocess.STDOUT))
-    stack.callback(process.terminate)
-    return process
-
-
-def wait_listening(port, process):
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f'the emulator on port {port} ended with {process.returncode}')
-        try:
-            with socket.create_connection(('127.0.0.1', port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f'the emulator on port {port} did not listen within {STARTUP_SECONDS} s')
+def fake_systems(indexes):
+    """The fake driver's systems ``indexes``, powered off, each with a NIC."""
+    return [{'uuid': system_id(index), 'name': f'machine{index}', 'power_state': 'Off', 'external_notifier': False,
+             'nics': [{'mac': f'52:54:00:{index >> 16 & 255:02x}:{index >> 8 & 255:02x}:{index & 255:02x}',
+                       'ip': f'10.77.{index >> 8 & 255}.{index & 255}'}]} for index in indexes]
 
 
 def inventory(directory, count, ports, cert):
@@ -149,21 +93,22 @@ def playbook(command, environment, limit):
             return time.monotonic() - began, False, output
 
 
-def run(number, count, layout, limit, python, workdir):
+def run(number, count, layout, limit, workdir):
     """One run (the ``number``th) of provision.yml's BMC part over ``count`` machines; its figures."""
     directory = tempfile.mkdtemp(prefix=f'provision-{layout}-{count}-', dir=workdir)
-    cert, key = certificate(directory)
-    auth = auth_file(directory, python)
+    cert, key = bmc.certificate(directory)
+    auth = bmc.auth_file(directory, USER, PASSWORD)
     if layout == 'shared':
         groups = [list(range(count))]
     else:
         groups = [[index] for index in range(count)]
     ports = [FIRST_PORT + number * PORT_STRIDE + index for index in range(len(groups))]
     with contextlib.ExitStack() as stack:
-        emulators = [emulator(stack, directory, python, f'bmc{index}', indexes, port, cert, key, auth)
+        emulators = [stack.enter_context(bmc.redfish(directory, f'bmc{index}', port, cert, key, auth,
+                                                     fake_systems=fake_systems(indexes), wait=False))
                      for index, (indexes, port) in enumerate(zip(groups, ports))]
         for process, port in zip(emulators, ports):
-            wait_listening(port, process)
+            bmc.wait_listening(port, process)
         path = inventory(directory, count, ports, cert)
         environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections'),
                            ANSIBLE_HOST_KEY_CHECKING='False')
@@ -195,7 +140,6 @@ def main():
     parser.add_argument('--limit', type=float, default=300, help='seconds a run may take')
     parser.add_argument('--json', help='write the figures there')
     arguments = parser.parse_args()
-    python = sushy_python()
     workdir = os.path.join(REPO, '.cache', 'bench')
     os.makedirs(workdir, exist_ok=True)
     cases = [('shared', int(count)) for count in arguments.counts.split(',') if count]
@@ -203,7 +147,7 @@ def main():
     rows = []
     print(f'{"layout":<8}{"machines":>9}{"seconds":>10}{"s/machine":>11}{"requests/machine":>18}{"discovery":>11}')
     for number, (layout, count) in enumerate(cases):
-        row = run(number, count, layout, arguments.limit, python, workdir)
+        row = run(number, count, layout, arguments.limit, workdir)
         rows.append(row)
         seconds = f'{row["seconds"]:.1f}' + ('' if row['finished'] else '+')
         per_machine = f'{row["seconds_per_machine"]:.3f}' if row['finished'] else 'stopped'

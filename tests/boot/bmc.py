@@ -45,6 +45,13 @@ def auth_file(directory, user, password):
     return path
 
 
+def refuse_taken(port):
+    """Fail when something listens on ``port`` already (an emulator a killed run left)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(('127.0.0.1', port)) == 0:
+            raise RuntimeError(f'127.0.0.1:{port} is taken already (an emulator a killed run left?)')
+
+
 def wait_listening(port, process):
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -59,9 +66,11 @@ def wait_listening(port, process):
 
 
 @contextlib.contextmanager
-def redfish(directory, name, port, cert, key, auth, domains=None, fake_systems=None):
-    """A sushy-emulator on 127.0.0.1:``port``: over the libvirt ``domains`` (names; only those), or
-    with the fake driver's ``fake_systems``. Yields the process; its log is ``name``.log."""
+def redfish(directory, name, port, cert, key, auth, domains=None, fake_systems=None, wait=True):
+    """A sushy-emulator on 127.0.0.1:``port``: over the libvirt ``domains`` (their UUIDs; only those),
+    or with the fake driver's ``fake_systems``. Yields the process (listening, with ``wait``); its log
+    is ``name``.log."""
+    refuse_taken(port)
     config = os.path.join(directory, f'{name}.conf')
     settings = {'SUSHY_EMULATOR_AUTH_FILE': auth,
                 # Its own state (else every emulator shares $TMPDIR/sushy-emulator).
@@ -76,7 +85,8 @@ def redfish(directory, name, port, cert, key, auth, domains=None, fake_systems=N
             subprocess.Popen([tool('sushy-emulator'), '--config', config, '--interface', '127.0.0.1', '--port', str(port),
                               '--ssl-certificate', cert, '--ssl-key', key], stdout=log, stderr=subprocess.STDOUT) as process:
         try:
-            wait_listening(port, process)
+            if wait:
+                wait_listening(port, process)
             yield process
         finally:
             process.terminate()
@@ -86,6 +96,7 @@ def redfish(directory, name, port, cert, key, auth, domains=None, fake_systems=N
 @contextlib.contextmanager
 def ipmi(directory, domains, user, password, server_port=50891):
     """virtualbmc's daemon with an IPMI endpoint on 127.0.0.1 per libvirt domain (``domains``: {name: port})."""
+    refuse_taken(server_port)
     config_dir = os.path.join(directory, 'vbmc')
     os.makedirs(config_dir, mode=0o700, exist_ok=True)
     config = os.path.join(directory, 'virtualbmc.conf')

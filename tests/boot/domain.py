@@ -32,10 +32,10 @@ def remove(name):
 class Domain(Console):
     """One libvirt domain; use as a context manager (defined on enter, removed on exit)."""
 
-    def __init__(self, name, network, firmware, mac, memory=512, disk=None, smbios=None):
+    def __init__(self, name, network, firmware, mac, memory=512, disk_size=None, smbios=None):
         """``firmware``: bios (SeaBIOS) or uefi (OVMF, with PXE from its own network driver); the
-        network first, then ``disk`` (a qcow2 image); ``smbios``: the system's manufacturer, product
-        and serial."""
+        network first, then an empty disk of ``disk_size`` (qemu-img's notation: 8G); ``smbios``: the
+        system's manufacturer, product and serial."""
         if firmware not in ('bios', 'uefi'):
             raise ValueError(f'unknown firmware {firmware!r}')
         super().__init__(name)
@@ -43,13 +43,14 @@ class Domain(Console):
         self.firmware = firmware
         self.mac = mac
         self.memory = memory
-        self.disk = disk
+        self.disk_size = disk_size
         self.smbios = smbios or {}
         self.bridge = bridge_of(network)
         # libvirt runs QEMU as its own user: the files must be reachable for it.
         self.workdir = tempfile.mkdtemp(prefix=f'netboot-domain-{name}-')
         os.chmod(self.workdir, 0o755)
         self.serial_log = os.path.join(self.workdir, 'serial.log')
+        self.disk = os.path.join(self.workdir, 'disk.qcow2') if disk_size else None
         self._stop = threading.Event()
         self._reader = None
 
@@ -86,7 +87,7 @@ class Domain(Console):
     def __enter__(self):
         remove(self.domain)
         if self.disk:
-            os.chmod(self.disk, 0o644)
+            subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', self.disk, self.disk_size], check=True)
         path = os.path.join(self.workdir, 'domain.xml')
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(self.xml())
@@ -110,6 +111,10 @@ class Domain(Console):
                 self._feed(chunk.decode(errors='replace'))
             else:
                 time.sleep(0.2)
+
+    def uuid(self):
+        """libvirt's UUID of the domain (what sushy-tools names it by)."""
+        return virsh('domuuid', self.domain).stdout.strip()
 
     def state(self):
         """libvirt's state of the domain: running, shut off, ..."""

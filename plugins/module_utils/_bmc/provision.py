@@ -39,7 +39,7 @@ STEPS = {
 _FAILURES = (
     ('credentials refused', re.compile(r'\b401\b|unauthori[sz]ed|incorrect password|authentication|privilege level|'
                                        r'invalid (?:user|credentials)', re.IGNORECASE)),
-    ('no answer in time', re.compile(r'timed? ?out', re.IGNORECASE)),
+    ('no answer in time', re.compile(r'timed? ?out|no IPMI session opened', re.IGNORECASE)),
     ('BMC unreachable', re.compile(r'connection refused|no route to host|name or service not known|'
                                    r'temporary failure in name resolution|network is unreachable|'
                                    r'unable to (?:transmit|establish)|url\w* error|errno', re.IGNORECASE)),
@@ -134,6 +134,10 @@ def failure_reason(result):
     if not isinstance(result, dict) or not result.get('failed') and not result.get('unreachable'):
         return ''
     message = _LINE_BREAKS.sub(' ', str(result.get('msg', ''))).strip()
+    if message == 'None':
+        # pyghmi (the IPMI modules) when no session could be opened: nobody answered.
+        message = 'no IPMI session opened'
+
     if len(message) > MESSAGE_MAX:
         message = message[:MESSAGE_MAX] + '...'
     kind = next((name for name, pattern in _FAILURES if pattern.search(message)), 'BMC error')

@@ -1,27 +1,35 @@
-"""From an empty disk to the machine's own running system: discovery, then the netboot.pxe agent deploys an image.
+"""From an empty disk to the machine's own running system, nobody at the machines: BMCs, discovery,
+then the netboot.pxe agent deploys an image.
 
-Two machines with empty virtual disks. A SeaBIOS one the inventory does not name is discovered: it
-boots the agent, which sends its facts (the QEMU SMBIOS strings, its MAC, its disk) and waits; the
-report lists it, the inventory plugin netboot.pxe.discovered makes it a host in the group its rule
-names; then one line in ipxe_hosts and site.yml enrol it, and nobody touches it again: it reboots,
-takes the root file-system archive (the agent partitions, unpacks and installs GRUB from the image).
-An OVMF machine in the inventory takes the raw disk image (streamed to its disk) meanwhile. Each
-deploys under its build's token, reports, deletes its build marker and reboots; the next network
-boot sends it to its own disk, which must come up with the inventory's hostname at the login prompt
-and the inventory's SSH key installed by cloud-init (the fingerprint cloud-init prints). Before
-that, a corrupt image: the deploy fails with the reason, the report shows it, and the machine does
-not boot its disk.
+Two libvirt domains with empty disks, each with a BMC: virtualbmc's IPMI for a SeaBIOS one the
+inventory does not name, sushy-tools' Redfish for an OVMF one it does. provision.yml sends the
+SeaBIOS machine to discovery (IPMI: network boot once, power on): it boots the agent, which sends its
+facts (the SMBIOS strings, its MAC, its disk) and waits; the report lists it, the inventory plugin
+netboot.pxe.discovered makes it a host in the group its rule names; one line in ipxe_hosts enrols it.
+Then provision.yml provisions both: new builds (site.yml), a one-time network boot, power on or a
+forced restart, and the wait: the SeaBIOS machine takes the root file-system archive (the agent
+partitions, unpacks and installs GRUB from the image), the OVMF one the raw disk image. Each deploys
+under its build's token, reports, deletes its build marker and reboots; the next network boot sends
+it to its own disk, which must come up with the inventory's hostname at the login prompt and the
+inventory's SSH key installed by cloud-init (the fingerprint cloud-init prints). In the same run,
+three machines that cannot be provisioned end in the table with the reason, the others going on: a
+wrong BMC password (nothing powered), a BMC that does not answer, a build that never ends (its own
+timeout of a minute). At the end provision.yml powers both machines off. Before all that, a corrupt
+image: the deploy fails with the reason, the report shows it, and the machine does not boot its disk.
 """
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import re
+import secrets
+import ssl
 import subprocess
 import sys
 import tempfile
-import threading
+import urllib.request
 
 import pytest
 import testinfra
@@ -31,7 +39,9 @@ TOP = os.environ['MOLECULE_PROJECT_DIRECTORY']
 sys.path.insert(0, os.path.join(TOP, 'tests', 'boot'))
 sys.path.insert(0, os.path.join(TOP, 'extensions', 'molecule', 'utils', 'lib'))
 
-from netboot_checks import builds, run_report, run_site  # noqa: E402  pylint: disable=wrong-import-position
+import bmc  # noqa: E402  pylint: disable=wrong-import-position
+from domain import Domain  # noqa: E402  pylint: disable=wrong-import-position
+from netboot_checks import builds, run_provision, run_report, run_site  # noqa: E402  pylint: disable=wrong-import-position
 from vm import Machine  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = 'netboot-test-boot'
@@ -118,30 +128,6 @@ def test_a_corrupt_image_fails_the_deploy_and_the_machine_does_not_boot_its_disk
     assert token not in shown.stdout
 
 
-def deploy(name, disk, fingerprint, results, enrol=None):
-    """Boot the machine ``name`` until its own system shows the key's ``fingerprint``; with ``enrol``, it
-    is discovered first and ``enrol(machine)`` enrols it while it waits."""
-    firmware, mac, _address, hostname, _image, _file = DEPLOYS[name]
-    with Machine(name, NETWORK, firmware, mac, memory=1536, disk=disk, reboot=True,
-                 smbios=SMBIOS if enrol else None) as machine:
-        results[name] = {'serial_log': machine.serial_log}
-        if enrol is not None:
-            waiting = machine.wait_for('netboot-agent: waiting to be enrolled', timeout=600)
-            results[name]['discovered'] = waiting
-            if waiting is None:
-                return
-            try:
-                enrol(machine)
-            except (AssertionError, OSError, KeyError, IndexError, ValueError, RuntimeError) as exc:
-                # Reported by the test with what it saw; the machine need not wait for the login timeout.
-                results[name]['enrol_error'] = repr(exc)
-                return
-        login = machine.wait_for(f'{hostname} login:', timeout=900)
-        # cloud-init's last stage prints the installed keys' fingerprints, after the login prompt.
-        key = machine.wait_for(fingerprint, timeout=300) if login is not None else None
-        results[name].update(login=login, key=key, deployed=machine.first('netboot-agent: deployed'))
-
-
 def inventory_hosts(records_file, directory):
     """``ansible-inventory --list`` of the inventory plugin netboot.pxe.discovered over ``records_file``,
     with a rule that groups the large rack servers."""
@@ -176,50 +162,140 @@ def discovered_record(server, mac):
     return None, None
 
 
-def enrol_the_discovered_machine(server, checks):
-    """While the discovered machine waits: its record, the report, the inventory plugin, then one line
-    in ipxe_hosts and site.yml (``checks`` collects what was seen, for the test to assert)."""
+
+# The lab's BMCs: sushy-tools' Redfish over the OVMF domain, virtualbmc's IPMI over the SeaBIOS one,
+# and sushy-tools' fake driver for two machines that never boot (a wrong password, a build that never ends).
+BMC_USER = 'admin'
+REDFISH_PORT, FAKE_REDFISH_PORT, IPMI_PORT, SILENT_IPMI_PORT = 18443, 18444, 16230, 16239
+FAKE_SYSTEMS = {'lab-wrong-password': '00000000-0000-4000-8000-000000772041',
+                'lab-never-done': '00000000-0000-4000-8000-000000772042'}
+# ipxe_hosts entries of the machines that never boot (the BMC check comes after the entry's).
+NEVER_BOOTED = [{'mac': f'52:54:00:77:20:4{index}', 'ip': f'10.77.20.4{index}', 'image': 'debian-13', 'hostname': host}
+                for index, host in enumerate(('lab-wrong-password', 'lab-never-done', 'lab-unreachable'), start=1)]
+
+
+class Lab:
+    """The two machines as libvirt domains, their BMC emulators and the inventory naming them."""
+
+    def __init__(self, domains, machines, password, cert):
+        self.domains, self.machines, self.password, self.cert = domains, machines, password, cert
+
+    def fake_power_state(self, host):
+        """A fake system's power state, as its emulator tells it (with the right password)."""
+        request = urllib.request.Request(f'https://127.0.0.1:{FAKE_REDFISH_PORT}/redfish/v1/Systems/{FAKE_SYSTEMS[host]}')
+        request.add_header('Authorization', 'Basic ' + base64.b64encode(f'{BMC_USER}:{self.password}'.encode()).decode())
+        with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=self.cert), timeout=10) as answer:
+            return json.load(answer)['PowerState']
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp('bmc'))
+    password = secrets.token_urlsafe(12)
+    with contextlib.ExitStack() as stack:
+        domains = {name: stack.enter_context(Domain(name, NETWORK, firmware, mac, memory=1536, disk_size='8G',
+                                                    smbios=SMBIOS if name == 'discovered' else None))
+                   for name, (firmware, mac, *_rest) in DEPLOYS.items()}
+        cert, key = bmc.certificate(directory)
+        auth = bmc.auth_file(directory, BMC_USER, password)
+        stack.enter_context(bmc.redfish(directory, 'redfish', REDFISH_PORT, cert, key, auth, domains=[domains['image-uefi'].uuid()]))
+        stack.enter_context(bmc.redfish(directory, 'redfish-fake', FAKE_REDFISH_PORT, cert, key, auth, fake_systems=[
+            {'uuid': uuid, 'name': host, 'power_state': 'Off', 'nics': [{'mac': entry['mac']}]}
+            for (host, uuid), entry in zip(FAKE_SYSTEMS.items(), NEVER_BOOTED)]))
+        stack.enter_context(bmc.ipmi(directory, {domains['discovered'].domain: IPMI_PORT}, BMC_USER, password))
+        redfish = {'type': 'redfish', 'user': BMC_USER, 'password': password, 'ca_path': cert}
+        hosts = {
+            'lab-discovered': {'bmc': {'type': 'ipmi', 'address': '127.0.0.1', 'port': IPMI_PORT, 'user': BMC_USER,
+                                       'password': password}, 'netboot_mac': DEPLOYS['discovered'][1]},
+            'lab-uefi-image': {'bmc': dict(redfish, address=f'127.0.0.1:{REDFISH_PORT}')},
+            'lab-wrong-password': {'bmc': dict(redfish, address=f'127.0.0.1:{FAKE_REDFISH_PORT}', password='not-' + password,
+                                               system_id=FAKE_SYSTEMS['lab-wrong-password'])},
+            # Its build never ends: a minute, its own timeout.
+            'lab-never-done': {'bmc': dict(redfish, address=f'127.0.0.1:{FAKE_REDFISH_PORT}',
+                                           system_id=FAKE_SYSTEMS['lab-never-done']), 'netboot_provision_timeout': 1},
+            # Nothing answers on its port.
+            'lab-unreachable': {'bmc': {'type': 'ipmi', 'address': '127.0.0.1', 'port': SILENT_IPMI_PORT, 'user': BMC_USER,
+                                        'password': password}, 'netboot_bmc_timeout': 5},
+        }
+        machines = os.path.join(directory, 'machines.json')
+        with open(os.open(machines, os.O_WRONLY | os.O_CREAT, 0o600), 'w', encoding='utf-8') as handle:
+            json.dump({'all': {'children': {'lab_machines': {'hosts': hosts}}}}, handle)
+        yield Lab(domains, machines, password, cert)
+
+
+def table_rows(output):
+    """provision.yml's table: {host: (action, result)}."""
+    rows = {}
+    for match in re.finditer(r'^\s*"(lab-[a-z-]+) +([a-z]+) +(?:[0-9-]+ [0-9:]+|-) +(?:[0-9-]+ [0-9:]+|-) +(?:[0-9.]+|-) +(.*)",?$',
+                             output, re.MULTILINE):
+        rows[match.group(1)] = (match.group(2), match.group(3))
+    return rows
+
+
+def enrol(server, checks):
+    """While the discovered machine waits: its record, the report, the inventory plugin; then one line
+    in ipxe_hosts (and the machines that never boot), kept for site.yml's next runs."""
     _firmware, mac, address, hostname, image, _file = DEPLOYS['discovered']
-
-    def enrol(_machine):
-        checks['record'] = discovered_record(server, mac)
-        with tempfile.TemporaryDirectory(prefix='netboot-discovered-') as directory:
-            records_file = os.path.join(directory, 'discovered.json')
-            checks['report'] = run_report('-e', f'netboot_discovered_file={records_file}')
-            checks['inventory'] = inventory_hosts(records_file, directory) if os.path.exists(records_file) else None
-        runner = AnsibleRunner(os.environ['MOLECULE_INVENTORY_FILE'])
-        hosts = runner.get_variables(runner.get_hosts('netboot_servers')[0])['ipxe_hosts']
-        with open(ENROLMENT, 'w', encoding='utf-8') as handle:
-            json.dump({'ipxe_hosts': hosts + [{'mac': mac, 'ip': address, 'image': image, 'hostname': hostname}]}, handle)
-        checks['site'] = run_site('-e', f'@{ENROLMENT}')
-    return enrol
+    checks['record'] = discovered_record(server, mac)
+    with tempfile.TemporaryDirectory(prefix='netboot-discovered-') as directory:
+        records_file = os.path.join(directory, 'discovered.json')
+        checks['report'] = run_report('-e', f'netboot_discovered_file={records_file}')
+        checks['inventory'] = inventory_hosts(records_file, directory) if os.path.exists(records_file) else None
+    runner = AnsibleRunner(os.environ['MOLECULE_INVENTORY_FILE'])
+    hosts = runner.get_variables(runner.get_hosts('netboot_servers')[0])['ipxe_hosts']
+    with open(ENROLMENT, 'w', encoding='utf-8') as handle:
+        json.dump({'ipxe_hosts': hosts + [{'mac': mac, 'ip': address, 'image': image, 'hostname': hostname}] + NEVER_BOOTED},
+                  handle)
 
 
-def test_a_discovered_machine_is_enrolled_and_both_machines_deploy_and_boot_their_own_disk(server, ssh_key):
+def test_provision_discovers_deploys_and_boots_the_machines_through_their_bmcs(server, ssh_key, lab):
+    """The rack without anyone at it: IPMI sends the unknown SeaBIOS machine to discovery; it is enrolled;
+    provision.yml makes new builds, boots both machines from the network once (IPMI and Redfish), powers
+    them and waits; the table shows both installed, and the three machines that could not be, why."""
     os.makedirs(RESULTS, exist_ok=True)
-    tokens = {'image-uefi': builds(server)[key_of(DEPLOYS['image-uefi'][1])]['token']}
-    results, checks = {}, {}
-    with tempfile.TemporaryDirectory(prefix='netboot-deploy-') as directory:
-        threads = [threading.Thread(target=deploy, args=(name, empty_disk(directory, name), ssh_key[1], results),
-                                    kwargs={'enrol': enrol_the_discovered_machine(server, checks) if name == 'discovered'
-                                            else None})
-                   for name in DEPLOYS]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    with open(os.path.join(RESULTS, 'deploy-times.json'), 'w', encoding='utf-8') as handle:
-        json.dump({name: {key: result.get(key) for key in ('discovered', 'deployed', 'login')} for name, result in results.items()},
-                  handle, indent=2, sort_keys=True)
+    discovered, uefi = lab.domains['discovered'], lab.domains['image-uefi']
+    assert (discovered.state(), uefi.state()) == ('shut off', 'shut off')
+    sent = run_provision(lab.machines, '-l', 'lab-discovered', '-e', 'netboot_provision_action=discover')
+    assert sent.returncode == 0, (sent.stdout + sent.stderr)[-3000:]
+    assert table_rows(sent.stdout) == {'lab-discovered': ('discover', 'sent to discovery')}, sent.stdout[-3000:]
+    waiting = discovered.wait_for('netboot-agent: waiting to be enrolled', timeout=600)
+    assert waiting is not None, f'no discovery; serial log in {discovered.serial_log}'
+    checks = {}
+    enrol(server, checks)
 
-    # What README shows: the report's discovery table and the inventory plugin's host.
+    provisioned = run_provision(lab.machines, '-v', '-l', 'netboot-server-boot,lab_machines', '-e', f'@{ENROLMENT}')
+    output = provisioned.stdout + provisioned.stderr
+    with open(os.path.join(RESULTS, 'provision.txt'), 'w', encoding='utf-8') as handle:
+        handle.write(output)
+    # The table: both machines installed; the others failed, each with its reason, the rest went on.
+    rows = table_rows(provisioned.stdout)
+    assert set(rows) == {'lab-discovered', 'lab-uefi-image', 'lab-wrong-password', 'lab-never-done', 'lab-unreachable'}, output[-5000:]
+    times = {}
+    for name, domain in lab.domains.items():
+        hostname = DEPLOYS[name][3]
+        login = domain.wait_for(f'{hostname} login:', timeout=900)
+        # cloud-init's last stage prints the installed keys' fingerprints, after the login prompt.
+        key = domain.wait_for(ssh_key[1], timeout=300) if login is not None else None
+        times[name] = {'discovered': waiting if name == 'discovered' else None, 'deployed': domain.first('netboot-agent: deployed'),
+                       'login': login, 'key': key}
+    with open(os.path.join(RESULTS, 'deploy-times.json'), 'w', encoding='utf-8') as handle:
+        json.dump(times, handle, indent=2, sort_keys=True)
     with open(os.path.join(RESULTS, 'discovery.json'), 'w', encoding='utf-8') as handle:
-        json.dump({'report': checks.get('report').stdout if checks.get('report') else None, 'inventory': checks.get('inventory')},
-                  handle, indent=2, sort_keys=True)
+        json.dump({'report': checks['report'].stdout, 'inventory': checks.get('inventory')}, handle, indent=2, sort_keys=True)
+
+    assert rows['lab-discovered'][1].startswith('installed (build ') and rows['lab-uefi-image'][1].startswith('installed (build '), rows
+    assert rows['lab-wrong-password'][1].startswith('failed: check: credentials refused: HTTP Error 401'), rows
+    assert rows['lab-never-done'][1] == 'failed: timeout: build 1 not finished after 1 min', rows
+    assert rows['lab-unreachable'][1] == 'failed: check: no answer in time: no IPMI session opened', rows
+    assert provisioned.returncode != 0 and re.search(r'lab-wrong-password +: .*failed=1', provisioned.stdout), output[-3000:]
+    # The wrong password changed nothing; the fake machine whose build never ended was powered on.
+    assert lab.fake_power_state('lab-wrong-password') == 'Off'
+    assert lab.fake_power_state('lab-never-done') == 'On'
+    # No password in any output, -v included.
+    assert lab.password not in output and 'not-' + lab.password not in output
+
     # Discovered: the record holds what the machine is, the report and the inventory plugin show it.
     mac = DEPLOYS['discovered'][1]
-    assert results['discovered'].get('discovered') is not None, f'no discovery; serial log in {results["discovered"]["serial_log"]}'
-    assert 'enrol_error' not in results['discovered'], results['discovered']['enrol_error']
     sender, record = checks['record']
     assert record is not None, 'no discovery record names the machine'
     assert record['system'] | {'uuid': ''} == {'vendor': 'Lab Vendor', 'product': 'Rack Server 9', 'serial': 'SN-0042', 'uuid': ''}
@@ -235,17 +311,15 @@ def test_a_discovered_machine_is_enrolled_and_both_machines_deploy_and_boot_thei
     assert listed['big_rack_servers']['hosts'] == [host] and listed['netboot_discovered']['hosts'] == [host]
     facts = listed['_meta']['hostvars'][host]
     assert (facts['netboot_mac'], facts['netboot_address'], facts['netboot_facts']['system']['serial']) == (mac, sender, 'SN-0042')
-    # Enrolled by one line and site.yml: it deployed without anyone touching it.
-    assert checks['site'].returncode == 0, (checks['site'].stdout + checks['site'].stderr)[-3000:]
-    tokens['discovered'] = builds(server)[key_of(mac)]['token']
 
-    for name, (_firmware, mac, address, hostname, image, file_name) in DEPLOYS.items():
-        result = results[name]
-        assert result.get('deployed') is not None, f'{name} did not deploy; serial log in {result["serial_log"]}'
-        assert result['login'] is not None, f'{name} did not reach its login prompt; serial log in {result["serial_log"]}'
+    for name, (_firmware, mac, address, _hostname, image, file_name) in DEPLOYS.items():
+        domain = lab.domains[name]
+        assert times[name]['deployed'] is not None, f'{name} did not deploy; serial log in {domain.serial_log}'
+        assert times[name]['login'] is not None, f'{name} did not reach its login prompt; serial log in {domain.serial_log}'
         # cloud-init installed the inventory's key for the inventory's user.
-        assert result['key'] is not None, f'{name}: no fingerprint of the inventory key; serial log in {result["serial_log"]}'
-        report = report_of(server, tokens[name])
+        assert times[name]['key'] is not None, f'{name}: no fingerprint of the inventory key; serial log in {domain.serial_log}'
+        build = builds(server)[key_of(mac)]
+        report = report_of(server, build['token'])
         assert (report['status'], report['step'], report['reason']) == ('deployed', '', '')
         requests = http_requests(server, address)
         # The agent fetched its job and the image, deleted its marker; the next boot found it gone.
@@ -268,3 +342,11 @@ def test_the_next_run_notes_the_machines_installed_and_changes_nothing_else(serv
         assert 'boots its own disk' in server.file(f'{HTTP_ROOT}/hosts/{key_of(mac)}.ipxe').content_string
     again = run_site('-e', f'@{ENROLMENT}')
     assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
+
+
+def test_provision_powers_the_machines_off_through_their_bmcs(lab):
+    assert [domain.state() for domain in lab.domains.values()] == ['running', 'running']
+    result = run_provision(lab.machines, '-l', 'lab-discovered,lab-uefi-image', '-e', 'netboot_provision_action=off')
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert table_rows(result.stdout) == {'lab-discovered': ('off', 'powered off'), 'lab-uefi-image': ('off', 'powered off')}
+    assert [domain.state() for domain in lab.domains.values()] == ['shut off', 'shut off']

@@ -51,3 +51,11 @@ def dhcp_offers(client, iface, arch=7, user_class='', seconds=4, mac=None):
     result = client.run(_probe(iface, arch, user_class, f'--offers {seconds}', *([f'--mac {mac}'] if mac else [])))
     offers = json.loads(result.stdout)['offers'] if result.stdout.strip() else []
     return {offer['server']: offer for offer in offers}
+
+
+def run_provision(machines, *args):
+    """Run playbooks/provision.yml against the scenario's hosts and the ``machines`` inventory; the
+    finished process, with its output."""
+    provision = os.path.join(os.environ['MOLECULE_PROJECT_DIRECTORY'], 'playbooks', 'provision.yml')
+    return subprocess.run(['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], '-i', machines, provision, *args],
+                          capture_output=True, text=True, check=False)

@@ -173,6 +173,7 @@ def test_check_reads_the_power_state(bmc, result, action, expected):
     pytest.param(REDFISH, {'failed': True, 'msg': 'HTTP Error 401'}, 'check: credentials refused: HTTP Error 401',
                  id='refused'),
     pytest.param(IPMI, {'failed': True, 'msg': 'timeout'}, 'check: no answer in time: timeout', id='ipmi-timeout'),
+    pytest.param(IPMI, {'failed': True, 'msg': 'None'}, 'check: no answer in time: no IPMI session opened', id='ipmi-no-session'),
 ])
 def test_check_stops_a_machine(bmc, result, reason):
     plan = checked(bmc, result)
