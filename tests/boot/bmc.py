@@ -104,7 +104,7 @@ def ipmi(directory, domains, user, password, server_port=50891):
         handle.write(f'[default]\nconfig_dir = {config_dir}\npid_file = {directory}/vbmcd.pid\nserver_port = {server_port}\n')
     environment = dict(os.environ, VIRTUALBMC_CONFIG=config)
     with open(os.path.join(directory, 'vbmcd.log'), 'w', encoding='utf-8') as log, \
-            subprocess.Popen([tool('python'), os.path.join(os.path.dirname(os.path.abspath(__file__)), 'vbmcd_cipher_suite_3.py'),
+            subprocess.Popen([tool('python'), os.path.join(os.path.dirname(os.path.abspath(__file__)), 'virtualbmc_daemon.py'),
                               '--foreground'], env=environment, stdout=log, stderr=subprocess.STDOUT) as daemon:
         try:
             for domain, port in domains.items():

@@ -5,6 +5,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 "$(dirname "$0")/apt-install.sh" libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients \
   libvirt-dev pkg-config gcc python3-dev ovmf qemu-system-x86 qemu-utils tini
+# /dev/kvm as Debian's udev rules leave it (group kvm, 0660), where no udev ran: else libvirt finds
+# its QEMU capabilities outdated at every call (KVM usable when probed, not for its QEMU user) and
+# probes QEMU again, seconds each time. The test domains run under TCG all the same.
+if [ -c /dev/kvm ] && [ "$(stat -c %G /dev/kvm)" != kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
 if ! virsh -c qemu:///system version >/dev/null 2>&1; then
   # No service manager here (a container or a CI machine): the daemons in the background. QEMU
   # daemonizes; tini reaps what libvirtd leaves (else each ended QEMU stays a zombie, and libvirtd

@@ -259,14 +259,17 @@ def _kind_of(value):
 
 
 def _builds_of(wait):
-    """The builds of the last round of a server's wait (a registered loop, or one result)."""
+    """The builds of the last round of a server's wait (a registered loop, or one result), each
+    finished one as first seen finished (each round notices a marker's absence anew)."""
     if not isinstance(wait, dict):
         return {}
     rounds = wait.get('results') if isinstance(wait.get('results'), list) else [wait]
-    for result in reversed(rounds):
-        if isinstance(result, dict) and isinstance(result.get('builds'), dict):
-            return result['builds']
-    return {}
+    rounds = [result['builds'] for result in rounds if isinstance(result, dict) and isinstance(result.get('builds'), dict)]
+    if not rounds:
+        return {}
+    return {key: next(seen[key] for seen in rounds if isinstance(seen.get(key), dict) and seen[key].get('state') == build.get('state'))
+            if isinstance(build, dict) else build
+            for key, build in rounds[-1].items()}
 
 
 def provision_progress(wait, names):

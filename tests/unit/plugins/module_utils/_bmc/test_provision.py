@@ -290,6 +290,14 @@ def test_report_of_a_provisioned_machine(builds, completed, minutes, result):
     assert report['failed'] == ([] if result.startswith('installed') else ['node1'])
 
 
+def test_report_takes_the_time_a_build_was_first_seen_finished():
+    later = '2026-12-07T05:20:00+00:00'
+    wait = {'results': [{'builds': {KEY: build('pending')}}, {'builds': {KEY: build('installed')}},
+                        {'builds': {KEY: build('installed', since=later)}}, {'skipped': True}]}
+    row = provision_report([powered()], {'pxe1': wait})['table'][1]
+    assert '2026-12-07 05:12:30  12.5' in row and row.endswith('installed (build 3)')
+
+
 def test_report_lists_every_machine_by_name_with_the_reason():
     plans = [powered(action='on'), plan_of(host='node9', bmc=dict(IPMI, pasword=SECRET)), powered(renewed=False)]
     plans[2] = dict(plans[2], host='node2')
