@@ -11,11 +11,13 @@ fresh and runs provision.yml with the action discover, which is the BMC part of 
 the credentials check (redfish_info GetSystemInventory), the one-time network boot
 (SetOneTimeBoot Pxe) and power on (PowerOn), with Ansible's default forks and no netboot server.
 
-Two layouts:
+Three layouts:
   shared  one emulator holds the N systems: each machine's bmc names its system_id. The check
           (GetSystemInventory) reads every system of the BMC, so the requests per machine grow
           with N: an emulator's cost, not a real rack's, where each machine has its own BMC.
-  own     N emulators of one system each, as in a rack (--own: the counts; each is a process).
+  chassis N/10 emulators of 10 systems each, as blade chassis with a manager each (--chassis).
+  own     N emulators of one system each, as in a rack (--own: the counts; each is a process,
+          some 35 MB: 1,000 of them do not fit a small machine, the chassis layout does).
 
 Printed per run: the seconds in all, per machine, the emulator's HTTPS requests per machine, and
 how many machines the table shows as sent to discovery. A run that takes longer than --limit
@@ -46,6 +48,8 @@ import bmc  # noqa: E402  pylint: disable=wrong-import-position
 
 USER, PASSWORD = 'admin', 'bench-secret'
 FIRST_PORT = 18443
+# Systems per emulator in the chassis layout.
+CHASSIS = 10
 # Each run's emulators get ports of their own: a stopped run's workers may still knock on the old ones.
 PORT_STRIDE = 1000
 
@@ -61,15 +65,15 @@ def fake_systems(indexes):
                        'ip': f'10.77.{index >> 8 & 255}.{index & 255}'}]} for index in indexes]
 
 
-def inventory(directory, count, ports, cert):
-    """The machines, each with its bmc (the system's id on a shared emulator, or its own emulator)."""
+def inventory(directory, groups, ports, cert):
+    """The machines, each with its bmc: its emulator's port, and its system's id where the emulator has more."""
     hosts = {}
-    for index in range(count):
-        port = ports[0] if len(ports) == 1 else ports[index]
-        bmc = {'type': 'redfish', 'address': f'127.0.0.1:{port}', 'user': USER, 'password': PASSWORD, 'ca_path': cert}
-        if len(ports) == 1:
-            bmc['system_id'] = system_id(index)
-        hosts[f'machine{index:04d}'] = {'bmc': bmc}
+    for indexes, port in zip(groups, ports):
+        for index in indexes:
+            settings = {'type': 'redfish', 'address': f'127.0.0.1:{port}', 'user': USER, 'password': PASSWORD, 'ca_path': cert}
+            if len(indexes) > 1:
+                settings['system_id'] = system_id(index)
+            hosts[f'machine{index:04d}'] = {'bmc': settings}
     path = os.path.join(directory, 'machines.json')
     with open(path, 'w', encoding='utf-8') as handle:
         json.dump({'machines': {'hosts': hosts}}, handle)
@@ -98,10 +102,8 @@ def run(number, count, layout, limit, workdir):
     directory = tempfile.mkdtemp(prefix=f'provision-{layout}-{count}-', dir=workdir)
     cert, key = bmc.certificate(directory)
     auth = bmc.auth_file(directory, USER, PASSWORD)
-    if layout == 'shared':
-        groups = [list(range(count))]
-    else:
-        groups = [[index] for index in range(count)]
+    size = {'shared': count, 'chassis': CHASSIS, 'own': 1}[layout]
+    groups = [list(range(first, min(first + size, count))) for first in range(0, count, size)]
     ports = [FIRST_PORT + number * PORT_STRIDE + index for index in range(len(groups))]
     with contextlib.ExitStack() as stack:
         emulators = [stack.enter_context(bmc.redfish(directory, f'bmc{index}', port, cert, key, auth,
@@ -109,7 +111,7 @@ def run(number, count, layout, limit, workdir):
                      for index, (indexes, port) in enumerate(zip(groups, ports))]
         for process, port in zip(emulators, ports):
             bmc.wait_listening(port, process)
-        path = inventory(directory, count, ports, cert)
+        path = inventory(directory, groups, ports, cert)
         environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections'),
                            ANSIBLE_HOST_KEY_CHECKING='False')
         environment.pop('ANSIBLE_FORKS', None)
@@ -136,6 +138,7 @@ def run(number, count, layout, limit, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--counts', default='1,10,100,1000', help='machine counts of the shared layout')
+    parser.add_argument('--chassis', default='10,100,1000', help='machine counts of the chassis layout (10 per emulator)')
     parser.add_argument('--own', default='1,10,100', help='machine counts of the own layout (one emulator each)')
     parser.add_argument('--limit', type=float, default=300, help='seconds a run may take')
     parser.add_argument('--json', help='write the figures there')
@@ -143,6 +146,7 @@ def main():
     workdir = os.path.join(REPO, '.cache', 'bench')
     os.makedirs(workdir, exist_ok=True)
     cases = [('shared', int(count)) for count in arguments.counts.split(',') if count]
+    cases += [('chassis', int(count)) for count in arguments.chassis.split(',') if count]
     cases += [('own', int(count)) for count in arguments.own.split(',') if count]
     rows = []
     print(f'{"layout":<8}{"machines":>9}{"seconds":>10}{"s/machine":>11}{"requests/machine":>18}{"discovery":>11}')
