@@ -162,7 +162,6 @@ def discovered_record(server, mac):
     return None, None
 
 
-
 # The lab's BMCs: sushy-tools' Redfish over the OVMF domain, virtualbmc's IPMI over the SeaBIOS one,
 # and sushy-tools' fake driver for two machines that never boot (a wrong password, a build that never ends).
 BMC_USER = 'admin'
