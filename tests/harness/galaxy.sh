@@ -40,6 +40,14 @@ importer() {
   work=$(mktemp -d)
   # Its own HOME: nothing the importer (and its ansible-lint) installs stays in the user's ~/.ansible.
   mkdir -p "$work/home"
+  # The dependencies in galaxy.yml (community.crypto, .general, .postgresql), as Galaxy installs them
+  # for an import (its ansible-lint runs offline here, on a collections path of its own): the tools'
+  # ansible package's, where ansible-core looks too (ansible_collections in its Python's site-packages).
+  local site galaxy_site
+  site=$("$top/.cache/venv/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  galaxy_site=$("$venv/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  mkdir -p "$galaxy_site/ansible_collections"
+  ln -sfn "$site/ansible_collections/community" "$galaxy_site/ansible_collections/community"
   (cd "$work" && HOME="$work/home" TMPDIR="$work" PATH="$venv/bin:$PATH" \
     GALAXY_IMPORTER_CONFIG="$top/tests/harness/galaxy-importer.cfg" \
     "$venv/bin/python3" -m galaxy_importer.main "$tarball") >"$out/importer.log" 2>&1 || status=$?
