@@ -93,12 +93,11 @@ new:
 """
 
 import datetime
-import json
 import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import BuildError, check_state, mask_tokens
+from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import BuildError, load_state, mask_tokens
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.report import agent_results, build_progress
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import MAC_KEY
 
@@ -107,19 +106,9 @@ def _iso(seconds):
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat(timespec='seconds')
 
 
-def _records(path):
-    try:
-        with open(path, encoding='utf-8') as handle:
-            return check_state(json.load(handle), path)
-    except FileNotFoundError:
-        return {}
-    except ValueError as exc:
-        raise BuildError(f'{path} is not a build state file: {exc}') from exc
-
-
 def read(params, machines):
     """The progress of ``machines`` now."""
-    records = _records(params['state_file'])
+    records = load_state(params['state_file'])
     pending = {key: records[key] for key in machines if key in records and records[key]['state'] == 'pending'}
     directory = os.path.join(params['path'], params['directory'])
     markers = {record['token'] for record in pending.values() if os.path.lexists(os.path.join(directory, record['token']))}

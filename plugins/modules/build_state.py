@@ -113,7 +113,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import (
     BuildError,
     check_hosts,
     check_renew,
-    check_state,
+    load_state,
     marker_content,
     mask_tokens,
     next_state,
@@ -121,16 +121,6 @@ from ansible_collections.netboot.pxe.plugins.module_utils._boot.builds import (
 from ansible_collections.netboot.pxe.plugins.module_utils._files.atomic import write_file
 from ansible_collections.netboot.pxe.plugins.module_utils._files.host_files import check_relative
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN
-
-
-def _load(path):
-    try:
-        with open(path, encoding='utf-8') as handle:
-            return check_state(json.load(handle), path)
-    except FileNotFoundError:
-        return {}
-    except ValueError as exc:
-        raise BuildError(f'{path} is not a build state file: {exc}') from exc
 
 
 def _save(path, records):
@@ -193,7 +183,7 @@ def main():
         check_relative('directory', params['directory'])
         builds = check_hosts(params['hosts'])
         renew = check_renew(params['renew'], builds)
-        previous = _load(params['state_file'])
+        previous = load_state(params['state_file'])
         directory = os.path.join(params['path'], params['directory'])
         markers, strays = _markers(directory)
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')

@@ -13,6 +13,7 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY
@@ -68,6 +69,17 @@ def check_state(state, where):
                 or record['state'] not in (PENDING, INSTALLED)):
             raise BuildError(mask_tokens(f'{where}: the record of {key!r} is not a build record, got {record!r}'))
     return state
+
+
+def load_state(path):
+    """The checked records of the state file ``path``; none when it does not exist yet."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return check_state(json.load(handle), path)
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise BuildError(f'{path} is not a build state file: {exc}') from exc
 
 
 def check_renew(renew, builds):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 
 import pytest
@@ -84,23 +83,46 @@ def test_known_machines_are_not_new(capsys, root):
     assert result['new'] == [] and result['builds'][B]['state'] == 'pending'
 
 
-def test_waits_until_another_machine_finishes(capsys, root):
+class Clock:
+    """The module's clock: a sleep moves it on at once, and does what the test planned for that moment."""
+
+    def __init__(self, planned=None):
+        self.now = 0.0
+        self.slept = []
+        self.planned = dict(planned or {})
+
+    def monotonic(self):
+        return self.now
+
+    @staticmethod
+    def time():
+        return time.time()
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+        for moment in sorted(self.planned):
+            if moment <= self.now:
+                self.planned.pop(moment)()
+
+
+def test_waits_until_another_machine_finishes(capsys, root, monkeypatch):
     (root / 'http/builds' / TA).unlink()
-    timer = threading.Timer(1.5, os.unlink, [root / 'http/builds' / TB])
-    timer.start()
-    began = time.monotonic()
-    try:
-        result = run(capsys, root, [A, B], known=[A], wait=30, interval=1)
-    finally:
-        timer.cancel()
-    assert 1 <= time.monotonic() - began < 10
+    clock = Clock({1.5: lambda: os.unlink(root / 'http/builds' / TB)})
+    monkeypatch.setattr(build_info, 'time', clock)
+    result = run(capsys, root, [A, B], known=[A], wait=30, interval=1)
+    # A read each second until B's marker went (at 1.5 s), not the 30 s.
+    assert clock.slept == [1, 1]
     assert result['new'] == [B] and result['builds'][B]['state'] == 'installed'
 
 
-def test_a_wait_ends_at_its_time(capsys, root):
-    began = time.monotonic()
-    result = run(capsys, root, [A], wait=1, interval=1)
-    assert time.monotonic() - began < 5 and result['new'] == [] and result['builds'][A]['state'] == 'pending'
+def test_a_wait_ends_at_its_time(capsys, root, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(build_info, 'time', clock)
+    result = run(capsys, root, [A], wait=3, interval=2)
+    # Its last sleep is what was left of the wait.
+    assert clock.slept == [2, 1]
+    assert result['new'] == [] and result['builds'][A]['state'] == 'pending'
 
 
 @pytest.mark.parametrize('options, message', [
