@@ -1,12 +1,13 @@
 # Copyright (c) netboot.pxe developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the kea_dhcp4 role: the Kea documents, subnets and HA peers (documented in the
-sidecar files named after each filter)."""
+"""Filters of the kea_dhcp4 and kea_dhcp6 roles: the Kea documents, subnets and HA peers (documented
+in the sidecar files named after each filter)."""
 
 from __future__ import annotations
 
 from ansible_collections.netboot.pxe.plugins.module_utils._kea.config import ctrl_agent_config, dhcp4_config, dhcp4_sockets
+from ansible_collections.netboot.pxe.plugins.module_utils._kea.config6 import dhcp6_config, dhcp6_sockets
 from ansible_collections.netboot.pxe.plugins.module_utils._kea.database import SYNC_QUERIES, KeaDatabaseError, databases, host_rows, rows_json
 from ansible_collections.netboot.pxe.plugins.module_utils._kea.ha import (
     ha_peers_from_hosts,
@@ -28,6 +29,8 @@ kea_ha_peers_from_hosts = filter_errors('kea_ha_peers_from_hosts', KeaConfigErro
 kea_dhcp4_sockets = filter_errors('kea_dhcp4_sockets', KeaConfigError)(dhcp4_sockets)
 kea_ha_peer_addresses = filter_errors('kea_ha_peer_addresses', ValueError)(peer_addresses)
 kea_dhcp4_databases = filter_errors('kea_dhcp4_databases', KeaDatabaseError)(databases)
+kea_dhcp6_config = filter_errors('kea_dhcp6_config', KeaConfigError)(dhcp6_config)
+kea_dhcp6_sockets = filter_errors('kea_dhcp6_sockets', KeaConfigError)(dhcp6_sockets)
 
 
 @filter_errors('kea_host_rows', KeaDatabaseError)
@@ -48,4 +51,6 @@ class FilterModule:
             'kea_ha_peers_from_hosts': kea_ha_peers_from_hosts,
             'kea_ha_peer_addresses': kea_ha_peer_addresses,
             'kea_ha_tls': kea_ha_tls,
+            'kea_dhcp6_config': kea_dhcp6_config,
+            'kea_dhcp6_sockets': kea_dhcp6_sockets,
         }

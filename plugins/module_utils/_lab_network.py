@@ -1,7 +1,7 @@
 # Copyright (c) netboot.pxe developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Derive the served network (interface, address, subnet, pool) from host facts.
+"""Derive the served networks (interface, address, subnet, pool), IPv4 and IPv6, from host facts.
 
 Private module: its API may change without notice.
 """
@@ -9,8 +9,12 @@ Private module: its API may change without notice.
 from __future__ import annotations
 
 import ipaddress
+import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, parse_pool
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, is_unicast, parse_pool
+
+# The characters of an IPv6 address in the input (no zone index, no spaces).
+IPV6_ADDRESS_CHARS = re.compile(r'[0-9A-Fa-f:.]{2,45}')
 
 
 class LabNetworkError(ValueError):
@@ -191,3 +195,87 @@ def relayed_networks(entries, name='netboot_relayed_subnets', first_id=2, reserv
                        'reservations': [host for host in reservations or ()
                                         if isinstance(host, dict) and _address_in(host, network)]})
     return result
+
+
+def _ipv6_addresses(facts, name):
+    """[(address, prefix length)] of the IPv6 addresses of the interface ``name`` in the facts."""
+    data = facts.get(name.replace('-', '_').replace('.', '_')) or {}
+    found = []
+    for entry in data.get('ipv6') or []:
+        if isinstance(entry, dict) and entry.get('address') and str(entry.get('prefix', '')).isdigit():
+            found.append((str(entry['address']).split('%', 1)[0], int(entry['prefix'])))
+    return found
+
+
+def _ipv6_pool(pool, network, server):
+    """The pool ``first - last`` of netboot_ipv6_pool, or the default: 4,096 addresses from ::1000."""
+    if pool:
+        parts = pool.split('-') if isinstance(pool, str) else []
+        try:
+            first, last = (ipaddress.IPv6Address(part.strip(' ')) for part in parts)
+        except ValueError as exc:
+            raise LabNetworkError(f'netboot_ipv6_pool must look like "fd00:10::1000 - fd00:10::1fff", got {pool!r}') from exc
+        if first not in network or last not in network or first > last:
+            raise LabNetworkError(f'netboot_ipv6_pool {pool!r} must be an ascending range inside netboot_ipv6_subnet {network}')
+    elif network.num_addresses >= 0x2000:
+        first, last = network.network_address + 0x1000, network.network_address + 0x1fff
+    else:
+        raise LabNetworkError(f'the IPv6 subnet {network} is too small for the default pool (::1000 - ::1fff); '
+                              'set netboot_ipv6_pool')
+    if first <= server <= last:
+        raise LabNetworkError(f'netboot_ipv6_pool {first} - {last} contains the server address {server}; '
+                              'set netboot_ipv6_pool (or netboot_ipv6_address) apart')
+    return f'{first} - {last}'
+
+
+def lab_network6(facts, interface, address=None, subnet=None, pool=None):
+    """Return the served IPv6 network of ``interface`` as a dict: interface, address, subnet,
+    prefix, pool.
+
+    The server's address is ``address`` (netboot_ipv6_address), one of the interface's, or
+    else its only global or unique local one; never link-local, which machines cannot be
+    sent to in a URL. The subnet (netboot_ipv6_subnet) must be on the interface: it holds the
+    server's address. The pool (netboot_ipv6_pool) defaults to ::1000 - ::1fff of the subnet.
+    """
+    own = _ipv6_addresses(facts, interface)
+    reachable = [(ip, prefix) for ip, prefix in own if is_unicast(ipaddress.IPv6Address(ip))]
+    listed = ', '.join(f'{ip}/{prefix}' for ip, prefix in own) or 'none'
+    if address is not None:
+        if not isinstance(address, str) or not IPV6_ADDRESS_CHARS.fullmatch(address):
+            raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address without zone index, got {address!r}')
+        try:
+            parsed = ipaddress.IPv6Address(address)
+        except ValueError as exc:
+            raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address, got {address!r}') from exc
+        if not is_unicast(parsed):
+            raise LabNetworkError(f'netboot_ipv6_address {address!r} is link-local, multicast, loopback or unspecified: '
+                                  'machines need a global or unique local address of the server in their URLs')
+        matches = [(ip, prefix) for ip, prefix in reachable if ipaddress.IPv6Address(ip) == parsed]
+        if not matches:
+            raise LabNetworkError(f'netboot_ipv6_address {address!r} is not an address of {interface!r}; it has: {listed}')
+    else:
+        matches = reachable
+        if len(matches) != 1:
+            raise LabNetworkError(
+                f'{interface!r} has {"no" if not matches else "more than one"} global or unique local IPv6 address '
+                f'({listed}); {"give it one" if not matches else "set netboot_ipv6_address"}')
+    server, prefix = ipaddress.IPv6Address(matches[0][0]), matches[0][1]
+    if subnet is not None:
+        try:
+            network = ipaddress.IPv6Network(subnet) if isinstance(subnet, str) and '%' not in subnet else None
+        except ValueError:
+            network = None
+        if network is None:
+            raise LabNetworkError(f'netboot_ipv6_subnet must be an IPv6 network in CIDR form, got {subnet!r}')
+        if server not in network:
+            raise LabNetworkError(f'netboot_ipv6_subnet {subnet!r} is not on {interface!r}: it does not hold the '
+                                  f'server address {server} (the interface has: {listed})')
+    else:
+        network = ipaddress.IPv6Network(f'{server}/{prefix}', strict=False)
+    return {
+        'interface': interface,
+        'address': str(server),
+        'subnet': str(network),
+        'prefix': network.prefixlen,
+        'pool': _ipv6_pool(pool, network, server),
+    }

@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Mapping
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.images import ImageError, check_entries
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import client_classes6
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes import (
     ARCHITECTURES,
     SECURE_BOOT_CLASSES,
@@ -29,19 +30,33 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
     lab_network,
     relayed_networks,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac
+from ansible_collections.netboot.pxe.plugins.module_utils._netboot_ipv6 import (
+    boot_files6,
+    has_ipv4,
+    host_reservations6,
+    ipv6_only_problems,
+    kea_subnets6,
+    lab6_network,
+    on_ipv6_host,
+)
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import is_ipv4, normalize_mac, url_host
 
 # The role variables the plan derives (known before any role runs), in the order of the result;
 # each one the host's variables set is taken from there instead.
 ROLE_VARS = (
     'tftpd_address',
     'nginx_listen_address',
+    'nginx_listen_ipv6_address',
     'nginx_allowed_networks',
     'nginx_delete_locations',
     'ipxe_base_url',
     'ipxe_boot_files',
     'ipxe_secure_boot',
     'kea_dhcp4_interfaces',
+    'kea_dhcp6_state',
+    'kea_dhcp6_interfaces',
+    'kea_dhcp6_subnets',
+    'kea_dhcp6_pxe_tftp_server',
     'kea_dhcp4_subnets',
     'kea_dhcp4_pxe_next_server',
     'kea_dhcp4_pxe_secure_boot_file',
@@ -49,6 +64,7 @@ ROLE_VARS = (
     'kea_dhcp4_ha_address',
     'radvd_state',
     'radvd_interfaces',
+    'radvd_dhcpv6_prefixes',
     'package_cache_state',
     'package_cache_address',
     'ipxe_answer_proxy',
@@ -73,6 +89,10 @@ BOOT_VARS = {
     'kea_dhcp4_pxe_ipxe_script_url': 'script_url',
     'kea_dhcp4_pxe_http_base_url': 'binaries_url',
     'kea_dhcp4_pxe_boot_files': 'boot_files',
+    # The same on the server's IPv6 address, for the UEFI architectures (BIOS PXE has no IPv6).
+    'kea_dhcp6_pxe_ipxe_script_url': 'script_url',
+    'kea_dhcp6_pxe_http_base_url': 'binaries_url',
+    'kea_dhcp6_pxe_boot_files': 'boot_files',
     'proxy_dhcp_ipxe_script_url': 'script_url',
     # Without UEFI HTTP boot, which a proxyDHCP server cannot answer.
     'proxy_dhcp_boot_files': 'tftp_boot_files',
@@ -287,6 +307,20 @@ def _boot_file_problems(variables, http, address):
     return []
 
 
+def _boot_file_problems6(variables, lab6):
+    """netboot_boot_files as Kea DHCPv6 offers them (the UEFI architectures), on the server's IPv6 address."""
+    boot_files = variables.get('netboot_boot_files', {})
+    if not isinstance(boot_files, Mapping):
+        return []
+    http = f'http://{url_host(lab6["address"])}'
+    try:
+        client_classes6(boot_files6({arch: name for arch, name in boot_files.items() if name != ''}), f'{http}/boot.ipxe',
+                        lab6['address'], http_base_url=f'{http}/ipxe/', name='netboot_boot_files')
+    except PxeClassError as exc:
+        return [str(exc)]
+    return []
+
+
 def _proxy_mode_problems(variables):
     """Settings that belong to the network's own DHCP server when netboot.pxe is its proxyDHCP server."""
     why = ('netboot_dhcp_mode is proxy: the network\'s own DHCP server hands out the addresses, routers and name '
@@ -332,10 +366,26 @@ def netboot_plan(variables, facts):
     foreign = _proxy_mode_problems(variables) if dhcp_mode == 'proxy' else []
     if foreign:
         raise PlanError('; '.join(foreign))
+    ipv6 = _flag(variables.get('netboot_ipv6', False), 'netboot_ipv6')
+    interface = variables.get('netboot_interface')
+    # An interface without IPv4 serves an IPv6-only network.
+    ipv6_only = (ipv6 and isinstance(interface, str) and interface in facts.get('interfaces', [])
+                 and not variables.get('netboot_server_address') and not has_ipv4(facts, interface))
+    if ipv6 and dhcp_mode == 'proxy':
+        raise PlanError('netboot_ipv6 makes this server the network\'s DHCPv6 server, and netboot_dhcp_mode proxy says '
+                        'another server answers DHCP: a proxyDHCP server is IPv4 only; set netboot_ipv6 false')
+    if ipv6_only:
+        refused = ipv6_only_problems(variables)
+        if refused:
+            raise PlanError('; '.join(refused))
     try:
-        lab = lab_network(facts, interface=variables.get('netboot_interface'),
-                          address=variables.get('netboot_server_address'),
-                          subnet=variables.get('netboot_subnet'), pool=variables.get('netboot_pool'))
+        if ipv6_only:
+            lab6 = lab6_network(variables, facts, interface)
+            lab = dict(lab6, router=None)
+        else:
+            lab = lab_network(facts, interface=interface, address=variables.get('netboot_server_address'),
+                              subnet=variables.get('netboot_subnet'), pool=variables.get('netboot_pool'))
+            lab6 = lab6_network(variables, facts, lab['interface']) if ipv6 else None
     except LabNetworkError as exc:
         raise PlanError(str(exc)) from exc
 
@@ -349,7 +399,7 @@ def netboot_plan(variables, facts):
     except LabNetworkError as exc:
         raise PlanError('; '.join(problems + [str(exc)])) from exc
 
-    http = f'http://{lab["address"]}'
+    http = f'http://{url_host(lab["address"])}'
     boot_files = variables.get('netboot_boot_files', {})
     if 'netboot_routers' in variables:
         routers = variables['netboot_routers']
@@ -359,11 +409,17 @@ def netboot_plan(variables, facts):
 
     problems += _address_list_problems(routers, 'netboot_routers')
     problems += _address_list_problems(dns_servers, 'netboot_dns_servers')
-    problems += _boot_file_problems(variables, http, lab['address'])
-    problems += _fixed_address_problems(own, host_reservations, lab, relayed, routers)
-    ipv6 = False
+    if not ipv6_only:
+        problems += _boot_file_problems(variables, http, lab['address'])
+        problems += _fixed_address_problems(own, host_reservations, lab, relayed, routers)
+    if lab6 is not None:
+        problems += _boot_file_problems6(variables, lab6)
+    reservations6 = host_reservations6(variables.get('ipxe_hosts', []), lab6, problems)
+    if reservations6 and lab6 is None:
+        problems.append('ipxe_hosts has entries with an ipv6 (or a duid), which need netboot_ipv6: true')
+    advertise = ipv6
     try:
-        ipv6 = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements')
+        advertise = _flag(variables.get('netboot_ipv6_router_advertisements', False), 'netboot_ipv6_router_advertisements') or ipv6
     except PlanError as exc:
         problems.append(str(exc))
     secure_boot = False
@@ -394,18 +450,22 @@ def netboot_plan(variables, facts):
     # Discovery where it is safe: on the network this server answers, with the agent it builds for images.
     discovery = False
     try:
-        discovery = _flag(variables.get('netboot_discovery', dhcp_mode == 'server' and bool(image_names)), 'netboot_discovery')
+        discovery = _flag(variables.get('netboot_discovery', dhcp_mode == 'server' and bool(image_names) and not ipv6_only),
+                          'netboot_discovery')
     except PlanError as exc:
         problems.append(str(exc))
     if problems:
         raise PlanError('; '.join(problems))
 
-    subnets = [_with_secure_boot(subnet, secure_subnets)
-               for subnet in _kea_subnets(lab, relayed, reservations, routers, dns_servers, secure_hosts)]
+    subnets = [] if ipv6_only else [_with_secure_boot(subnet, secure_subnets)
+                                    for subnet in _kea_subnets(lab, relayed, reservations, routers, dns_servers, secure_hosts)]
+    networks = [lab['subnet']] + [net['subnet'] for net in relayed]
     derived = {
-        'tftpd_address': lab['address'],
+        # tftpd-hpa binds one address: both families need all of them.
+        'tftpd_address': '' if lab6 is not None and not ipv6_only else lab['address'],
         'nginx_listen_address': lab['address'],
-        'nginx_allowed_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
+        'nginx_listen_ipv6_address': lab6['address'] if lab6 is not None and not ipv6_only else '',
+        'nginx_allowed_networks': networks + ([lab6['subnet']] if lab6 is not None and not ipv6_only else []),
         # The ipxe role's build markers: an installer deletes its own when it is done.
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
@@ -413,6 +473,10 @@ def netboot_plan(variables, facts):
         'ipxe_boot_files': _with_shim_boot_files(boot_files) if secure_boot else boot_files,
         'ipxe_secure_boot': secure_boot or bool(secure_hosts) or bool(secure_subnets),
         'kea_dhcp4_interfaces': [lab['interface']],
+        'kea_dhcp6_state': 'present' if lab6 is not None else 'absent',
+        'kea_dhcp6_interfaces': [lab['interface']],
+        'kea_dhcp6_subnets': kea_subnets6(lab6, reservations6) if lab6 is not None else [],
+        'kea_dhcp6_pxe_tftp_server': lab6['address'] if lab6 is not None else '',
         'kea_dhcp4_subnets': subnets,
         'kea_dhcp4_pxe_next_server': lab['address'],
         # The shim for the UEFI x64 machines of netboot_secure_boot_subnets.
@@ -420,15 +484,18 @@ def netboot_plan(variables, facts):
         'kea_dhcp4_ha_group': variables.get('netboot_servers_group') or DEFAULT_SERVERS_GROUP,
         'kea_dhcp4_ha_address': lab['address'],
         # What the inventory no longer asks for is taken down.
-        'radvd_state': 'present' if ipv6 else 'absent',
+        'radvd_state': 'present' if advertise else 'absent',
         'radvd_interfaces': [lab['interface']],
+        # With DHCPv6, the advertisements send the machines to it (managed and other flags) and
+        # say the served prefix is on the link, without addresses of its own (SLAAC).
+        'radvd_dhcpv6_prefixes': [lab6['subnet']] if lab6 is not None else [],
         'package_cache_state': 'present' if package_cache else 'absent',
         'package_cache_address': lab['address'],
         # The installers fetch their packages through the package cache, when there is one.
-        'ipxe_answer_proxy': (f'http://{lab["address"]}:{variables.get("package_cache_port", 3142)}/'
+        'ipxe_answer_proxy': (f'http://{url_host(lab["address"])}:{variables.get("package_cache_port", 3142)}/'
                               if package_cache else ''),
         # One DHCP service answers: Kea as the network's DHCP server, or dnsmasq as its proxyDHCP server.
-        'kea_dhcp4_state': 'present' if dhcp_mode == 'server' else 'absent',
+        'kea_dhcp4_state': 'present' if dhcp_mode == 'server' and not ipv6_only else 'absent',
         'proxy_dhcp_state': 'present' if dhcp_mode == 'proxy' else 'absent',
         'proxy_dhcp_interfaces': [lab['interface']],
         'proxy_dhcp_subnets': [lab['subnet']],
@@ -445,14 +512,16 @@ def netboot_plan(variables, facts):
         'ipxe_images': image_names,
         # Machines the inventory does not name boot the agent, which reports what they are.
         'ipxe_discovery': discovery,
-        'ipxe_discovery_networks': [lab['subnet']] + [net['subnet'] for net in relayed],
+        'ipxe_discovery_networks': networks,
         'ipxe_discovery_known_macs': sorted({normalize_mac(host['hw-address']) for host in reservations
                                              if isinstance(host, Mapping) and normalize_mac(host.get('hw-address'))}),
     }
     return {
         'lab': lab,
+        'lab6': lab6,
+        'ipv6_only': ipv6_only,
         'relayed': relayed,
-        'ipv6_router_advertisements': ipv6,
+        'ipv6_router_advertisements': advertise,
         'package_cache': package_cache,
         'dhcp_mode': dhcp_mode,
         'role_vars': {name: variables[name] if name in variables else derived[name] for name in ROLE_VARS},
@@ -474,4 +543,14 @@ def netboot_dhcp_vars(plan, staged):
     if not isinstance(staged, Mapping) or any(key not in staged for key in keys):
         raise PlanError(f'ipxe_staged must be the ipxe role\'s fact, with {", ".join(keys)}, got {staged!r}')
     # An empty value the host's variables set takes what is staged, as the playbook always did.
-    return {name: plan['boot_vars_set'].get(name) or staged[key] for name, key in BOOT_VARS.items()}
+    result = {name: plan['boot_vars_set'].get(name) or staged[key] for name, key in BOOT_VARS.items()}
+    lab6 = plan.get('lab6')
+    # Kea DHCPv6 hands out URLs on the server's IPv6 address, to the UEFI architectures.
+    for name in [name for name in BOOT_VARS if name.startswith('kea_dhcp6_') and not plan['boot_vars_set'].get(name)]:
+        if lab6 is None:
+            result[name] = {} if name.endswith('boot_files') else ''
+        elif name.endswith('boot_files'):
+            result[name] = boot_files6(result[name])
+        else:
+            result[name] = on_ipv6_host(result[name], lab6)
+    return result

@@ -145,6 +145,34 @@ IPV4_HOST_OR_NETWORK = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[1
 # Clients let in (a database's pg_hba.conf lines): an address, or a network of prefix /1 to /32 -
 # never /0, which lets in every address.
 IPV4_CLIENT = re.compile(rf'{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12][0-9]|[1-9]))?')
+
+
+class _Address:
+    """A whole-string check of an IP address or network, by the ipaddress module (a regular
+    expression cannot say which IPv6 notations are right); ``fullmatch`` as a compiled pattern has."""
+
+    def __init__(self, kind, unicast=False):
+        self.kind = kind
+        self.unicast = unicast
+
+    def fullmatch(self, value):
+        # No zone index (fe80::1%eth0), no spaces: the files take the plain address.
+        if not isinstance(value, str) or not re.fullmatch(r'[0-9A-Fa-f:./]{2,49}', value):
+            return None
+        try:
+            parsed = self.kind(value)
+        except ValueError:
+            return None
+        if self.unicast and not is_unicast(parsed):
+            return None
+        return parsed
+
+
+# An IPv6 address a machine can reach the server at: neither link-local, multicast, loopback
+# nor unspecified (the files name it without a zone index).
+IPV6 = _Address(ipaddress.IPv6Address, unicast=True)
+# An IPv6 network in CIDR form, its host bits zero.
+IPV6_NETWORK = _Address(ipaddress.IPv6Network)
 # nginx's server_name: names separated by single spaces.
 NGINX_SERVER_NAMES = re.compile(r'[A-Za-z0-9_.*-]+( [A-Za-z0-9_.*-]+)*')
 # An nginx location of one name between slashes.
@@ -168,6 +196,8 @@ NAMED = {
     'ipv4_client': IPV4_CLIENT,
     'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,
     'ipv4_network': IPV4_NETWORK,
+    'ipv6': IPV6,
+    'ipv6_network': IPV6_NETWORK,
     'kernel_args': KERNEL_ARGS,
     'mirror_url': MIRROR_URL,
     'nginx_location': NGINX_LOCATION,
@@ -194,6 +224,22 @@ def whole_match(pattern, value):
 def is_ipv4(value):
     """Whether ``value`` is an IPv4 address in dotted decimal, without leading zeros or spaces."""
     return isinstance(value, str) and IPV4.fullmatch(value) is not None
+
+
+def is_unicast(address):
+    """Whether the IPv6Address ``address`` can be a server's or a machine's address on a lab
+    network: global or unique local, not link-local, multicast, loopback or unspecified."""
+    return not (address.is_link_local or address.is_multicast or address.is_loopback or address.is_unspecified)
+
+
+def is_ipv6(value):
+    """Whether ``value`` is an IPv6 address a machine can reach (see ``IPV6``), without zone index."""
+    return IPV6.fullmatch(value) is not None
+
+
+def url_host(address):
+    """``address`` as the host part of a URL: an IPv6 address in brackets, else as it is."""
+    return f'[{address}]' if ':' in str(address) else str(address)
 
 
 def normalize_mac(value):

@@ -22,7 +22,7 @@ SERVER_PLAY = next(play for play in PLAYS if play['name'] == 'Build a netboot se
 PLAY_VARS = {'__netboot_checked'}
 STEP_ONE = '{{{{ __netboot_plan.role_vars.{} }}}}'
 STEP_TWO = '{{{{ __netboot_dhcp_vars.{} }}}}'
-DHCP_ROLES = ('netboot.pxe.kea_dhcp4', 'netboot.pxe.proxy_dhcp')
+DHCP_ROLES = ('netboot.pxe.kea_dhcp4', 'netboot.pxe.kea_dhcp6', 'netboot.pxe.proxy_dhcp')
 
 
 def tasks(section):
@@ -91,8 +91,9 @@ def test_the_two_steps_are_the_plan_filters():
 
 
 @pytest.mark.parametrize('mode, dhcp_order', [
-    ('server', ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4']),
-    ('proxy', ['netboot.pxe.kea_dhcp4', 'netboot.pxe.proxy_dhcp']),
+    # Kea DHCPv6 runs, or stops, after Kea DHCPv4 (proxy mode serves no IPv6: it stops).
+    ('server', ['netboot.pxe.proxy_dhcp', 'netboot.pxe.kea_dhcp4', 'netboot.pxe.kea_dhcp6']),
+    ('proxy', ['netboot.pxe.kea_dhcp4', 'netboot.pxe.kea_dhcp6', 'netboot.pxe.proxy_dhcp']),
 ])
 def test_the_roles_run_in_this_order_the_dhcp_role_that_goes_first(mode, dhcp_order):
     assert SERVER_PLAY['roles'] == ['netboot.pxe.tftpd', 'netboot.pxe.nginx', 'netboot.pxe.images', 'netboot.pxe.ipxe',
@@ -107,14 +108,16 @@ def play_runs():
     return SERVER_PLAY['roles'] + [included(task)[0] for task in tasks('tasks')]
 
 
-@pytest.mark.parametrize('kea_dhcp4_state', ['present', 'absent'])
-def test_every_role_the_play_runs_is_checked_before_any_runs(kea_dhcp4_state):
+@pytest.mark.parametrize('kea_dhcp4_state, kea_dhcp6_state', [
+    ('present', 'absent'), ('absent', 'absent'), ('present', 'present'), ('absent', 'present')])
+def test_every_role_the_play_runs_is_checked_before_any_runs(kea_dhcp4_state, kea_dhcp6_state):
     assert SERVER_PLAY['vars']['__netboot_checked'] is True
     entries = [included(task) for task in tasks('pre_tasks')
-               if included(task) and holds(task.get('when'), kea_dhcp4_state=kea_dhcp4_state)]
+               if included(task) and holds(task.get('when'), kea_dhcp4_state=kea_dhcp4_state, kea_dhcp6_state=kea_dhcp6_state)]
     checked = {role for role, entry in entries if entry == 'check'}
-    # kea_dhcp4 checks its input (and builds its document) only when Kea answers.
-    assert checked == set(play_runs()) - ({'netboot.pxe.kea_dhcp4'} if kea_dhcp4_state == 'absent' else set())
+    # Each Kea checks its input (and builds its document) only when it answers.
+    assert checked == set(play_runs()) - ({'netboot.pxe.kea_dhcp4'} if kea_dhcp4_state == 'absent' else set()) - (
+        {'netboot.pxe.kea_dhcp6'} if kea_dhcp6_state == 'absent' else set())
     planned = [role for role, entry in entries if entry == 'plan']
     assert planned == ['netboot.pxe.ipxe'] + (['netboot.pxe.kea_dhcp4'] if kea_dhcp4_state == 'present' else [])
     # Each role's plan follows its check.
@@ -128,6 +131,7 @@ ROLE_ENTRIES = {
     'kea_database': ('main.yml', ['check.yml']),
     # Only a Kea that answers is checked: tasks/main.yml includes present.yml when kea_dhcp4_state is present.
     'kea_dhcp4': ('present.yml', ['check.yml', 'plan.yml']),
+    'kea_dhcp6': ('present.yml', ['check.yml']),
     'nginx': ('main.yml', ['check.yml']),
     'package_cache': ('main.yml', ['check.yml']),
     'proxy_dhcp': ('main.yml', ['check.yml']),
@@ -147,8 +151,8 @@ def test_a_role_checks_its_input_first_unless_the_play_did(role):
     assert [(task['ansible.builtin.include_tasks'], task['when']) for task in first] == [
         (file, 'not __netboot_checked | default(false)') for file in files]
     if name != 'main.yml':
-        assert {'name': 'Set up Kea DHCPv4', 'ansible.builtin.include_tasks': 'present.yml',
-                'when': "kea_dhcp4_state == 'present'"} in role_tasks(role, 'main.yml')
+        assert {'name': f'Set up Kea DHCPv{role[-1]}', 'ansible.builtin.include_tasks': 'present.yml',
+                'when': f"{role}_state == 'present'"} in role_tasks(role, 'main.yml')
 
 
 @pytest.mark.parametrize('role', sorted(ROLE_ENTRIES))

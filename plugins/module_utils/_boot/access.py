@@ -24,7 +24,7 @@ Private module: its API may change without notice.
 
 from __future__ import annotations
 
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY, is_ipv4
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import BUILD_TOKEN, MAC_KEY, is_ipv4, is_ipv6
 
 # The directories of per-host files and tokens: never listed, only read.
 PRIVATE_DIRECTORIES = ('/hosts/', '/answers/', '/grub/hosts/')
@@ -45,13 +45,22 @@ class HostAccessError(ValueError):
     """A machine's files or address that cannot go into an nginx location."""
 
 
+def _addresses(address):
+    """A machine's reserved addresses (IPv4, IPv6), one or a list; HostAccessError if any is neither."""
+    addresses = address if isinstance(address, list) and address else [address]
+    for each in addresses:
+        if not (is_ipv4(each) or is_ipv6(each)):
+            raise HostAccessError(f'a reserved address must be an IPv4 or IPv6 address, got {each!r}')
+    return addresses
+
+
 def machine_locations(address, key, script=False, grub_config=False, token=None, report=False):
     """The locations of one machine's files: ``(path, kind)`` with kind ``file``, ``directory``,
     ``marker`` (may be deleted) or ``report`` (may be written, not read), for the machine at ``address``
-    (IPv4) named ``key`` (its MAC, lower case with "-"), with an iPXE ``script``, a ``grub_config``, a
-    pending build ``token`` and, with ``report`` (an image deploy), the agent's report of that build."""
-    if not is_ipv4(address):
-        raise HostAccessError(f'a reserved address must be an IPv4 address, got {address!r}')
+    (its reserved IPv4 or IPv6 address, or a list of both) named ``key`` (its MAC, lower case with "-"),
+    with an iPXE ``script``, a ``grub_config``, a pending build ``token`` and, with ``report`` (an image
+    deploy), the agent's report of that build."""
+    _addresses(address)
     if not isinstance(key, str) or not MAC_KEY.fullmatch(key):
         raise HostAccessError(f'a machine is named by its MAC, lower case with "-", got {key!r}')
     locations = []
@@ -98,21 +107,19 @@ def render_nginx_access(machines, discovery_networks=()):
     if discovery_networks:
         lines += discovery_locations(discovery_networks)
     seen = set()
-    for machine in sorted(machines, key=lambda each: each['address']):
-        address = machine['address']
-        if not is_ipv4(address):
-            raise HostAccessError(f'a reserved address must be an IPv4 address, got {address!r}')
+    for machine in sorted(machines, key=lambda each: str(each['address'])):
+        allow = [f'allow {address};' for address in _addresses(machine['address'])]
         for path, kind in machine['locations']:
             if path in seen:
                 raise HostAccessError(f'{path} is given to two machines')
             seen.add(path)
             if kind == 'report':
-                body = [f'allow {address};', 'deny all;', 'dav_methods PUT;', f'client_max_body_size {REPORT_MAX_BODY};',
+                body = allow + ['deny all;', 'dav_methods PUT;', f'client_max_body_size {REPORT_MAX_BODY};',
                         'limit_except PUT {', '    deny all;', '}']
                 lines += _block('= ' + path, body)
                 continue
             methods = 'GET DELETE' if kind == 'marker' else 'GET'
-            body = [f'allow {address};', 'deny all;', 'autoindex off;']
+            body = allow + ['deny all;', 'autoindex off;']
             if kind == 'marker':
                 body.append('dav_methods DELETE;')
             body += [f'limit_except {methods} {{', '    deny all;', '}']

@@ -48,10 +48,12 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     RELATIVE_PATH,
     SSH_KEY,
     is_ipv4,
+    is_ipv6,
     normalize_mac,
 )
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import DUID
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'ipv6', 'duid', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
         'image', 'disk')
 DEFAULT_TIMEOUT = 1
 # What chooses the disk an image is written to (the agent's rule; every one given must hold).
@@ -179,6 +181,14 @@ def check_entry(entry, where):
                              f'seed, from the ipxe_answer_* variables, got {entry!r}')
     if 'ip' in entry and not is_ipv4(entry['ip']):
         raise IpxeHostsError(f'{where}.ip: must be the machine\'s reserved IPv4 address, got {entry["ip"]!r}')
+    if 'ipv6' in entry and not is_ipv6(entry['ipv6']):
+        raise IpxeHostsError(f'{where}.ipv6: must be the machine\'s reserved IPv6 address (global or unique local, '
+                             f'without zone index), got {entry["ipv6"]!r}')
+    if 'duid' in entry and not (isinstance(entry['duid'], str) and DUID.fullmatch(entry['duid'])):
+        raise IpxeHostsError(f'{where}.duid: must be the machine\'s DHCPv6 DUID in colon-separated hex (like '
+                             f'00:03:00:01:52:54:00:12:34:56), got {entry["duid"]!r}')
+    if 'duid' in entry and 'ipv6' not in entry:
+        raise IpxeHostsError(f'{where}.duid: only goes with "ipv6", the address reserved for that DUID, got {entry!r}')
     if 'image' in entry and 'ip' not in entry:
         raise IpxeHostsError(f'{where}: an "image" entry needs "ip", the machine\'s reserved address: its job, its report and '
                              f'its build marker are served to that address only, got {entry!r}')
@@ -498,13 +508,14 @@ def host_plan(hosts, catalog, mirrors=None, builtin_mirrors=None, base_url=None,
         build = (builds or {}).get(key) or {}
         token = build.get('token') if build.get('state') == 'pending' else None
         has_files = key in ipxe_scripts or key in grub_configs
-        if 'ip' not in entry:
+        addresses = [entry[field] for field in ('ip', 'ipv6') if field in entry]
+        if not addresses:
             if require_address and has_files:
-                raise IpxeHostsError(f'{name}[{index}]: has no "ip"; its files carry its build token, and without a '
-                                     'reserved address anyone who knows its MAC can fetch them (require_address)')
+                raise IpxeHostsError(f'{name}[{index}]: has no "ip" (or "ipv6"); its files carry its build token, and '
+                                     'without a reserved address anyone who knows its MAC can fetch them (require_address)')
             continue
         try:
-            machines.append(machine_locations(entry['ip'], key, script=key in ipxe_scripts,
+            machines.append(machine_locations(addresses, key, script=key in ipxe_scripts,
                                               grub_config=key in grub_configs, token=token, report='image' in entry))
         except HostAccessError as exc:
             raise IpxeHostsError(f'{name}[{index}]: {exc}') from exc

@@ -70,11 +70,11 @@ def joined_names(names):
     return ', '.join(sorted(map(str, names)))
 
 
-def check_variables(variables, required, what):
-    """Refuse a non-mapping, names outside VARIABLES, and missing names of ``required``."""
+def check_variables(variables, required, what, known=VARIABLES):
+    """Refuse a non-mapping, names outside ``known``, and missing names of ``required``."""
     if not isinstance(variables, Mapping):
         raise KeaConfigError(f'{what} takes a mapping of role variable names to values, got {variables!r}')
-    unknown = [name for name in variables if name not in VARIABLES]
+    unknown = [name for name in variables if name not in known]
     if unknown:
         hint = ''
         if any(name in PEER_VARIABLES for name in unknown):

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.access import machine_locations, render_nginx_access
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4, is_ipv6
 
 from role_data import free_port, nginx_command
 
@@ -41,23 +41,24 @@ def _role_file(role, *parts):
 
 
 def preflight_patterns(role):
-    """{variable: pattern} of the valid checks of a role's check.yml."""
+    """{variable: check} of the valid checks of a role's check.yml (a compiled pattern, or an address check
+    with the same fullmatch)."""
     patterns = {}
     for task in _role_file(role, 'tasks', 'check.yml'):
         # A loop over a variable (a Jinja string) checks no setting by name.
         for item in task.get('loop') if isinstance(task.get('loop'), list) else []:
             named = re.search(r"valid'?, '([a-z0-9_]+)'\)|valid\('([a-z0-9_]+)'\)", item['valid'])
             if named:
-                patterns[item['name']] = NAMED[named.group(1) or named.group(2)].pattern
+                patterns[item['name']] = NAMED[named.group(1) or named.group(2)]
     return patterns
 
 
 def accepts(role, variable):
     """The role's check of one value (of one list element, for list variables)."""
     if variable in ('nginx_listen_address', 'tftpd_address'):
-        return lambda value: value == '' or is_ipv4(value)
+        return lambda value: value == '' or is_ipv4(value) or is_ipv6(value)
     pattern = preflight_patterns(role)[variable]
-    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 def render(role, template, values):
@@ -73,19 +74,20 @@ def structure(text):
     return len(text.splitlines()), sorted(counts.items())
 
 
-NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_port': 80, 'nginx_server_name': 'netboot',
+NGINX = {'nginx_listen_address': '10.0.0.2', 'nginx_listen_ipv6_address': 'fd00:10::2', 'nginx_listen_port': 80, 'nginx_server_name': 'netboot',
          'nginx_root': '/srv/netboot', 'nginx_autoindex': False, 'nginx_access_log': '/var/log/nginx/netboot.log',
          'nginx_allowed_networks': ['10.0.0.0/24'], 'nginx_delete_locations': ['/builds/'],
          'nginx_include_dir': '/etc/nginx/netboot.d'}
 TFTPD = {'__tftpd_user': 'tftp', 'tftpd_root': '/srv/tftp', 'tftpd_address': '10.0.0.2', 'tftpd_port': 69,
          'tftpd_blocksize': 1468, 'tftpd_log_reads': True, 'tftpd_extra_options': ['--verbose']}
-RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0}
+RADVD = {'radvd_interfaces': ['eth1'], 'radvd_default_lifetime': 0, 'radvd_dhcpv6_prefixes': ['fd00:10::/64']}
 # (role, template, good values, variable): every string variable that reaches the file.
 CASES = [
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_root'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_server_name'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_access_log'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_listen_address'),
+    ('nginx', 'netboot.conf.j2', NGINX, 'nginx_listen_ipv6_address'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_allowed_networks'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_delete_locations'),
     ('nginx', 'netboot.conf.j2', NGINX, 'nginx_include_dir'),
@@ -93,6 +95,7 @@ CASES = [
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_address'),
     ('tftpd', 'tftpd-hpa.j2', TFTPD, 'tftpd_extra_options'),
     ('radvd', 'radvd.conf.j2', RADVD, 'radvd_interfaces'),
+    ('radvd', 'radvd.conf.j2', RADVD, 'radvd_dhcpv6_prefixes'),
 ]
 
 
@@ -139,7 +142,7 @@ def test_nginx_runs_the_site_and_logs_no_token(tmp_path):
     (include / 'ipxe-hosts.conf').write_text(render_nginx_access(
         [machine_locations('10.0.0.50', '52-54-00-12-34-56', script=True, token=token)]))
     values = dict(NGINX, nginx_root=str(tmp_path), nginx_include_dir=str(include), nginx_access_log=str(tmp_path / 'access.log'),
-                  nginx_listen_address='127.0.0.1', nginx_listen_port=port, nginx_allowed_networks=['127.0.0.0/8'])
+                  nginx_listen_address='127.0.0.1', nginx_listen_ipv6_address='', nginx_listen_port=port, nginx_allowed_networks=['127.0.0.0/8'])
     site = render('nginx', 'netboot.conf.j2', values)
     (tmp_path / 'site.conf').write_text(site)
     command = nginx_command(tmp_path, f'include {tmp_path}/site.conf;')

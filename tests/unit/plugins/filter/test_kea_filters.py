@@ -58,6 +58,8 @@ def test_filters_are_registered():
         'kea_ha_peers_from_hosts': kea.kea_ha_peers_from_hosts,
         'kea_ha_peer_addresses': kea.kea_ha_peer_addresses,
         'kea_ha_tls': kea.kea_ha_tls,
+        'kea_dhcp6_config': kea.kea_dhcp6_config,
+        'kea_dhcp6_sockets': kea.kea_dhcp6_sockets,
     }
 
 

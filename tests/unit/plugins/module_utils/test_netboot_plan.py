@@ -35,6 +35,7 @@ TWO = facts(('eth0', '172.17.0.1'), eth0=('172.17.0.5', '255.255.0.0'), eth1=('1
 # The DHCP boot settings the plan leaves to its second step, which takes them from the ipxe role's
 # ipxe_staged fact (the binaries it staged), unless the user sets them.
 FROM_IPXE_ROLE = ('kea_dhcp4_pxe_ipxe_script_url', 'kea_dhcp4_pxe_http_base_url', 'kea_dhcp4_pxe_boot_files',
+                  'kea_dhcp6_pxe_ipxe_script_url', 'kea_dhcp6_pxe_http_base_url', 'kea_dhcp6_pxe_boot_files',
                   'proxy_dhcp_ipxe_script_url', 'proxy_dhcp_boot_files')
 # What the ipxe role publishes (its ipxe_staged fact) for a server on 10.0.0.2.
 STAGED = {'tftp_root': '/srv/tftp', 'http_root': '/srv/netboot', 'script_url': 'http://10.0.0.2/boot.ipxe',
@@ -45,6 +46,10 @@ FROM_STAGED = {
     'kea_dhcp4_pxe_ipxe_script_url': 'http://10.0.0.2/boot.ipxe',
     'kea_dhcp4_pxe_http_base_url': 'http://10.0.0.2/ipxe/',
     'kea_dhcp4_pxe_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi', 'http-x64': 'ipxe.efi'},
+    # Without netboot_ipv6, Kea DHCPv6 hands out nothing.
+    'kea_dhcp6_pxe_ipxe_script_url': '',
+    'kea_dhcp6_pxe_http_base_url': '',
+    'kea_dhcp6_pxe_boot_files': {},
     'proxy_dhcp_ipxe_script_url': 'http://10.0.0.2/boot.ipxe',
     'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
 }
@@ -67,6 +72,8 @@ def lab_subnet(variables, host_facts=None):
 ONE_INTERFACE_PLAN = {
     'lab': {'interface': 'eth0', 'address': '10.0.0.2', 'subnet': '10.0.0.0/24', 'prefix': 24,
             'pool': '10.0.0.128 - 10.0.0.254', 'router': None},
+    'lab6': None,
+    'ipv6_only': False,
     'relayed': [],
     'ipv6_router_advertisements': False,
     'package_cache': False,
@@ -74,12 +81,17 @@ ONE_INTERFACE_PLAN = {
     'role_vars': {
         'tftpd_address': '10.0.0.2',
         'nginx_listen_address': '10.0.0.2',
+        'nginx_listen_ipv6_address': '',
         'nginx_allowed_networks': ['10.0.0.0/24'],
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': 'http://10.0.0.2',
         'ipxe_boot_files': {},
         'ipxe_secure_boot': False,
         'kea_dhcp4_interfaces': ['eth0'],
+        'kea_dhcp6_state': 'absent',
+        'kea_dhcp6_interfaces': ['eth0'],
+        'kea_dhcp6_subnets': [],
+        'kea_dhcp6_pxe_tftp_server': '',
         'kea_dhcp4_subnets': [{'id': 1, 'subnet': '10.0.0.0/24', 'pools': [{'pool': '10.0.0.128 - 10.0.0.254'}],
                                'next-server': '10.0.0.2', 'option-data': [], 'reservations': []}],
         'kea_dhcp4_pxe_next_server': '10.0.0.2',
@@ -88,6 +100,7 @@ ONE_INTERFACE_PLAN = {
         'kea_dhcp4_ha_address': '10.0.0.2',
         'radvd_state': 'absent',
         'radvd_interfaces': ['eth0'],
+        'radvd_dhcpv6_prefixes': [],
         'package_cache_state': 'absent',
         'package_cache_address': '10.0.0.2',
         'ipxe_answer_proxy': '',
@@ -121,8 +134,8 @@ ONE_INTERFACE_PLAN = {
 def test_one_interface_lab(variables):
     result = netboot_plan(variables, ONE)
     assert result == ONE_INTERFACE_PLAN
-    assert list(result) == ['lab', 'relayed', 'ipv6_router_advertisements', 'package_cache', 'dhcp_mode', 'role_vars',
-                            'boot_vars_set', 'overridden']
+    assert list(result) == ['lab', 'lab6', 'ipv6_only', 'relayed', 'ipv6_router_advertisements', 'package_cache',
+                            'dhcp_mode', 'role_vars', 'boot_vars_set', 'overridden']
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS]
     # Nothing is left for the playbook to patch: the second step gives the rest.
@@ -149,18 +162,24 @@ def test_served_network_and_the_role_variables_it_determines(variables, expected
     assert {name: value for name, value in result['role_vars'].items() if name != 'kea_dhcp4_subnets'} == {
         'tftpd_address': address,
         'nginx_listen_address': address,
+        'nginx_listen_ipv6_address': '',
         'nginx_allowed_networks': [expected['subnet']],
         'nginx_delete_locations': ['/builds/'],
         'ipxe_base_url': http,
         'ipxe_boot_files': {},
         'ipxe_secure_boot': False,
         'kea_dhcp4_interfaces': [expected['interface']],
+        'kea_dhcp6_state': 'absent',
+        'kea_dhcp6_interfaces': [expected['interface']],
+        'kea_dhcp6_subnets': [],
+        'kea_dhcp6_pxe_tftp_server': '',
         'kea_dhcp4_pxe_next_server': address,
         'kea_dhcp4_pxe_secure_boot_file': '',
         'kea_dhcp4_ha_group': 'netboot_servers',
         'kea_dhcp4_ha_address': address,
         'radvd_state': 'absent',
         'radvd_interfaces': [expected['interface']],
+        'radvd_dhcpv6_prefixes': [],
         'package_cache_state': 'absent',
         'package_cache_address': address,
         'ipxe_answer_proxy': '',
@@ -346,9 +365,9 @@ def test_every_role_variable_can_be_overridden_and_the_list_is_sorted():
 
 def test_the_two_steps_give_the_role_variables_the_play_passed_before():
     assert not set(ROLE_VARS) & set(BOOT_VARS)
-    # The 30 the play passed before, the images' (the images role's and the names the ipxe role takes)
-    # and discovery's.
-    assert len(ROLE_VARS) + len(BOOT_VARS) == 37
+    # The 30 the play passed before, the images' (the images role's and the names the ipxe role takes),
+    # discovery's and IPv6's (Kea DHCPv6, nginx's second address, radvd's prefixes).
+    assert len(ROLE_VARS) + len(BOOT_VARS) == 46
     assert set(BOOT_VARS) == set(FROM_IPXE_ROLE)
 
 
@@ -674,6 +693,10 @@ OLD_JINJA = {
         'nginx_listen_address': '10.77.50.2',
         'ipxe_base_url': 'http://10.77.50.2',
         'kea_dhcp4_interfaces': ['eth0'],
+        'kea_dhcp6_state': 'absent',
+        'kea_dhcp6_interfaces': ['eth0'],
+        'kea_dhcp6_subnets': [],
+        'kea_dhcp6_pxe_tftp_server': '',
         'kea_dhcp4_subnets': [
             {'id': 1, 'subnet': '10.77.50.0/24', 'pools': [{'pool': '10.77.50.100 - 10.77.50.199'}],
              'next-server': '10.77.50.2',
@@ -730,8 +753,15 @@ NOT_AS_IN_JINJA = {
     'ipxe_discovery': False,
     'ipxe_discovery_networks': ['10.77.50.0/24', '10.77.51.0/24'],
     'ipxe_discovery_known_macs': ['52:54:00:50:00:11', '52:54:00:50:00:14', '52:54:00:51:00:60', '52:54:00:51:00:61'],
+    # New: IPv6 (netboot_ipv6), off.
+    'nginx_listen_ipv6_address': '',
+    'kea_dhcp6_state': 'absent',
+    'kea_dhcp6_interfaces': ['eth0'],
+    'kea_dhcp6_subnets': [],
+    'kea_dhcp6_pxe_tftp_server': '',
+    'radvd_dhcpv6_prefixes': [],
 }
-NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'boot_vars_set': {}}
+NEW_PLAN_KEYS = {'dhcp_mode': 'server', 'boot_vars_set': {}, 'lab6': None, 'ipv6_only': False}
 # What the ipxe role stages on the typical server: the second step gives Kea what the old play did.
 TYPICAL_STAGED = {'script_url': 'http://10.77.50.2/boot.ipxe', 'binaries_url': 'http://10.77.50.2/ipxe/',
                   'boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
@@ -749,7 +779,9 @@ def test_typical_server_gets_what_the_play_computed_in_jinja():
         **{name: value for name, value in OLD_JINJA['role_vars'].items() if name in BOOT_VARS},
         # New: the proxyDHCP server's, from the same fact.
         'proxy_dhcp_ipxe_script_url': 'http://10.77.50.2/boot.ipxe',
-        'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'}}
+        'proxy_dhcp_boot_files': {'bios': 'undionly.kpxe', 'efi-x64': 'snponly.efi'},
+        # New: Kea DHCPv6's, without netboot_ipv6 empty.
+        'kea_dhcp6_pxe_ipxe_script_url': '', 'kea_dhcp6_pxe_http_base_url': '', 'kea_dhcp6_pxe_boot_files': {}}
     assert list(result['role_vars']) == list(ROLE_VARS)
     assert [list(subnet) for subnet in result['role_vars']['kea_dhcp4_subnets']] == [SUBNET_KEYS, SUBNET_KEYS]
     assert [list(option) for subnet in result['role_vars']['kea_dhcp4_subnets'] for option in subnet['option-data']] == [

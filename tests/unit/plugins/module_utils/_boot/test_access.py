@@ -27,8 +27,11 @@ def test_locations_of_a_machine():
 
 
 @pytest.mark.parametrize('args, message', [
-    (('10.0.0.5 ', KEY), 'a reserved address must be an IPv4 address'),
-    (('10.0.0.5;', KEY), 'a reserved address must be an IPv4 address'),
+    (('10.0.0.5 ', KEY), 'a reserved address must be an IPv4 or IPv6 address'),
+    (('10.0.0.5;', KEY), 'a reserved address must be an IPv4 or IPv6 address'),
+    (('fe80::5', KEY), 'a reserved address must be an IPv4 or IPv6 address'),
+    (('fd00:10::5%eth1', KEY), 'a reserved address must be an IPv4 or IPv6 address'),
+    ((['10.0.0.5', 'fd00:10::5;'], KEY), 'a reserved address must be an IPv4 or IPv6 address'),
     (('10.0.0.5', '52:54:00:12:34:56'), 'a machine is named by its MAC'),
     (('10.0.0.5', KEY + ';'), 'a machine is named by its MAC'),
 ])
@@ -239,3 +242,9 @@ def test_nginx_keeps_a_record_under_its_sender_s_address(discovering):
     assert send(f'{base}/discovered/127.0.0.1.json', 'GET') == 403
     assert send(f'{base}/discovered/127.0.0.2.json', 'PUT', record) == 403
     assert send(f'{base}/discovery/report', 'PUT', b'x' * (64 * 1024 + 1)) == 413
+
+
+def test_a_machine_with_both_addresses_gets_its_files_at_both():
+    text = render_nginx_access([machine_locations(['10.0.0.5', 'fd00:10::5'], KEY, script=True)])
+    block = text[text.index(f'location = /hosts/{KEY}.ipxe {{'):]
+    assert block.splitlines()[1:4] == ['    allow 10.0.0.5;', '    allow fd00:10::5;', '    deny all;']
