@@ -31,10 +31,26 @@ def has_ipv4(facts, interface):
     return bool((data.get('ipv4') or {}).get('address')) or bool(data.get('ipv4_secondaries'))
 
 
-def ipv6_only_problems(variables):
-    """The IPv4 settings and features an IPv6-only network cannot serve, each named."""
-    why = ('netboot_ipv6 on an interface without IPv4 (netboot_interface {!r}) serves an IPv6-only network, which {}; remove')
-    interface = variables.get('netboot_interface')
+def interface_of_ipv6(facts, address):
+    """The interface of the facts that holds the IPv6 address ``address``, or None."""
+    try:
+        wanted = ipaddress.IPv6Address(address) if isinstance(address, str) else None
+    except ValueError:
+        return None
+    for name in (facts or {}).get('interfaces', []):
+        data = facts.get(str(name).replace('-', '_').replace('.', '_')) or {}
+        for entry in data.get('ipv6') or []:
+            try:
+                if isinstance(entry, dict) and ipaddress.IPv6Address(str(entry.get('address')).split('%', 1)[0]) == wanted:
+                    return name
+            except ValueError:
+                continue
+    return None
+
+
+def ipv6_only_problems(variables, interface):
+    """The IPv4 settings and features an IPv6-only network (of ``interface``) cannot serve, each named."""
+    why = 'netboot_ipv6 on an interface without IPv4 ({!r}) serves an IPv6-only network, which {}; remove'
     problems = [why.format(interface, 'has no IPv4 to serve') + f' {name} {variables[name]!r}'
                 for name in IPV4_ONLY_SETTINGS if variables.get(name) not in (None, [], '', {})]
     if variables.get('netboot_dhcp_mode', 'server') != 'server':

@@ -33,6 +33,7 @@ from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
 from ansible_collections.netboot.pxe.plugins.module_utils._netboot_ipv6 import (
     boot_files6,
     has_ipv4,
+    interface_of_ipv6,
     host_reservations6,
     ipv6_only_problems,
     kea_subnets6,
@@ -368,6 +369,9 @@ def netboot_plan(variables, facts):
         raise PlanError('; '.join(foreign))
     ipv6 = _flag(variables.get('netboot_ipv6', False), 'netboot_ipv6')
     interface = variables.get('netboot_interface')
+    if ipv6 and not interface and not variables.get('netboot_server_address'):
+        # The interface that holds netboot_ipv6_address, as netboot_server_address names one for IPv4.
+        interface = interface_of_ipv6(facts, variables.get('netboot_ipv6_address'))
     # An interface without IPv4 serves an IPv6-only network.
     ipv6_only = (ipv6 and isinstance(interface, str) and interface in facts.get('interfaces', [])
                  and not variables.get('netboot_server_address') and not has_ipv4(facts, interface))
@@ -375,7 +379,7 @@ def netboot_plan(variables, facts):
         raise PlanError('netboot_ipv6 makes this server the network\'s DHCPv6 server, and netboot_dhcp_mode proxy says '
                         'another server answers DHCP: a proxyDHCP server is IPv4 only; set netboot_ipv6 false')
     if ipv6_only:
-        refused = ipv6_only_problems(variables)
+        refused = ipv6_only_problems(variables, interface)
         if refused:
             raise PlanError('; '.join(refused))
     try:

@@ -93,6 +93,16 @@ def listen_drift(actual, expected):
     return problems
 
 
+def unloaded_dropins(config_files, name, loaded):
+    """The systemd drop-ins of the unit ``name`` among ``config_files`` that the unit has not loaded:
+    not in ``loaded`` (its DropInPaths, space-separated). systemd reports no NeedDaemonReload for a
+    drop-in directory it never saw: a restart alone would run the unit without them."""
+    unit = name if '.' in name else f'{name}.service'
+    directory = f'/etc/systemd/system/{unit}.d/'
+    present = set((loaded or '').split())
+    return [path for path in config_files if path.startswith(directory) and path.endswith('.conf') and path not in present]
+
+
 def stale_files(changes, started):
     """The files of ``changes`` ({path: change time, None when absent}) that changed at or after ``started``."""
     return sorted(path for path, changed in changes.items() if changed is not None and changed >= started)

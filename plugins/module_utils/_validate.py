@@ -173,6 +173,22 @@ class _Address:
 IPV6 = _Address(ipaddress.IPv6Address, unicast=True)
 # An IPv6 network in CIDR form, its host bits zero.
 IPV6_NETWORK = _Address(ipaddress.IPv6Network)
+
+
+class _AnyOf:
+    """A whole-string check that one of ``checks`` (patterns or address checks) passes."""
+
+    def __init__(self, *checks):
+        self.checks = checks
+
+    def fullmatch(self, value):
+        return next((found for found in (check.fullmatch(value) for check in self.checks) if found), None)
+
+
+# An IPv4 or IPv6 network in CIDR form (nginx's allow).
+IP_NETWORK = _AnyOf(IPV4_NETWORK, IPV6_NETWORK)
+# An address a daemon listens on: IPv4, or IPv6 that machines can reach.
+IP_ADDRESS = _AnyOf(IPV4, IPV6)
 # nginx's server_name: names separated by single spaces.
 NGINX_SERVER_NAMES = re.compile(r'[A-Za-z0-9_.*-]+( [A-Za-z0-9_.*-]+)*')
 # An nginx location of one name between slashes.
@@ -192,6 +208,8 @@ NAMED = {
     'http_url': HTTP_URL,
     'image_name': IMAGE_NAME,
     'interface': INTERFACE,
+    'ip_address': IP_ADDRESS,
+    'ip_network': IP_NETWORK,
     'ipv4': IPV4,
     'ipv4_client': IPV4_CLIENT,
     'ipv4_host_or_network': IPV4_HOST_OR_NETWORK,

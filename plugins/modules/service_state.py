@@ -110,9 +110,10 @@ from ansible_collections.netboot.pxe.plugins.module_utils._service_state import 
     parse_show,
     stale_files,
     unit_pids,
+    unloaded_dropins,
 )
 
-_PROPERTIES = 'LoadState,ActiveState,ControlGroup,InactiveExitTimestampMonotonic,NeedDaemonReload,User'
+_PROPERTIES = 'LoadState,ActiveState,ControlGroup,InactiveExitTimestampMonotonic,NeedDaemonReload,DropInPaths,User'
 
 
 def _start_uid(user):
@@ -162,11 +163,14 @@ class Service:
             self.module.fail_json(msg=f'systemctl {action} {" ".join(args)} failed: {err or out}')
 
 
-def drift(state, config_files, expected):
+def drift(state, config_files, expected, name=''):
     """(problems, actions) between the unit's state and what it should be."""
     problems, actions = [], []
+    unloaded = unloaded_dropins(config_files, name, state.get('DropInPaths')) if name else []
     if state.get('NeedDaemonReload') == 'yes':
         problems.append('its unit file changed on disk')
+    problems += [f'has not loaded its drop-in {path}' for path in unloaded]
+    if state.get('NeedDaemonReload') == 'yes' or unloaded:
         actions.append('daemon-reload')
     if not state['enabled']:
         problems.append(f'is not enabled ({state["enabled_text"]})')
@@ -214,7 +218,7 @@ def main():
         module.fail_json(msg=f'listen: {exc}')
     service = Service(module, name)
     before = service.state()
-    problems, actions = drift(before, module.params['config_files'], expected)
+    problems, actions = drift(before, module.params['config_files'], expected, name)
     result = {'changed': bool(actions), 'problems': problems, 'actions': actions,
               'listening': [format_listen(*sock) for sock in sorted(before['listening'])]}
     if not actions or module.check_mode:

@@ -93,19 +93,21 @@ class Machine(Console):
     """One QEMU machine; use as a context manager."""
 
     def __init__(self, name, network, firmware, mac, memory=512, workdir=None, disk=None, reboot=False, cpus=1,
-                 http_boot=False, smbios=None):
+                 http_boot=False, smbios=None, ipv6_only=False):
         """``disk``: a qcow2 image as the machine's disk, tried after the network; ``reboot``: restart
         on reboot instead of stopping; ``http_boot``: UEFI HTTP boot, with OVMF's PXE turned off (UEFI
-        only); ``smbios``: the system's vendor, product and serial ({'manufacturer': ..., ...})."""
+        only); ``smbios``: the system's vendor, product and serial ({'manufacturer': ..., ...}); ``ipv6_only``:
+        OVMF without IPv4 (its PXE and HTTP boot over IPv6 only)."""
         if firmware not in ('uefi', 'uefi-secure-boot', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
-        if http_boot and not firmware.startswith('uefi'):
-            raise ValueError('HTTP boot goes with the uefi firmware only')
+        if (http_boot or ipv6_only) and not firmware.startswith('uefi'):
+            raise ValueError('HTTP boot and IPv6 only go with the uefi firmware only')
         if disk is not None and firmware == 'bios-plain-pxe':
             raise ValueError('the plain PXE machine boots iPXE as its kernel: it has no disk')
         super().__init__(name)
         self.smbios = smbios or {}
         self.http_boot = http_boot
+        self.ipv6_only = ipv6_only
         self.disk = disk
         self.reboot = reboot
         self.cpus = cpus
@@ -142,6 +144,8 @@ class Machine(Console):
             if self.http_boot:
                 command += ['-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=n',
                             '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=n']
+            if self.ipv6_only:
+                command += ['-fw_cfg', 'name=opt/org.tianocore/IPv4Support,string=n']
         else:
             sercon = os.path.join(self.workdir, 'sercon-port')
             with open(sercon, 'wb') as handle:

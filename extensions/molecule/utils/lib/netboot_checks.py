@@ -1,5 +1,5 @@
-"""Helpers shared by the scenarios' tests: a DHCP exchange played from the client, and a run of
-the scenario's converge playbook (site.yml)."""
+"""Helpers shared by the scenarios' tests: a DHCP (or DHCPv6) exchange played from the client, and a
+run of the scenario's converge playbook (site.yml)."""
 
 import json
 import os
@@ -21,6 +21,18 @@ def dhcp_exchange(client, iface, arch=7, user_class='', mac=None, timeout=8):
     answer = json.loads(result.stdout)
     assert answer['ack']['options']['message-type'] == DHCPACK
     return answer
+
+
+def dhcp6_exchange(client, iface, arch=7, user_class='', vendor_class='', mac=None, timeout=8):
+    """One full DHCPv6 exchange from ``client`` on ``iface`` (Solicit, Advertise, Request, Reply):
+    {'advertise': ..., 'reply': ...}, each with its addresses, boot file URL and vendor class."""
+    words = ['python3 /usr/local/lib/netboot-dhcp6-probe.py', f'--iface {iface}', f'--arch {arch}', f'--timeout {timeout}']
+    words += [f'--user-class {user_class}'] if user_class else []
+    words += [f'--vendor-class {vendor_class}'] if vendor_class else []
+    words += [f'--mac {mac}'] if mac else []
+    result = client.run(' '.join(words))
+    assert result.rc == 0, f'no complete DHCPv6 exchange: {result.stdout} {result.stderr}'
+    return json.loads(result.stdout)
 
 
 def converge_command(*args):

@@ -62,6 +62,12 @@ def test_ipv6_only():
         'kea_dhcp6_pxe_ipxe_script_url'] == 'http://[fd00:10::2]/boot.ipxe'
 
 
+@pytest.mark.parametrize('host_facts, ipv6_only', [(ONLY6, True), (DUAL, False)])
+def test_netboot_ipv6_address_names_the_interface(host_facts, ipv6_only):
+    result = netboot_plan({'netboot_ipv6': True, 'netboot_ipv6_address': 'fd00:10::2'}, host_facts)
+    assert (result['lab6']['interface'], result['ipv6_only']) == ('eth1', ipv6_only)
+
+
 def test_without_netboot_ipv6_nothing_of_ipv6_runs():
     role_vars = netboot_plan({'netboot_interface': 'eth1'}, DUAL)['role_vars']
     assert (role_vars['kea_dhcp6_state'], role_vars['radvd_state'], role_vars['tftpd_address']) == ('absent', 'absent', '10.0.0.2')
@@ -89,7 +95,7 @@ def test_without_netboot_ipv6_nothing_of_ipv6_runs():
     ({}, {'interfaces': ['eth1'], 'eth1': {'ipv4': {'address': '10.0.0.2', 'netmask': '255.255.255.0'}, 'ipv6': [LINK_LOCAL]}},
      "'eth1' has no global or unique local IPv6 address (fe80::5054:ff:fe00:2/64); give it one"),
     ({'netboot_pool': '10.0.0.100 - 10.0.0.120', 'netboot_dns_servers': ['10.0.0.1']}, ONLY6,
-     "netboot_ipv6 on an interface without IPv4 (netboot_interface 'eth1') serves an IPv6-only network, which has no IPv4 to "
+     "netboot_ipv6 on an interface without IPv4 ('eth1') serves an IPv6-only network, which has no IPv4 to "
      "serve; remove netboot_pool '10.0.0.100 - 10.0.0.120'; netboot_ipv6 on an interface"),
     ({'ipxe_hosts': [{'mac': MAC1, 'ip': '10.0.0.5'}]}, ONLY6, "remove the ip of ipxe_hosts[0] '10.0.0.5' (give it ipv6 instead)"),
     ({'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'image': 'debian'}]}, ONLY6, "the image of ipxe_hosts[0] 'debian'"),
