@@ -228,6 +228,20 @@ def _ipv6_pool(pool, network, server):
     return f'{first} - {last}'
 
 
+def server_ipv6(address):
+    """netboot_ipv6_address as an IPv6Address: global or unique local, no zone index; LabNetworkError naming it."""
+    if not isinstance(address, str) or not IPV6_ADDRESS_CHARS.fullmatch(address):
+        raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address without zone index, got {address!r}')
+    try:
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError as exc:
+        raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address, got {address!r}') from exc
+    if not is_unicast(parsed):
+        raise LabNetworkError(f'netboot_ipv6_address {address!r} is link-local, multicast, loopback or unspecified: '
+                              'machines need a global or unique local address of the server in their URLs')
+    return parsed
+
+
 def lab_network6(facts, interface, address=None, subnet=None, pool=None):
     """Return the served IPv6 network of ``interface`` as a dict: interface, address, subnet,
     prefix, pool.
@@ -241,15 +255,7 @@ def lab_network6(facts, interface, address=None, subnet=None, pool=None):
     reachable = [(ip, prefix) for ip, prefix in own if is_unicast(ipaddress.IPv6Address(ip))]
     listed = ', '.join(f'{ip}/{prefix}' for ip, prefix in own) or 'none'
     if address is not None:
-        if not isinstance(address, str) or not IPV6_ADDRESS_CHARS.fullmatch(address):
-            raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address without zone index, got {address!r}')
-        try:
-            parsed = ipaddress.IPv6Address(address)
-        except ValueError as exc:
-            raise LabNetworkError(f'netboot_ipv6_address must be an IPv6 address, got {address!r}') from exc
-        if not is_unicast(parsed):
-            raise LabNetworkError(f'netboot_ipv6_address {address!r} is link-local, multicast, loopback or unspecified: '
-                                  'machines need a global or unique local address of the server in their URLs')
+        parsed = server_ipv6(address)
         matches = [(ip, prefix) for ip, prefix in reachable if ipaddress.IPv6Address(ip) == parsed]
         if not matches:
             raise LabNetworkError(f'netboot_ipv6_address {address!r} is not an address of {interface!r}; it has: {listed}')

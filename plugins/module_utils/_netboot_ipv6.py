@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import parse_pool6, reservation6_problems
-from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network6
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network6, server_ipv6
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import normalize_mac, url_host
 
 HOSTS6_NAME = 'ipxe_hosts (the entries with an ipv6)'
@@ -32,20 +32,23 @@ def has_ipv4(facts, interface):
 
 
 def interface_of_ipv6(facts, address):
-    """The interface of the facts that holds the IPv6 address ``address``, or None."""
-    try:
-        wanted = ipaddress.IPv6Address(address) if isinstance(address, str) else None
-    except ValueError:
-        return None
+    """The interface of the facts that holds netboot_ipv6_address ``address``; LabNetworkError naming the
+    variable when it is not an address machines can reach or no interface holds it."""
+    wanted = server_ipv6(address)
+    found = []
     for name in (facts or {}).get('interfaces', []):
         data = facts.get(str(name).replace('-', '_').replace('.', '_')) or {}
         for entry in data.get('ipv6') or []:
             try:
-                if isinstance(entry, dict) and ipaddress.IPv6Address(str(entry.get('address')).split('%', 1)[0]) == wanted:
-                    return name
+                held = ipaddress.IPv6Address(str(entry.get('address')).split('%', 1)[0]) if isinstance(entry, dict) else None
             except ValueError:
                 continue
-    return None
+            if held == wanted:
+                return name
+            if held is not None:
+                found.append(f'{name}={held}')
+    raise LabNetworkError(f'netboot_ipv6_address {address!r} is not an address of any interface; found: '
+                          f'{", ".join(found) or "none"}')
 
 
 def ipv6_only_problems(variables, interface):

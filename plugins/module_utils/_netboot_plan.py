@@ -369,9 +369,12 @@ def netboot_plan(variables, facts):
         raise PlanError('; '.join(foreign))
     ipv6 = _flag(variables.get('netboot_ipv6', False), 'netboot_ipv6')
     interface = variables.get('netboot_interface')
-    if ipv6 and not interface and not variables.get('netboot_server_address'):
+    if ipv6 and not interface and not variables.get('netboot_server_address') and 'netboot_ipv6_address' in variables:
         # The interface that holds netboot_ipv6_address, as netboot_server_address names one for IPv4.
-        interface = interface_of_ipv6(facts, variables.get('netboot_ipv6_address'))
+        try:
+            interface = interface_of_ipv6(facts, variables['netboot_ipv6_address'])
+        except LabNetworkError as exc:
+            raise PlanError(str(exc)) from exc
     # An interface without IPv4 serves an IPv6-only network.
     ipv6_only = (ipv6 and isinstance(interface, str) and interface in facts.get('interfaces', [])
                  and not variables.get('netboot_server_address') and not has_ipv4(facts, interface))

@@ -189,5 +189,5 @@ def test_site_switches_the_running_server_to_kea_and_back(server, foreign, clien
     offers = wait_for_offers(client, iface, {SERVER, FOREIGN})
     assert set(offers) == {SERVER, FOREIGN}, offers
     assert offers[SERVER]['file'] == 'snponly.efi' and in_pool(offers[FOREIGN]['yiaddr'])
-    again = run_site()
-    assert again.returncode == 0 and re.search(r'changed=0\s', again.stdout), again.stdout[-3000:]
+    # changed=0 in proxy mode is the scenario's idempotence step, and a switch's completeness the
+    # second run in server mode above: neither is repeated here.

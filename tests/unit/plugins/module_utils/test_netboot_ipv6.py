@@ -68,6 +68,18 @@ def test_netboot_ipv6_address_names_the_interface(host_facts, ipv6_only):
     assert (result['lab6']['interface'], result['ipv6_only']) == ('eth1', ipv6_only)
 
 
+@pytest.mark.parametrize('address, message', [
+    ('fe80::2', "netboot_ipv6_address 'fe80::2' is link-local, multicast, loopback or unspecified"),
+    ('fd00:10::9', "netboot_ipv6_address 'fd00:10::9' is not an address of any interface; found: "
+                   "eth1=fd00:10::2, eth1=fe80::5054:ff:fe00:2"),
+    ('fd00:10::2\n', 'netboot_ipv6_address must be an IPv6 address without zone index'),
+])
+def test_netboot_ipv6_address_alone_must_name_an_interface(address, message):
+    with pytest.raises(PlanError) as error:
+        netboot_plan({'netboot_ipv6': True, 'netboot_ipv6_address': address}, ONLY6)
+    assert str(error.value).startswith(message), str(error.value)
+
+
 def test_without_netboot_ipv6_nothing_of_ipv6_runs():
     role_vars = netboot_plan({'netboot_interface': 'eth1'}, DUAL)['role_vars']
     assert (role_vars['kea_dhcp6_state'], role_vars['radvd_state'], role_vars['tftpd_address']) == ('absent', 'absent', '10.0.0.2')
