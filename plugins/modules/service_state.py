@@ -15,7 +15,8 @@ description:
     O(listen) names, its processes listen on exactly the addresses given there.
   - Any difference (drift) is reported as C(changed) with its reasons, in check mode too, and is
     repaired outside check mode by enabling the service, reloading systemd when the unit file
-    changed, and restarting (or reloading, see O(reload)) the service. The module then waits
+    changed or a drop-in of the unit in O(config_files) is not loaded yet (systemd does not notice
+    a drop-in directory made after it loaded the unit), and restarting (or reloading, see O(reload)) the service. The module then waits
     until the service listens as expected, and fails naming what it listens on otherwise.
   - Unlike a handler, this repairs what an earlier failed or interrupted run left behind, or a
     daemon restarted by hand with another configuration.
