@@ -123,4 +123,3 @@ def on_ipv6_host(url, lab6):
 def boot_files6(boot_files):
     """The boot files of the architectures whose firmware boots over IPv6 (UEFI; not BIOS)."""
     return {arch: name for arch, name in (boot_files or {}).items() if arch in ARCHITECTURES6}
-

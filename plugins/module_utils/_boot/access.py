@@ -115,7 +115,7 @@ def render_nginx_access(machines, discovery_networks=()):
             seen.add(path)
             if kind == 'report':
                 body = allow + ['deny all;', 'dav_methods PUT;', f'client_max_body_size {REPORT_MAX_BODY};',
-                        'limit_except PUT {', '    deny all;', '}']
+                                'limit_except PUT {', '    deny all;', '}']
                 lines += _block('= ' + path, body)
                 continue
             methods = 'GET DELETE' if kind == 'marker' else 'GET'

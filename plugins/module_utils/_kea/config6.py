@@ -102,8 +102,8 @@ def dhcp6_config(variables):
     check_variables(variables, VARIABLES6, 'the Kea DHCPv6 document', known=VARIABLES6)
     problems = _shape_problems(variables)
     if not problems:
-        problems = _timer_problems(variables) + subnet6_problems(variables['kea_dhcp6_subnets'], 'kea_dhcp6_subnets',
-                                                                  _fixed(variables))
+        problems = _timer_problems(variables)
+        problems += subnet6_problems(variables['kea_dhcp6_subnets'], 'kea_dhcp6_subnets', _fixed(variables))
     classes = []
     if not problems and variables['kea_dhcp6_pxe_tftp_server']:
         try:

@@ -44,8 +44,8 @@ def test_an_http_boot_file_may_be_a_whole_url():
     (({'efi-x64': 'http://[fd00:10::2]/snponly.efi'}, SCRIPT, 'fd00:10::2'),
      "boot files['efi-x64'] is for firmware PXE over TFTP: it must be a TFTP path"),
     (({'efi-x64': '../snponly.efi'}, SCRIPT, 'fd00:10::2'), "boot files['efi-x64'] must be a path relative to the TFTP root"),
-    (({'http-x64': 'ipxe.efi'}, SCRIPT, 'fd00:10::2'), "boot files['http-x64'] is for UEFI HTTP boot: the boot file 'ipxe.efi' "
-                                                        'needs an absolute URL or http_base_url'),
+    (({'http-x64': 'ipxe.efi'}, SCRIPT, 'fd00:10::2'),
+     "boot files['http-x64'] is for UEFI HTTP boot: the boot file 'ipxe.efi' needs an absolute URL or http_base_url"),
     (('snponly.efi', SCRIPT, 'fd00:10::2'), 'boot files must be a mapping of architecture name to file'),
 ])
 def test_refused(args, message):

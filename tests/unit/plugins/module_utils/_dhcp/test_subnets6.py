@@ -21,8 +21,8 @@ def subnet(**changes):
 
 
 def test_a_good_subnet_has_no_problem():
-    assert subnet6_problems([subnet(), subnet(id=2, subnet='fd00:11::/64', interface='eth2', reservations=[],
-                                             pools=[{'pool': 'fd00:11::/120'}])], 'kea_dhcp6_subnets', SERVER) == []
+    other = subnet(id=2, subnet='fd00:11::/64', interface='eth2', reservations=[], pools=[{'pool': 'fd00:11::/120'}])
+    assert subnet6_problems([subnet(), other], 'kea_dhcp6_subnets', SERVER) == []
 
 
 @pytest.mark.parametrize('subnets, message', [
