@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import parse_pool6, reservation6_problems
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import SYSTEM_UUID, parse_pool6, reservation6_problems, uuid_duid
 from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network6, server_ipv6
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import normalize_mac, url_host
 
@@ -83,16 +83,23 @@ def lab6_network(variables, facts, interface):
 
 
 def host_reservations6(hosts, lab6, problems):
-    """Kea DHCPv6 reservations of the ipxe_hosts entries with an ipv6: by their duid when they have
-    one, else by their MAC. Problems (outside the subnet, in the pool, twice) go to ``problems``."""
+    """Kea DHCPv6 reservations of the ipxe_hosts entries with an ipv6: by iPXE's DUID when they have a
+    uuid (their system UUID), by their duid when they have one, else by their MAC. Problems (outside the
+    subnet, in the pool, twice) go to ``problems``."""
     reservations = []
     for index, host in enumerate(hosts if isinstance(hosts, list) else []):
-        if not isinstance(host, Mapping) or ('ipv6' not in host and 'duid' not in host):
+        if not isinstance(host, Mapping) or not {'ipv6', 'duid', 'uuid'} & set(host):
             continue
         if 'ipv6' not in host:
-            problems.append(f'ipxe_hosts[{index}] has a duid but no ipv6 to reserve for it, got {host!r}')
+            problems.append(f'ipxe_hosts[{index}] has a duid or uuid but no ipv6 to reserve for it, got {host!r}')
             continue
-        identifier = {'duid': host['duid']} if 'duid' in host else {'hw-address': normalize_mac(host.get('mac')) or host.get('mac')}
+        if isinstance(host.get('uuid'), str) and SYSTEM_UUID.fullmatch(host['uuid']):
+            # The DUID iPXE sends: the address goes to iPXE, which fetches the machine's own files.
+            identifier = {'duid': uuid_duid(host['uuid'])}
+        elif 'duid' in host:
+            identifier = {'duid': host['duid']}
+        else:
+            identifier = {'hw-address': normalize_mac(host.get('mac')) or host.get('mac')}
         reservations.append(dict(identifier, **{'ip-addresses': [host['ipv6']]}))
     if lab6 is not None:
         network = ipaddress.IPv6Network(lab6['subnet'])

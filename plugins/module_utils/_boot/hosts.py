@@ -51,9 +51,9 @@ from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     is_ipv6,
     normalize_mac,
 )
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import DUID
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import DUID, SYSTEM_UUID
 
-KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'ipv6', 'duid', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
+KEYS = ('mac', 'items', 'os', 'hostname', 'ip', 'ipv6', 'duid', 'uuid', 'default', 'timeout', 'answer_template', 'build', 'secure_boot',
         'image', 'disk')
 DEFAULT_TIMEOUT = 1
 # What chooses the disk an image is written to (the agent's rule; every one given must hold).
@@ -187,8 +187,15 @@ def check_entry(entry, where):
     if 'duid' in entry and not (isinstance(entry['duid'], str) and DUID.fullmatch(entry['duid'])):
         raise IpxeHostsError(f'{where}.duid: must be the machine\'s DHCPv6 DUID in colon-separated hex (like '
                              f'00:03:00:01:52:54:00:12:34:56), got {entry["duid"]!r}')
-    if 'duid' in entry and 'ipv6' not in entry:
-        raise IpxeHostsError(f'{where}.duid: only goes with "ipv6", the address reserved for that DUID, got {entry!r}')
+    if 'uuid' in entry and not (isinstance(entry['uuid'], str) and SYSTEM_UUID.fullmatch(entry['uuid'])):
+        raise IpxeHostsError(f'{where}.uuid: must be the machine\'s system UUID (like 4c4c4544-0042-3510-8052-b4c04f4d3732), '
+                             f'got {entry["uuid"]!r}')
+    for field in ('duid', 'uuid'):
+        if field in entry and 'ipv6' not in entry:
+            raise IpxeHostsError(f'{where}.{field}: only goes with "ipv6", the address reserved for that {field.upper()}, '
+                                 f'got {entry!r}')
+    if 'duid' in entry and 'uuid' in entry:
+        raise IpxeHostsError(f'{where}: give "duid" or "uuid" (which makes iPXE\'s DUID), not both, got {entry!r}')
     if 'image' in entry and 'ip' not in entry:
         raise IpxeHostsError(f'{where}: an "image" entry needs "ip", the machine\'s reserved address: its job, its report and '
                              f'its build marker are served to that address only, got {entry!r}')

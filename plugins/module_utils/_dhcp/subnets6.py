@@ -27,6 +27,15 @@ RESERVATION_KEYS = ('hw-address', 'duid', 'ip-addresses', 'hostname', 'comment',
 _IDENTIFIERS = ('hw-address', 'duid')
 # A DUID as Kea writes it: at least 3 octets (type and content), colon-separated hex.
 DUID = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){2,129}')
+# A machine's system (SMBIOS) UUID, as dmidecode and BMCs show it.
+SYSTEM_UUID = re.compile(r'[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}')
+
+
+def uuid_duid(uuid):
+    """The DUID-UUID (type 4, RFC 6355) iPXE sends for a machine's system UUID: 00:04, then the UUID's
+    16 bytes in the order it is written."""
+    digits = uuid.replace('-', '').lower()
+    return ':'.join(['00', '04'] + [digits[index:index + 2] for index in range(0, 32, 2)])
 
 
 def parse_pool6(text):

@@ -46,6 +46,14 @@ def test_dual_stack():
     assert dhcp['kea_dhcp4_pxe_ipxe_script_url'] == 'http://10.0.0.2/boot.ipxe'
 
 
+def test_a_system_uuid_reserves_the_address_for_ipxes_duid():
+    result = netboot_plan({'netboot_interface': 'eth1', 'netboot_ipv6': True,
+                           'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'uuid': '6E657462-6f6f-7436-8000-000000000011'}]},
+                          DUAL)
+    assert result['role_vars']['kea_dhcp6_subnets'][0]['reservations'] == [
+        {'duid': '00:04:6e:65:74:62:6f:6f:74:36:80:00:00:00:00:00:00:11', 'ip-addresses': ['fd00:10::50']}]
+
+
 def test_ipv6_only():
     result = netboot_plan({'netboot_interface': 'eth1', 'netboot_ipv6': 'yes', 'netboot_ipv6_pool': 'fd00:10::100 - fd00:10::1ff',
                            'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'items': [{'key': 'a', 'type': 'exit', 'label': 'A'}]}]},
@@ -101,7 +109,7 @@ def test_without_netboot_ipv6_nothing_of_ipv6_runs():
      "ipxe_hosts (the entries with an ipv6)[0].ip-addresses 'fd00:20::5' is outside the subnet fd00:10::/64"),
     ({'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::1005'}]}, DUAL, "'fd00:10::1005' is inside the dynamic pool"),
     ({'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::2'}]}, DUAL, "'fd00:10::2' is the address of this server"),
-    ({'ipxe_hosts': [{'mac': MAC1, 'duid': '00:04:aa:bb:cc'}]}, DUAL, 'ipxe_hosts[0] has a duid but no ipv6 to reserve for it'),
+    ({'ipxe_hosts': [{'mac': MAC1, 'duid': '00:04:aa:bb:cc'}]}, DUAL, 'ipxe_hosts[0] has a duid or uuid but no ipv6 to reserve for it'),
     ({'netboot_ipv6': 'maybe'}, DUAL, "netboot_ipv6 must be a boolean (true/false, yes/no, on/off, 1/0), got 'maybe'"),
     ({'netboot_dhcp_mode': 'proxy'}, DUAL, "netboot_ipv6 makes this server the network's DHCPv6 server"),
     ({}, {'interfaces': ['eth1'], 'eth1': {'ipv4': {'address': '10.0.0.2', 'netmask': '255.255.255.0'}, 'ipv6': [LINK_LOCAL]}},

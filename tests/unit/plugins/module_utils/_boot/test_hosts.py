@@ -237,7 +237,7 @@ def test_many_hosts():
 
 # --- bad entries ---------------------------------------------------------------------------------
 
-KNOWN = 'known: mac, items, os, hostname, ip, ipv6, duid, default, timeout, answer_template'
+KNOWN = 'known: mac, items, os, hostname, ip, ipv6, duid, uuid, default, timeout, answer_template'
 
 # (ipxe_hosts, fragment of the message)
 BAD = [
@@ -246,6 +246,12 @@ BAD = [
     pytest.param([dict(OS_HOST, ipv6='fd00:10::5', duid='00:01')], "ipxe_hosts[0].duid: must be the machine's DHCPv6 DUID in "
                  "colon-separated hex", id='duid-short'),
     pytest.param([dict(OS_HOST, duid='00:04:aa:bb:cc')], 'ipxe_hosts[0].duid: only goes with "ipv6"', id='duid-alone'),
+    pytest.param([dict(OS_HOST, ipv6='fd00:10::5', uuid='6e657462-6f6f-7436-8000-00000000001')],
+                 "ipxe_hosts[0].uuid: must be the machine's system UUID", id='uuid-short'),
+    pytest.param([dict(OS_HOST, uuid='6e657462-6f6f-7436-8000-000000000011')], 'ipxe_hosts[0].uuid: only goes with "ipv6"',
+                 id='uuid-alone'),
+    pytest.param([dict(OS_HOST, ipv6='fd00:10::5', uuid='6e657462-6f6f-7436-8000-000000000011', duid='00:04:aa:bb:cc')],
+                 'ipxe_hosts[0]: give "duid" or "uuid"', id='duid-and-uuid'),
     pytest.param('52:54:00:12:34:56', "ipxe_hosts: must be a list of entries, got '52:54:00:12:34:56'", id='not-a-list'),
     pytest.param({'mac': MAC, 'os': 'debian-13'}, 'ipxe_hosts: must be a list of entries', id='a-mapping'),
     pytest.param([MAC], "ipxe_hosts[0]: must be a mapping with a \"mac\" and \"items\", \"os\" or \"image\", got '52:54:00:12:34:56'",
@@ -349,8 +355,8 @@ def test_messages_name_the_variable_given():
 
 def test_errors_are_catalog_errors():
     assert issubclass(IpxeHostsError, CatalogError)
-    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'ipv6', 'duid', 'default', 'timeout', 'answer_template', 'build',
-                    'secure_boot', 'image', 'disk')
+    assert KEYS == ('mac', 'items', 'os', 'hostname', 'ip', 'ipv6', 'duid', 'uuid', 'default', 'timeout', 'answer_template',
+                    'build', 'secure_boot', 'image', 'disk')
 
 
 def test_entries_are_checked_before_any_script_is_rendered():
