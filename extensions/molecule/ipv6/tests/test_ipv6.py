@@ -173,3 +173,35 @@ def test_bad_ipv6_input_fails_before_any_change(server, tmp_path, extra, message
     assert message in ' '.join(output.split()), output[-3000:]
     assert checksums(server) == before
     assert server.service('kea-dhcp6-server').is_running
+
+
+# Last: the same server made dual-stack (an IPv4 address on its interface), then IPv6-only again.
+DUAL_MAC, DUAL_SERVER = '52:54:00:77:60:21', '10.77.60.2'
+
+
+def test_a_dual_stack_network_boots_a_dual_stack_machine_over_ipv4_first(server):
+    interface = server.check_output("ip -o -6 addr show to fd77:60::/64 | awk '{print $2}'")
+    server.check_output(f'ip addr add {DUAL_SERVER}/24 dev {interface}')
+    try:
+        result = run_site()
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert server.service('kea-dhcp4-server').is_running and server.service('kea-dhcp6-server').is_running
+        # tftpd-hpa binds one address or all: all, both families; nginx both of the lab's addresses.
+        assert server.socket('udp://0.0.0.0:69').is_listening and server.socket('udp://:::69').is_listening
+        assert server.socket(f'tcp://{DUAL_SERVER}:80').is_listening and server.socket(f'tcp://{SERVER}:80').is_listening
+        before = len(http_fetches(server))
+        with Machine('dual', NETWORK, 'uefi', DUAL_MAC) as machine:
+            reached = machine.wait_for(MARKER, timeout=300)
+            lines = [text for _seconds, text in machine.lines]
+            assert reached is not None, f'no marker; serial log in {machine.serial_log}'
+        # OVMF tries PXE over IPv4 first; the scripts' URLs are IPv4 ones (README: Over IPv6, Dual-stack).
+        assert any('Start PXE over IPv4' in line for line in lines) and not any('over IPv6' in line for line in lines)
+        assert [address for address in tftp_clients(server, 'snponly.efi') if address.startswith('10.77.60.')]
+        fetched = http_fetches(server)[before:]
+        assert [address for address, path in fetched if path == '/boot-test/vmlinuz'][0].startswith('10.77.60.'), fetched
+    finally:
+        server.run(f'ip addr del {DUAL_SERVER}/24 dev {interface}')
+        back = run_site()
+    assert back.returncode == 0, (back.stdout + back.stderr)[-3000:]
+    assert not server.service('kea-dhcp4-server').is_running and server.service('kea-dhcp6-server').is_running
+    assert server.socket(f'udp://{SERVER}:69').is_listening and not server.socket('udp://0.0.0.0:69').is_listening
