@@ -194,8 +194,12 @@ def test_a_dual_stack_network_boots_a_dual_stack_machine_over_ipv4_first(server)
             reached = machine.wait_for(MARKER, timeout=300)
             lines = [text for _seconds, text in machine.lines]
             assert reached is not None, f'no marker; serial log in {machine.serial_log}'
-        # OVMF tries PXE over IPv4 first; the scripts' URLs are IPv4 ones (README: Over IPv6, Dual-stack).
-        assert any('Start PXE over IPv4' in line for line in lines) and not any('over IPv6' in line for line in lines)
+        # OVMF tries PXE over IPv4 first; iPXE configures both families and takes the DHCPv4 script URL;
+        # the scripts' URLs are IPv4 ones (README: Over IPv6, Dual-stack).
+        assert any('Start PXE over IPv4' in line for line in lines)
+        assert not any('Start PXE over IPv6' in line or 'Start HTTP Boot' in line for line in lines)
+        assert any(line.startswith('net0: fd77:60::') for line in lines), lines[:40]
+        assert any(line.startswith(f'Filename: http://{DUAL_SERVER}/boot.ipxe') for line in lines), lines[:40]
         assert [address for address in tftp_clients(server, 'snponly.efi') if address.startswith('10.77.60.')]
         fetched = http_fetches(server)[before:]
         assert [address for address, path in fetched if path == '/boot-test/vmlinuz'][0].startswith('10.77.60.'), fetched
