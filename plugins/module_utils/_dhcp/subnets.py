@@ -25,6 +25,24 @@ RESERVATION_KEYS = _IDENTIFIERS + ('ip-address', 'hostname', 'option-data', 'boo
                                    'next-server', 'server-hostname', 'user-context', 'comment')
 
 
+def unknown_keys(mapping, known, where, what):
+    """The problem of keys of ``mapping`` outside ``known`` (a typing mistake), or []."""
+    unknown = sorted(str(key) for key in mapping if key not in known)
+    return [f'{where} has unknown key(s) {", ".join(unknown)}; {what} takes {", ".join(known)}'] if unknown else []
+
+
+def subnet_id_problems(subnet, index, ids, name):
+    """The problem of the id of ``name``[``index``] (a positive 32-bit integer, not in ``ids``: id -> index,
+    where it is recorded), or []."""
+    ident = subnet.get('id')
+    if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident < 2 ** 32:
+        return [f'{name}[{index}].id must be a positive integer, got {ident!r}']
+    if ident in ids:
+        return [f'{name}[{index}].id {ident} is already the id of {name}[{ids[ident]}]']
+    ids[ident] = index
+    return []
+
+
 def _pools(subnet, where, problems):
     """Parsed pools of one subnet: list of (where, text, first, last)."""
     pools = subnet.get('pools') or []
@@ -88,10 +106,7 @@ def reservation_problems(reservations, subnet, pools=(), name='reservations', px
         if not isinstance(host, dict):
             problems.append(f'{where} must be a mapping with hw-address and ip-address, got {host!r}')
             continue
-        unknown = sorted(str(key) for key in host if key not in RESERVATION_KEYS)
-        if unknown:
-            problems.append(f'{where} has unknown key(s) {", ".join(unknown)}; a reservation takes '
-                            f'{", ".join(RESERVATION_KEYS)}')
+        problems += unknown_keys(host, RESERVATION_KEYS, where, 'a reservation')
         if not any(key in host for key in _IDENTIFIERS):
             problems.append(f'{where} needs an identifier ({", ".join(_IDENTIFIERS)}), got {host!r}')
         if 'hw-address' in host:
@@ -163,13 +178,7 @@ def subnet_problems(subnets, name='subnets', pxe=True):
         if not isinstance(subnet, dict):
             problems.append(f'{where} must be a mapping with id and subnet, got {subnet!r}')
             continue
-        ident = subnet.get('id')
-        if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident < 2 ** 32:
-            problems.append(f'{where}.id must be a positive integer, got {ident!r}')
-        elif ident in ids:
-            problems.append(f'{where}.id {ident} is already the id of {name}[{ids[ident]}]')
-        else:
-            ids[ident] = index
+        problems += subnet_id_problems(subnet, index, ids, name)
         try:
             network = ipaddress.IPv4Network(subnet.get('subnet'))
         except (ValueError, TypeError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import subnet_id_problems, unknown_keys
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
     INTERFACE,
     IPV6,
@@ -87,9 +88,7 @@ def reservation6_problems(reservations, network, pools, name, seen_ids=None, see
         if not isinstance(host, dict):
             problems.append(f'{where} must be a mapping with hw-address or duid and ip-addresses, got {host!r}')
             continue
-        unknown = sorted(str(key) for key in host if key not in RESERVATION_KEYS)
-        if unknown:
-            problems.append(f'{where} has unknown key(s) {", ".join(unknown)}; a reservation takes {", ".join(RESERVATION_KEYS)}')
+        problems += unknown_keys(host, RESERVATION_KEYS, where, 'a reservation')
         _identifier(host, where, seen_ids, problems)
         addresses = host.get('ip-addresses', [])
         if not isinstance(addresses, list) or not addresses:
@@ -127,16 +126,8 @@ def subnet6_problems(subnets, name='subnets', fixed=()):
         if not isinstance(subnet, dict):
             problems.append(f'{where} must be a mapping with id, subnet and pools, got {subnet!r}')
             continue
-        unknown = sorted(str(key) for key in subnet if key not in SUBNET_KEYS)
-        if unknown:
-            problems.append(f'{where} has unknown key(s) {", ".join(unknown)}; a subnet takes {", ".join(SUBNET_KEYS)}')
-        ident = subnet.get('id')
-        if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident < 2 ** 32:
-            problems.append(f'{where}.id must be a positive integer, got {ident!r}')
-        elif ident in ids:
-            problems.append(f'{where}.id {ident} is already the id of {name}[{ids[ident]}]')
-        else:
-            ids[ident] = index
+        problems += unknown_keys(subnet, SUBNET_KEYS, where, 'a subnet')
+        problems += subnet_id_problems(subnet, index, ids, name)
         if 'interface' in subnet and not (isinstance(subnet['interface'], str) and INTERFACE.fullmatch(subnet['interface'])):
             problems.append(f'{where}.interface must be an interface name, got {subnet["interface"]!r}')
         network = IPV6_NETWORK.fullmatch(subnet.get('subnet'))
