@@ -24,7 +24,7 @@ class LabNetworkError(ValueError):
 def _interfaces(facts):
     """Yield (name, ipv4 address, netmask) for every interface address in the facts."""
     for name in facts.get('interfaces', []):
-        data = facts.get(name.replace('-', '_')) or {}
+        data = facts.get(name.replace('-', '_').replace('.', '_')) or {}
         addresses = []
         if isinstance(data.get('ipv4'), dict):
             addresses.append(data['ipv4'])
@@ -285,3 +285,22 @@ def lab_network6(facts, interface, address=None, subnet=None, pool=None):
         'prefix': network.prefixlen,
         'pool': _ipv6_pool(pool, network, server),
     }
+
+
+def has_ipv4(facts, interface):
+    """Whether the interface ``interface`` has an IPv4 address in the facts."""
+    return any(name == interface for name, _address, _netmask in _interfaces(facts or {}))
+
+
+def interface_of_ipv6(facts, address):
+    """The interface of the facts that holds netboot_ipv6_address ``address``; LabNetworkError naming the
+    variable when it is not an address machines can reach or no interface holds it."""
+    wanted = server_ipv6(address)
+    found = []
+    for name in (facts or {}).get('interfaces', []):
+        for held, _prefix in _ipv6_addresses(facts, name):
+            if ipaddress.IPv6Address(held) == wanted:
+                return name
+            found.append(f'{name}={held}')
+    raise LabNetworkError(f'netboot_ipv6_address {address!r} is not an address of any interface; found: '
+                          f'{", ".join(found) or "none"}')

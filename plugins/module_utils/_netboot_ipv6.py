@@ -16,39 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import SYSTEM_UUID, parse_pool6, reservation6_problems, uuid_duid
-from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import LabNetworkError, lab_network6, server_ipv6
+from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import lab_network6
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import normalize_mac, url_host
 
 HOSTS6_NAME = 'ipxe_hosts (the entries with an ipv6)'
 # What only an IPv4 network has: refused on an IPv6-only one, not dropped.
 IPV4_ONLY_SETTINGS = ('netboot_server_address', 'netboot_subnet', 'netboot_pool', 'netboot_routers', 'netboot_dns_servers',
                       'netboot_reservations', 'netboot_relayed_subnets', 'netboot_secure_boot_subnets')
-
-
-def has_ipv4(facts, interface):
-    """Whether the interface ``interface`` has an IPv4 address in the facts."""
-    data = (facts or {}).get(str(interface).replace('-', '_').replace('.', '_')) or {}
-    return bool((data.get('ipv4') or {}).get('address')) or bool(data.get('ipv4_secondaries'))
-
-
-def interface_of_ipv6(facts, address):
-    """The interface of the facts that holds netboot_ipv6_address ``address``; LabNetworkError naming the
-    variable when it is not an address machines can reach or no interface holds it."""
-    wanted = server_ipv6(address)
-    found = []
-    for name in (facts or {}).get('interfaces', []):
-        data = facts.get(str(name).replace('-', '_').replace('.', '_')) or {}
-        for entry in data.get('ipv6') or []:
-            try:
-                held = ipaddress.IPv6Address(str(entry.get('address')).split('%', 1)[0]) if isinstance(entry, dict) else None
-            except ValueError:
-                continue
-            if held == wanted:
-                return name
-            if held is not None:
-                found.append(f'{name}={held}')
-    raise LabNetworkError(f'netboot_ipv6_address {address!r} is not an address of any interface; found: '
-                          f'{", ".join(found) or "none"}')
 
 
 def ipv6_only_problems(variables, interface):

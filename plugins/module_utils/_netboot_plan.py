@@ -27,13 +27,13 @@ from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes impo
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import SECURE_BOOT_SHIM as SHIM, reservation_problems
 from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import (
     LabNetworkError,
+    has_ipv4,
+    interface_of_ipv6,
     lab_network,
     relayed_networks,
 )
 from ansible_collections.netboot.pxe.plugins.module_utils._netboot_ipv6 import (
     boot_files6,
-    has_ipv4,
-    interface_of_ipv6,
     host_reservations6,
     ipv6_only_problems,
     kea_subnets6,
