@@ -96,12 +96,17 @@ class Machine(Console):
                  http_boot=False, smbios=None, ipv6_only=False):
         """``disk``: a qcow2 image as the machine's disk, tried after the network; ``reboot``: restart
         on reboot instead of stopping; ``http_boot``: UEFI HTTP boot, with OVMF's PXE turned off (UEFI
-        only); ``smbios``: the system's vendor, product and serial ({'manufacturer': ..., ...}); ``ipv6_only``:
-        OVMF without IPv4 (its PXE and HTTP boot over IPv6 only)."""
+        only: over IPv4, then over IPv6 after about 60 s of unanswered DHCPv4 on an IPv6-only network);
+        ``smbios``: the system's vendor, product and serial ({'manufacturer': ..., ...}); ``ipv6_only``:
+        OVMF without IPv4 (its PXE over IPv6 only)."""
         if firmware not in ('uefi', 'uefi-secure-boot', 'bios', 'bios-plain-pxe'):
             raise ValueError(f'unknown firmware {firmware!r}')
         if (http_boot or ipv6_only) and not firmware.startswith('uefi'):
             raise ValueError('HTTP boot and IPv6 only go with the uefi firmware only')
+        if http_boot and ipv6_only:
+            # Debian 12's OVMF (edk2 2022.11) with IPv4 off starts HTTP boot over IPv6 but never sends
+            # its DHCPv6 Solicit ("Could not retrieve NBP file size"); with IPv4 on it boots over IPv6.
+            raise ValueError('HTTP boot over IPv6 needs OVMF with IPv4 on: leave ipv6_only off')
         if disk is not None and firmware == 'bios-plain-pxe':
             raise ValueError('the plain PXE machine boots iPXE as its kernel: it has no disk')
         super().__init__(name)
