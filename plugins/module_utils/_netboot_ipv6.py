@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import SECURE_BOOT_SHIM
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import SYSTEM_UUID, parse_pool6, reservation6_problems, uuid_duid
 from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import lab_network6
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import normalize_mac, url_host
@@ -38,9 +39,6 @@ def ipv6_only_problems(variables, interface):
         if isinstance(host, Mapping) and 'ip' in host:
             problems.append(why.format(interface, 'has no IPv4 to reserve') + f' the ip of ipxe_hosts[{index}] {host["ip"]!r} '
                             '(give it ipv6 instead)')
-        if isinstance(host, Mapping) and host.get('secure_boot') is True:
-            problems.append(why.format(interface, 'hands no machine the shim by a reservation (that is DHCPv4\'s)')
-                            + f' the secure_boot of ipxe_hosts[{index}] (netboot_secure_boot gives every UEFI x64 machine the shim)')
         if isinstance(host, Mapping) and 'image' in host:
             problems.append(why.format(interface, 'the agent of an image deploy does not boot on yet (it takes its address '
                                        'by DHCPv4)') + f' the image of ipxe_hosts[{index}] {host["image"]!r}')
@@ -58,14 +56,21 @@ def lab6_network(variables, facts, interface):
 
 def host_reservations6(hosts, lab6, problems):
     """Kea DHCPv6 reservations of the ipxe_hosts entries with an ipv6: by iPXE's DUID when they have a
-    uuid (their system UUID), by their duid when they have one, else by their MAC. Problems (outside the
-    subnet, in the pool, twice) go to ``problems``."""
+    uuid (their system UUID), by their duid when they have one, else by their MAC. A secure_boot
+    machine never runs iPXE: its firmware asks, and its reservation (by duid or MAC) hands it the
+    shim over TFTP. Problems (outside the subnet, in the pool, twice) go to ``problems``."""
     reservations = []
     for index, host in enumerate(hosts if isinstance(hosts, list) else []):
         if not isinstance(host, Mapping) or not {'ipv6', 'duid', 'uuid'} & set(host):
             continue
         if 'ipv6' not in host:
             problems.append(f'ipxe_hosts[{index}] has a duid or uuid but no ipv6 to reserve for it, got {host!r}')
+            continue
+        secure_boot = host.get('secure_boot') is True
+        if secure_boot and 'uuid' in host:
+            problems.append(f'ipxe_hosts[{index}] has secure_boot and a uuid: the uuid reserves the address for iPXE\'s '
+                            f'DUID, and a Secure Boot machine never runs iPXE; remove uuid {host["uuid"]!r} (its '
+                            'firmware is known by its MAC, or by duid)')
             continue
         if isinstance(host.get('uuid'), str) and SYSTEM_UUID.fullmatch(host['uuid']):
             # The DUID iPXE sends: the address goes to iPXE, which fetches the machine's own files.
@@ -74,7 +79,10 @@ def host_reservations6(hosts, lab6, problems):
             identifier = {'duid': host['duid']}
         else:
             identifier = {'hw-address': normalize_mac(host.get('mac')) or host.get('mac')}
-        reservations.append(dict(identifier, **{'ip-addresses': [host['ipv6']]}))
+        reservation = dict(identifier, **{'ip-addresses': [host['ipv6']]})
+        if secure_boot and lab6 is not None:
+            reservation['option-data'] = [{'name': 'bootfile-url', 'data': f'tftp://{url_host(lab6["address"])}/{SECURE_BOOT_SHIM}'}]
+        reservations.append(reservation)
     if lab6 is not None:
         network = ipaddress.IPv6Network(lab6['subnet'])
         first, last = parse_pool6(lab6['pool'])

@@ -150,18 +150,19 @@ def _host_reservations(hosts, problems):
     return reservations
 
 
-def _secure_boot_hosts(hosts, problems, need_ip=True):
-    """MACs (normalized) of the ipxe_hosts entries with secure_boot: true; each needs an ip (its
-    Kea reservation carries the shim as its boot file), but beside a foreign DHCP server
-    (``need_ip`` false), where the proxyDHCP server tags it by MAC."""
+def _secure_boot_hosts(hosts, problems, need=('ip',)):
+    """MACs (normalized) of the ipxe_hosts entries with secure_boot: true; each needs one of the keys
+    ``need`` (ip, or ipv6 with DHCPv6): its Kea reservation carries the shim as its boot file. Beside a
+    foreign DHCP server (``need`` empty) the proxyDHCP server tags it by MAC."""
     macs = []
     for index, host in enumerate(hosts if isinstance(hosts, list) else []):
         if not isinstance(host, Mapping) or 'secure_boot' not in host:
             continue
         if not isinstance(host['secure_boot'], bool):
             problems.append(f'ipxe_hosts[{index}].secure_boot must be true or false, got {host["secure_boot"]!r}')
-        elif host['secure_boot'] and 'ip' not in host and need_ip:
-            problems.append(f'ipxe_hosts[{index}].secure_boot needs an ip: its Kea reservation hands it the shim, got {host!r}')
+        elif host['secure_boot'] and need and not set(need) & set(host):
+            problems.append(f'ipxe_hosts[{index}].secure_boot needs {" or ".join(f"an {key}" for key in need)}: its Kea '
+                            f'reservation hands it the shim, got {host!r}')
         elif host['secure_boot']:
             macs.append(normalize_mac(host.get('mac')))
     return macs
@@ -440,7 +441,8 @@ def netboot_plan(variables, facts):
         if boot_files.get(arch) not in kept[arch]:
             problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
                             f'netboot_boot_files {arch} {boot_files[arch]!r} would be dropped; leave it out')
-    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems, need_ip=dhcp_mode == 'server')
+    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems,
+                                      need=() if dhcp_mode != 'server' else ('ipv6',) if ipv6_only else ('ip', 'ipv6') if ipv6 else ('ip',))
     secure_subnets = _secure_boot_subnets(variables.get('netboot_secure_boot_subnets', []), lab, relayed, problems)
     package_cache = False
     try:

@@ -260,6 +260,12 @@ def url_host(address):
     return f'[{address}]' if ':' in str(address) else str(address)
 
 
+def host_port(address, port, any_address='*'):
+    """A socket as daemons and URLs write it, ``address:port``: an IPv6 address in brackets,
+    ``any_address`` for an empty address (every address)."""
+    return f'{url_host(address) if address else any_address}:{port}'
+
+
 def normalize_mac(value):
     """``value`` as lower-case colon-separated hex (from any notation of _MAC_FORMS), or None."""
     if not isinstance(value, str) or not any(form.fullmatch(value) for form in _MAC_FORMS):

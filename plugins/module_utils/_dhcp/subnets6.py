@@ -3,7 +3,8 @@
 
 """Find the mistakes in Kea DHCPv6 subnets before Kea's checker sees them, each message naming
 the variable and the value: networks and pools that are not IPv6, pools outside their subnet or
-overlapping, reservations outside their subnet, inside a pool or twice, unknown keys.
+overlapping, reservations outside their subnet, inside a pool or twice, a reservation's boot file
+URL that is not one, unknown keys.
 
 Private module: its API may change without notice.
 """
@@ -15,16 +16,18 @@ import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import subnet_id_problems, unknown_keys
 from ansible_collections.netboot.pxe.plugins.module_utils._validate import (
+    HTTP_URL,
     INTERFACE,
     IPV6,
     IPV6_NETWORK,
+    TFTP_URL,
     normalize_mac,
 )
 
 # What a Kea DHCPv6 subnet may hold here; anything else is a typing mistake.
 SUBNET_KEYS = ('id', 'subnet', 'interface', 'pools', 'reservations', 'option-data', 'comment', 'user-context')
-# What a DHCPv6 host reservation may hold: one identifier, its addresses, a host name.
-RESERVATION_KEYS = ('hw-address', 'duid', 'ip-addresses', 'hostname', 'comment', 'user-context')
+# What a DHCPv6 host reservation may hold: one identifier, its addresses, a host name, a boot file URL.
+RESERVATION_KEYS = ('hw-address', 'duid', 'ip-addresses', 'hostname', 'option-data', 'comment', 'user-context')
 _IDENTIFIERS = ('hw-address', 'duid')
 # A DUID as Kea writes it: at least 3 octets (type and content), colon-separated hex.
 DUID = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){2,129}')
@@ -75,6 +78,22 @@ def _identifier(host, where, seen, problems):
         seen[(key, normal)] = where
 
 
+def _boot_file_url_problems(host, where):
+    """The problems of a reservation's option-data: only a boot file URL (option 59, tftp or http),
+    without the comma that would split Kea's option data."""
+    options = host.get('option-data', [])
+    if not isinstance(options, list):
+        return [f'{where}.option-data must be a list, got {options!r}']
+    problems = []
+    for index, option in enumerate(options):
+        data = option.get('data') if isinstance(option, dict) else None
+        if (not isinstance(option, dict) or set(option) != {'name', 'data'} or option['name'] != 'bootfile-url'
+                or not isinstance(data, str) or ',' in data or not (TFTP_URL.fullmatch(data) or HTTP_URL.fullmatch(data))):
+            problems.append(f'{where}.option-data[{index}] must be {{name: bootfile-url, data: <a tftp or http(s) URL '
+                            f'without commas>}}, got {option!r}')
+    return problems
+
+
 def reservation6_problems(reservations, network, pools, name, seen_ids=None, seen_ips=None, fixed=()):
     """Problems of Kea DHCPv6 host reservations of the IPv6Network ``network`` with the parsed
     ``pools`` [(text, first, last)]; ``fixed`` [(what it is, IPv6Address)] no machine may get."""
@@ -90,6 +109,7 @@ def reservation6_problems(reservations, network, pools, name, seen_ids=None, see
             continue
         problems += unknown_keys(host, RESERVATION_KEYS, where, 'a reservation')
         _identifier(host, where, seen_ids, problems)
+        problems += _boot_file_url_problems(host, where)
         addresses = host.get('ip-addresses', [])
         if not isinstance(addresses, list) or not addresses:
             problems.append(f'{where}.ip-addresses must be a non-empty list of IPv6 addresses, got {addresses!r}')

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils._boot.access import machine_locations, render_nginx_access
-from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, is_ipv4, is_ipv6
+from ansible_collections.netboot.pxe.plugins.module_utils._validate import NAMED, host_port, is_ipv4, is_ipv6
 
 from role_data import free_port, nginx_command
 
@@ -65,6 +65,7 @@ def render(role, template, values):
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / 'roles' / role / 'templates')),
                                      trim_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     environment.filters['comment'] = comment
+    environment.filters['netboot.pxe.host_port'] = host_port
     return environment.get_template(template).render(ansible_managed='Ansible managed', **values)
 
 

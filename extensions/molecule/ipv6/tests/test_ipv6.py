@@ -2,8 +2,9 @@
 
 Kea DHCPv6 hands each client architecture its boot file URL (option 59) and iPXE its script;
 radvd sends the machines to DHCPv6; tftpd-hpa and nginx answer on the server's IPv6 address.
-Real firmware (OVMF with IPv4 off) boots through UEFI PXE over IPv6 and through UEFI HTTP boot
-over IPv6 to the test kernel, every file fetched over IPv6. Bad IPv6 input fails before any change.
+Real firmware (OVMF) boots to the test kernel through UEFI PXE over IPv6 (IPv4 off), UEFI HTTP
+boot over IPv6, and with Secure Boot through the shim and GRUB, every file fetched over IPv6. Bad
+IPv6 input fails before any change.
 """
 
 import ipaddress
@@ -34,6 +35,8 @@ MARKER = 'NETBOOT-PXE-GUEST-UP'
 PXE_MAC, PXE_UUID, PXE_ADDRESS = '52:54:00:77:60:11', '6e657462-6f6f-7436-8000-000000000011', 'fd77:60::11'
 MAC_RESERVED, MAC_RESERVED_ADDRESS = '52:54:00:77:60:31', 'fd77:60::31'
 HTTP_MAC = '52:54:00:77:60:12'
+# The Secure Boot machine: reserved by its MAC (its firmware's DUID holds it), handed the shim.
+SECURE_MAC = '52:54:00:77:60:41'
 MANAGED = ['/etc/kea/kea-dhcp6.conf', '/etc/default/tftpd-hpa', '/etc/nginx/sites-available/netboot.conf', '/etc/radvd.conf',
            '/srv/netboot/boot.ipxe', '/srv/netboot/menu.ipxe']
 
@@ -152,6 +155,26 @@ def test_uefi_http_boot_over_ipv6_boots_the_test_kernel(server):
     for path in ('/ipxe/ipxe.efi', '/boot.ipxe', '/menu.ipxe', '/boot-test/vmlinuz', '/boot-test/initrd.img'):
         clients = [address for address, fetched_path in fetched if fetched_path == path]
         assert clients and all(in_pool(address) for address in clients), (path, fetched)
+
+
+def test_a_secure_boot_machines_reservation_hands_its_firmware_the_shim_over_ipv6(server):
+    """Secure Boot enforced, IPv4 off: the reservation of its MAC hands the firmware the signed shim
+    over TFTP (the class hands the others snponly.efi), the shim GRUB, and GRUB boots the signed kernel
+    from the menu over HTTP on the server's IPv6 address. OVMF asks DHCPv6 twice (its IPv6 stack
+    first, then PXE, each with an IA of its own): the reserved address goes to the first, so PXE and
+    GRUB use a pool address (docs: how_it_boots, Secure Boot over IPv6)."""
+    before = len(http_fetches(server))
+    with Machine('secure6', NETWORK, 'uefi-secure-boot', SECURE_MAC, memory=1024, ipv6_only=True) as machine:
+        reached = machine.wait_for(MARKER, timeout=300)
+        lines = [text for _seconds, text in machine.lines]
+        assert reached is not None, f'no marker; serial log in {machine.serial_log}'
+    assert any('Start PXE over IPv6' in line for line in lines) and any('NBP filename is shimx64.efi' in line for line in lines)
+    assert any('secureboot: Secure boot enabled' in line for line in lines)
+    assert any(line.startswith(f'[    0.000000] Command line: BOOT_IMAGE=(http,[{SERVER}])/boot-test/vmlinuz') for line in lines), lines[-60:]
+    clients = tftp_clients(server, '/grubx64.efi')
+    assert clients and all(in_pool(address) for address in clients), clients
+    fetched = [path for address, path in http_fetches(server)[before:] if address in clients]
+    assert '/boot-test/vmlinuz' in fetched and '/boot-test/initrd.img' in fetched, fetched
 
 
 def checksums(server):

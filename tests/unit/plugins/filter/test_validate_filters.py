@@ -61,6 +61,17 @@ def test_checks_the_whole_string(name, args, expected):
     assert FILTERS[name](*args) is expected
 
 
+@pytest.mark.parametrize('args, expected', [
+    (('fd00:10::2', 69), '[fd00:10::2]:69'),
+    (('10.0.0.2', 80), '10.0.0.2:80'),
+    (('', 69), '*:69'),
+    (('', 69, ''), ':69'),
+    (('', 3142, '0.0.0.0'), '0.0.0.0:3142'),
+])
+def test_host_port_writes_an_ipv6_address_in_brackets(args, expected):
+    assert FILTERS['host_port'](*args) == expected
+
+
 def test_valid_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="no shared pattern named 'port'"):
         FILTERS['valid']('69', 'port')

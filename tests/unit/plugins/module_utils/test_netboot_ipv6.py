@@ -54,6 +54,21 @@ def test_a_system_uuid_reserves_the_address_for_ipxes_duid():
         {'duid': '00:04:6e:65:74:62:6f:6f:74:36:80:00:00:00:00:00:00:11', 'ip-addresses': ['fd00:10::50']}]
 
 
+@pytest.mark.parametrize('host_facts', [ONLY6, DUAL], ids=['ipv6-only', 'dual-stack'])
+def test_a_secure_boot_machines_reservation_hands_its_firmware_the_shim(host_facts):
+    # Its firmware asks DHCPv6 (iPXE never runs): reserved by its MAC, or its duid, with the shim over TFTP.
+    hosts = [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'secure_boot': True},
+             {'mac': MAC2, 'ipv6': 'fd00:10::51', 'duid': '00:01:00:01:aa:bb:cc:dd', 'secure_boot': True}]
+    if host_facts is DUAL:
+        hosts = [dict(host, ip=f'10.0.0.{50 + index}') for index, host in enumerate(hosts)]
+    role_vars = netboot_plan({'netboot_interface': 'eth1', 'netboot_ipv6': True, 'ipxe_hosts': hosts}, host_facts)['role_vars']
+    shim = [{'name': 'bootfile-url', 'data': 'tftp://[fd00:10::2]/shimx64.efi'}]
+    assert role_vars['kea_dhcp6_subnets'][0]['reservations'] == [
+        {'hw-address': MAC1, 'ip-addresses': ['fd00:10::50'], 'option-data': shim},
+        {'duid': '00:01:00:01:aa:bb:cc:dd', 'ip-addresses': ['fd00:10::51'], 'option-data': shim}]
+    assert role_vars['ipxe_secure_boot']
+
+
 def test_ipv6_only():
     result = netboot_plan({'netboot_interface': 'eth1', 'netboot_ipv6': 'yes', 'netboot_ipv6_pool': 'fd00:10::100 - fd00:10::1ff',
                            'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'items': [{'key': 'a', 'type': 'exit', 'label': 'A'}]}]},
@@ -120,6 +135,11 @@ def test_without_netboot_ipv6_nothing_of_ipv6_runs():
     ({'ipxe_hosts': [{'mac': MAC1, 'ip': '10.0.0.5'}]}, ONLY6, "remove the ip of ipxe_hosts[0] '10.0.0.5' (give it ipv6 instead)"),
     ({'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'image': 'debian'}]}, ONLY6, "the image of ipxe_hosts[0] 'debian'"),
     ({'netboot_discovery': True}, ONLY6, 'remove netboot_discovery True'),
+    ({'ipxe_hosts': [{'mac': MAC1, 'secure_boot': True}]}, ONLY6,
+     'ipxe_hosts[0].secure_boot needs an ipv6: its Kea reservation hands it the shim'),
+    ({'ipxe_hosts': [{'mac': MAC1, 'ipv6': 'fd00:10::50', 'uuid': '6e657462-6f6f-7436-8000-000000000011', 'secure_boot': True}]},
+     ONLY6, "ipxe_hosts[0] has secure_boot and a uuid: the uuid reserves the address for iPXE's DUID, and a Secure Boot "
+            "machine never runs iPXE; remove uuid '6e657462-6f6f-7436-8000-000000000011'"),
 ], ids=lambda value: value[:45] if isinstance(value, str) else None)
 def test_bad_ipv6_input_is_refused_naming_the_variable(variables, host_facts, message):
     with pytest.raises(PlanError) as error:

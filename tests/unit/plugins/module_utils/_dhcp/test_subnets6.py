@@ -14,7 +14,8 @@ SERVER = [('the address of this server', ipaddress.IPv6Address('fd00:10::2'))]
 
 def subnet(**changes):
     base = {'id': 1, 'subnet': 'fd00:10::/64', 'interface': 'eth1', 'pools': [{'pool': 'fd00:10::1000 - fd00:10::1fff'}],
-            'reservations': [{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::50']},
+            'reservations': [{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::50'],
+                              'option-data': [{'name': 'bootfile-url', 'data': 'tftp://[fd00:10::2]/shimx64.efi'}]},
                              {'duid': '00:03:00:01:52:54:00:00:00:02', 'ip-addresses': ['fd00:10::51'], 'hostname': 'b'}]}
     base.update(changes)
     return base
@@ -74,6 +75,19 @@ def test_a_good_subnet_has_no_problem():
     ([subnet(reservations=[{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::5']},
                            {'hw-address': '52:54:00:00:00:02', 'ip-addresses': ['fd00:10:0::0005']}])],
      "kea_dhcp6_subnets[0].reservations[1].ip-addresses 'fd00:10:0::0005' is already reserved by kea_dhcp6_subnets[0].reservations[0]"),
+    ([subnet(reservations=[{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::5'],
+                            'option-data': [{'name': 'dns-servers', 'data': 'fd00:10::2'}]}])],
+     "kea_dhcp6_subnets[0].reservations[0].option-data[0] must be {name: bootfile-url, data: <a tftp or http(s) URL without "
+     "commas>}, got {'name': 'dns-servers', 'data': 'fd00:10::2'}"),
+    ([subnet(reservations=[{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::5'],
+                            'option-data': [{'name': 'bootfile-url', 'data': 'tftp://[fd00:10::2]/a,b'}]}])],
+     'kea_dhcp6_subnets[0].reservations[0].option-data[0] must be {name: bootfile-url'),
+    ([subnet(reservations=[{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::5'],
+                            'option-data': [{'name': 'bootfile-url', 'data': 'tftp://[fd00:10::2]/a\nb'}]}])],
+     'kea_dhcp6_subnets[0].reservations[0].option-data[0] must be {name: bootfile-url'),
+    ([subnet(reservations=[{'hw-address': '52:54:00:00:00:01', 'ip-addresses': ['fd00:10::5'],
+                            'option-data': {'name': 'bootfile-url'}}])],
+     "kea_dhcp6_subnets[0].reservations[0].option-data must be a list, got {'name': 'bootfile-url'}"),
 ], ids=lambda value: None if not isinstance(value, str) else value[:40])
 def test_problems_name_the_field_and_the_value(subnets, message):
     problems = subnet6_problems(subnets, 'kea_dhcp6_subnets', SERVER)
