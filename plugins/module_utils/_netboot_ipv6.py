@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6
+from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.pxe_classes6 import ARCHITECTURES6, tftp_boot_file_option
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets import SECURE_BOOT_SHIM
 from ansible_collections.netboot.pxe.plugins.module_utils._dhcp.subnets6 import SYSTEM_UUID, parse_pool6, reservation6_problems, uuid_duid
 from ansible_collections.netboot.pxe.plugins.module_utils._lab_network import lab_network6
@@ -81,7 +81,7 @@ def host_reservations6(hosts, lab6, problems):
             identifier = {'hw-address': normalize_mac(host.get('mac')) or host.get('mac')}
         reservation = dict(identifier, **{'ip-addresses': [host['ipv6']]})
         if secure_boot and lab6 is not None:
-            reservation['option-data'] = [{'name': 'bootfile-url', 'data': f'tftp://{url_host(lab6["address"])}/{SECURE_BOOT_SHIM}'}]
+            reservation['option-data'] = [tftp_boot_file_option(lab6['address'], SECURE_BOOT_SHIM)]
         reservations.append(reservation)
     if lab6 is not None:
         network = ipaddress.IPv6Network(lab6['subnet'])

@@ -441,8 +441,14 @@ def netboot_plan(variables, facts):
         if boot_files.get(arch) not in kept[arch]:
             problems.append(f'netboot_secure_boot hands UEFI x64 machines Debian\'s signed shim ({SHIM}), so '
                             f'netboot_boot_files {arch} {boot_files[arch]!r} would be dropped; leave it out')
-    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems,
-                                      need=() if dhcp_mode != 'server' else ('ipv6',) if ipv6_only else ('ip', 'ipv6') if ipv6 else ('ip',))
+    # What a secure_boot machine's Kea reservation is keyed on: its ip, or its ipv6 with DHCPv6.
+    if dhcp_mode != 'server':
+        need = ()
+    elif ipv6_only:
+        need = ('ipv6',)
+    else:
+        need = ('ip', 'ipv6') if ipv6 else ('ip',)
+    secure_hosts = _secure_boot_hosts(variables.get('ipxe_hosts', []), problems, need)
     secure_subnets = _secure_boot_subnets(variables.get('netboot_secure_boot_subnets', []), lab, relayed, problems)
     package_cache = False
     try:

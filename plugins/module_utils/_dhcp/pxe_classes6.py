@@ -37,6 +37,11 @@ def _boot_url(where, url):
     return url
 
 
+def tftp_boot_file_option(tftp_server, boot_file):
+    """Option 59 as Kea's option-data: ``boot_file`` over TFTP from ``tftp_server`` (in brackets)."""
+    return {'name': 'bootfile-url', 'data': f'tftp://{url_host(tftp_server)}/{boot_file}'}
+
+
 def client_classes6(boot_files, ipxe_script_url, tftp_server, http_base_url=None, name='boot files'):
     """Return the Kea DHCPv6 ``client-classes`` list for UEFI PXE, UEFI HTTP boot and iPXE clients.
 
@@ -80,6 +85,6 @@ def client_classes6(boot_files, ipxe_script_url, tftp_server, http_base_url=None
         else:
             if HTTP_URL.fullmatch(boot_file):
                 raise PxeClassError(f'{where} is for firmware PXE over TFTP: it must be a TFTP path, got {boot_file!r}')
-            entry['option-data'] = [{'name': 'bootfile-url', 'data': f'tftp://{url_host(tftp_server)}/{boot_file}'}]
+            entry['option-data'] = [tftp_boot_file_option(tftp_server, boot_file)]
         classes.append(entry)
     return classes
